@@ -1,0 +1,25 @@
+"""Model fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from encrypted_fields.fields import EncryptedCharField
+
+
+class SafeEncryptedCharField(EncryptedCharField):
+    """django-fernet-encrypted-fields' char field, with a safe ``clean``.
+
+    Upstream ``clean`` marks the *field* (shared by every instance and thread)
+    as "already decrypted" and unmarks it only if validation succeeds: after
+    one invalid value the whole process stops decrypting. The value reaching
+    ``clean`` is always the model's plaintext attribute, so this validates it
+    as a plain CharField without touching that shared state.
+    """
+
+    def clean(self, value: Any, model_instance: Any) -> Any:
+        value = models.CharField.to_python(self, value)
+        self.validate(value, model_instance)
+        self.run_validators(value)
+        return value

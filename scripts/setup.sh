@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything PRO Portal needs on a fresh Debian machine with Python 3.11:
+# system libraries (apt-get), a virtualenv with the locked Python packages, and,
+# with --test, the browser and the npm packages the tests use.
+# Idempotent: a second run installs nothing new.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+# WeasyPrint: Pango, HarfBuzz subsetting (PDFs several times faster), fonts.
+apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core gettext)
+if [ "$want_test" = 1 ]; then
+  # chromium for the browser tests, poppler-utils to rasterise PDFs.
+  apt_packages+=(chromium poppler-utils nodejs npm)
+fi
+missing=()
+for package in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "Installing system packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python_bin="${PYTHON:-python3.11}"
+command -v "$python_bin" >/dev/null || python_bin=python3
+if [ ! -x .venv/bin/python ]; then
+  "$python_bin" -m venv .venv
+fi
+# uv installs the locked set in seconds; requirements/lock.txt pins every package.
+.venv/bin/python -m pip install -q "uv==0.13.9"
+.venv/bin/uv pip sync -q --python .venv/bin/python requirements/lock.txt
+.venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
+
+if [ "$want_test" = 1 ] && [ -f tests/e2e/package-lock.json ]; then
+  # axe-core for the accessibility scans; installed from the lock file.
+  if [ ! -f tests/e2e/node_modules/axe-core/axe.min.js ]; then
+    (cd tests/e2e && npm ci --silent --no-audit --no-fund)
+  fi
+fi

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Command (2) of README: the whole test suite — lint, types, tests — on this machine.
+# Uses PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) when they are up,
+# and runs a smoke test of the embedded default (SQLite, tasks in-process) too.
+# Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+
+started=$(date +%s)
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== mypy"
+.venv/bin/mypy .
+
+port_open() { .venv/bin/python -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1)" "$1" 2>/dev/null; }
+unset DATABASE_URL REDIS_URL
+if port_open 5432; then
+  export DATABASE_URL="postgres://postgres@127.0.0.1:5432/pro_portal"
+  echo "== using PostgreSQL at 127.0.0.1:5432"
+else
+  echo "== PostgreSQL not running: using SQLite"
+fi
+if port_open 6379; then
+  export REDIS_URL="redis://127.0.0.1:6379/15"
+  echo "== using Redis at 127.0.0.1:6379"
+else
+  echo "== Redis not running: integration tests with a real worker are skipped"
+fi
+export PRO_PORTAL_TESTING=true CELERY_TASK_ALWAYS_EAGER=true
+
+echo "== pytest"
+.venv/bin/python -m pytest -p no:cacheprovider -m "not smoke" --cov --cov-report=term:skip-covered \
+  --cov-report=xml:test-artifacts/coverage.xml "$@"
+
+echo "== smoke test of the embedded default (no environment)"
+env -u DATABASE_URL -u REDIS_URL -u CELERY_TASK_ALWAYS_EAGER \
+  .venv/bin/python -m pytest -p no:cacheprovider -m smoke tests/smoke -q
+
+echo "== done in $(( $(date +%s) - started )) s"

@@ -1,0 +1,55 @@
+"""Shared fixtures: personas of one organisation and an outsider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from pro_portal.models import Organisation, Patient, User
+from tests import factories
+
+
+@dataclass
+class Personas:
+    organisation: Organisation
+    other_organisation: Organisation
+    clinician: User
+    secretary: User
+    admin: User
+    outsider_clinician: User
+    patient: Patient
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    organisation = factories.OrganisationFactory(name="Lægerne i Søby")
+    other = factories.OrganisationFactory(name="Smerteklinikken Nord")
+    return Personas(
+        organisation=organisation,
+        other_organisation=other,
+        clinician=factories.clinician(organisation),
+        secretary=factories.secretary(organisation),
+        admin=factories.clinic_admin(organisation),
+        outsider_clinician=factories.clinician(other),
+        patient=factories.PatientFactory(
+            organisation=organisation, name="Karen Kanarie", cpr=factories.CANARY_CPR
+        ),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the internet: only loopback connections are allowed."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
+            if not (host.startswith("127.") or host in ("::1", "localhost")):
+                raise OSError(f"tests may not reach the network ({host})")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
