@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import models
 from django.http import Http404
@@ -73,10 +73,8 @@ def access_object(
     obj = rows.filter(public_id=_parse_uuid(public_id)).first()
     if obj is None:
         raise Http404
-    patient: Patient | None
-    if patient_path is None:
-        patient = obj if isinstance(obj, Patient) else None
-    else:
+    patient: Any = obj if isinstance(obj, Patient) else None
+    if patient_path is not None:
         patient = obj
         for attr in patient_path.split("__"):
             patient = getattr(patient, attr)

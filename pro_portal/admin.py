@@ -84,9 +84,7 @@ class OrganisationScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "organisation" and self._scoped(request):
-            kwargs["queryset"] = Organisation.objects.filter(
-                id__in=admin_organisation_ids(request)
-            )
+            kwargs["queryset"] = Organisation.objects.filter(id__in=admin_organisation_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -122,9 +120,7 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "organisation" and not request.user.is_superuser:
-            kwargs["queryset"] = Organisation.objects.filter(
-                id__in=admin_organisation_ids(request)
-            )
+            kwargs["queryset"] = Organisation.objects.filter(id__in=admin_organisation_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -141,7 +137,7 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(User, site=site)
-class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
+class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):  # type: ignore[type-arg]
     organisation_path = "memberships__organisation"
     inlines = (MembershipInline,)
     list_display = ("username", "email", "first_name", "last_name", "is_active")
@@ -157,17 +153,26 @@ class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):  # type: ignore[misc]
             None,
             {
                 "classes": ("wide",),
-                "fields": ("username", "email", "first_name", "last_name", "password1", "password2"),
+                "fields": (
+                    "username",
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "password1",
+                    "password2",
+                ),
             },
         ),
     )
 
     @admin.action(description=_("Deactivate the selected users"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        count = queryset.exclude(pk=request.user.pk).update(is_active=False)
+        count = queryset.exclude(username=request.user.get_username()).update(is_active=False)
         self.message_user(request, _("%(count)d users deactivated.") % {"count": count})
 
-    def save_formset(self, request: HttpRequest, form: ModelForm, formset: Any, change: bool) -> None:  # type: ignore[type-arg]
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm[User], formset: Any, change: bool
+    ) -> None:
         super().save_formset(request, form, formset, change)
         user = form.instance
         if not request.user.is_superuser and not user.memberships.exists():

@@ -34,7 +34,7 @@ INVALID_FORMAT = "A CPR number has 10 digits (DDMMYY-XXXX)."
 INVALID_DATE = "The first six digits of a CPR number must be a real date (DDMMYY)."
 
 
-class InvalidCpr(ValueError):
+class InvalidCprError(ValueError):
     """The text is not a valid CPR number; the message says why."""
 
 
@@ -63,16 +63,16 @@ def century(digit7: int, yy: int) -> int:
 
 
 def parse_cpr(text: str) -> Cpr:
-    """Parse ``DDMMYYXXXX`` (a dash or spaces allowed) or raise InvalidCpr."""
+    """Parse ``DDMMYYXXXX`` (a dash or spaces allowed) or raise InvalidCprError."""
     digits = _SEPARATORS.sub("", text or "")
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
-        raise InvalidCpr(INVALID_FORMAT)
+        raise InvalidCprError(INVALID_FORMAT)
     day, month, yy = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
     year = century(int(digits[6]), yy) + yy
     try:
         birth_date = dt.date(year, month, day)
     except ValueError:
-        raise InvalidCpr(INVALID_DATE) from None
+        raise InvalidCprError(INVALID_DATE) from None
     sex = "male" if int(digits[9]) % 2 else "female"
     return Cpr(digits=digits, birth_date=birth_date, sex=sex)
 
@@ -95,7 +95,7 @@ def redact(text: str) -> str:
     def _sub(match: re.Match[str]) -> str:
         try:
             parse_cpr(match.group(1) + match.group(2))
-        except InvalidCpr:
+        except InvalidCprError:
             return match.group(0)
         return "[CPR]"
 

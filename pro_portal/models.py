@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from pro_portal.fields import SafeEncryptedCharField
 
 from pro_portal import cpr as cpr_lib
+from pro_portal.fields import SafeEncryptedCharField
 
 
 class Organisation(models.Model):
@@ -106,7 +106,7 @@ CPR_MESSAGES = {
 def validate_cpr(value: str) -> None:
     try:
         cpr_lib.parse_cpr(value)
-    except cpr_lib.InvalidCpr as exc:
+    except cpr_lib.InvalidCprError as exc:
         raise ValidationError(CPR_MESSAGES[str(exc)], code="invalid_cpr") from None
 
 
@@ -172,7 +172,7 @@ class Patient(models.Model):
 
     @classmethod
     def hash_for(cls, text: str) -> str:
-        """The look-up hash of a typed CPR number (raises InvalidCpr)."""
+        """The look-up hash of a typed CPR number (raises InvalidCprError)."""
         return cpr_lib.cpr_hash(cpr_lib.parse_cpr(text).digits, key=settings.CPR_HASH_KEY)
 
 
@@ -264,7 +264,7 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
+        if not self._state.adding:
             raise AppendOnlyError("The audit log is append-only.")
         if cpr_lib.redact(str(self.detail)) != str(self.detail):
             raise ValueError("An audit event must not contain a CPR number.")

@@ -35,6 +35,7 @@ def env_bool(name: str, *, default: bool) -> bool:
         return False
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false).")
 
+
 # A .env file is a convenience for development only; real deployments set the
 # environment. Reading it never overrides variables already set.
 if (BASE_DIR / ".env").is_file():
@@ -61,7 +62,7 @@ CPR_HASH_KEY: str = env.str("CPR_HASH_KEY", default="")
 if not CPR_HASH_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("CPR_HASH_KEY must be set when DEBUG is off.")
-    CPR_HASH_KEY = "dev-only-cpr-hash-key"  # noqa: S105 - refused above when DEBUG is off
+    CPR_HASH_KEY = "dev-only-cpr-hash-key"
 if not DEBUG and SALT_KEY == ["pro-portal-dev-salt"]:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DEBUG is off.")
 
@@ -262,6 +263,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "pro_portal.logging.CprSafeExceptionReporterFilter"
 
 ADMINS: list[tuple[str, str]] = [
     ("Admin", address) for address in env.list("ADMIN_EMAILS", default=[])

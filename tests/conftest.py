@@ -47,9 +47,9 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def guarded_connect(self: socket.socket, address: object) -> object:
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
-            if not (host.startswith("127.") or host in ("::1", "localhost")):
-                raise OSError(f"tests may not reach the network ({host})")
+        remote = isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6)
+        if remote and not (host.startswith("127.") or host in ("::1", "localhost")):
+            raise OSError(f"tests may not reach the network ({host})")
         return real_connect(self, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)

@@ -36,9 +36,12 @@ def test_the_database_refuses_raw_updates_and_deletes(personas) -> None:
         "UPDATE pro_portal_auditevent SET action = 'x' WHERE id = %s",
         "DELETE FROM pro_portal_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [event.pk])
 
 
 def test_an_audit_event_refuses_a_cpr_number_in_its_detail(personas) -> None:
@@ -57,7 +60,9 @@ def test_the_client_address_is_recorded_from_the_request(personas, client) -> No
     assert event.patient == personas.patient
 
 
-def test_behind_a_trusted_proxy_the_forwarded_address_is_recorded(personas, client, settings) -> None:
+def test_behind_a_trusted_proxy_the_forwarded_address_is_recorded(
+    personas, client, settings
+) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
     client.force_login(personas.clinician)
     client.get(

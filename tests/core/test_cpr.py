@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from pro_portal.cpr import InvalidCpr, parse_cpr, redact
+from pro_portal.cpr import InvalidCprError, parse_cpr, redact
 
 CENTURY_TABLE = [
     # (cpr, birth date) — each row one cell of the century table, both sides of 36/37 and 57/58
@@ -35,7 +35,12 @@ def test_birth_date_follows_the_century_table(text: str, birth_date: dt.date) ->
 
 @pytest.mark.parametrize(
     ("text", "sex"),
-    [("0101701231", "male"), ("0101701232", "female"), ("0101701239", "male"), ("0101701230", "female")],
+    [
+        ("0101701231", "male"),
+        ("0101701232", "female"),
+        ("0101701239", "male"),
+        ("0101701230", "female"),
+    ],
 )
 def test_sex_is_male_for_an_odd_last_digit_and_female_for_an_even_one(text: str, sex: str) -> None:
     assert parse_cpr(text).sex == sex
@@ -65,7 +70,7 @@ def test_a_number_failing_modulus_11_is_still_valid() -> None:
     ],
 )
 def test_invalid_numbers_are_refused_with_the_reason(text: str, reason: str) -> None:
-    with pytest.raises(InvalidCpr, match=reason):
+    with pytest.raises(InvalidCprError, match=reason):
         parse_cpr(text)
 
 

@@ -1,0 +1,35 @@
+"""Demo data: every role present, idempotent, refused outside DEBUG."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pro_portal.models import Membership, Patient, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_creates_staff_of_each_role_and_patients(settings, capsys) -> None:
+    settings.DEBUG = True
+    call_command("demo_data")
+    out = capsys.readouterr().out
+    assert "laege" in out
+    assert "demo-portal-2026" in out
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    assert Patient.objects.count() >= 3
+
+
+def test_demo_data_twice_creates_nothing_new(settings) -> None:
+    settings.DEBUG = True
+    call_command("demo_data")
+    counts = (Patient.objects.count(), Membership.objects.count())
+    call_command("demo_data")
+    assert (Patient.objects.count(), Membership.objects.count()) == counts
+
+
+def test_demo_data_is_refused_when_debug_is_off(settings) -> None:
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo_data")
+    assert not Patient.objects.exists()

@@ -1,0 +1,112 @@
+"""Settings fail loudly on bad values and pass Django's deployment checks.
+
+Each case starts a fresh interpreter, because settings are read once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "p" * 20 + "-production-secret-for-the-deploy-check-only-" + "q" * 10,
+    "CPR_HASH_KEY": "cpr-hash-key-for-the-deploy-check-only",
+    "FIELD_ENCRYPTION_SALT": "salt-for-the-deploy-check-only",
+    "ALLOWED_HOSTS": "pro.example.org",
+    "DATABASE_URL": "sqlite:////tmp/pro-portal-deploy-check.sqlite3",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PRO_PORTAL"))}
+    for key in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_TASK_ALWAYS_EAGER"):
+        clean.pop(key, None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deployment_check() -> None:
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set when DEBUG is off"),
+        ({"SECRET_KEY": "short"}, "at least 50 characters"),
+        ({"CPR_HASH_KEY": ""}, "CPR_HASH_KEY must be set"),
+        ({"FIELD_ENCRYPTION_SALT": ""}, "FIELD_ENCRYPTION_SALT must be set"),
+        ({"DEBUG": "flase"}, "'flase' is not a boolean"),
+        ({"DATABASE_CONN_MAX_AGE": "sixty"}, "sixty"),
+    ],
+)
+def test_bad_values_stop_the_start_with_a_clear_message(
+    change: dict[str, str], message: str
+) -> None:
+    env = {**PRODUCTION, **change}
+    env = {k: v for k, v in env.items() if v != ""}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_with_no_environment_at_all_the_site_runs_embedded(tmp_path: Path) -> None:
+    result = run_manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], "
+        "s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, s.LANGUAGE_CODE)",
+        env={"VAR_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "django.core.mail.backends.console.EmailBackend",
+        "da",
+    ]
+
+
+def test_database_url_selects_postgresql_with_psycopg_3(tmp_path: Path) -> None:
+    result = run_manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings as s; from django.db import connection; "
+        "import psycopg; print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'])",
+        env={"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/somedb", "VAR_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "somedb"]
+
+
+def test_redis_url_makes_redis_the_broker_and_the_cache(tmp_path: Path) -> None:
+    result = run_manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings as s; print(s.CELERY_BROKER_URL, "
+        "s.CACHES['default']['BACKEND'], s.CELERY_TASK_ALWAYS_EAGER)",
+        env={"REDIS_URL": "redis://127.0.0.1:6379/3", "VAR_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "redis://127.0.0.1:6379/3",
+        "django.core.cache.backends.redis.RedisCache",
+        "False",
+    ]
