@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 
 from pro_portal.models import Membership, Organisation, Patient, Role, User
+from questionnaires.models import Answer, QuestionnaireVersion, Response
 
 # A fictional CPR number used throughout the suite. The canary tests prove it
 # never appears in URLs, logs, task payloads, file names or error reports.
@@ -63,3 +66,45 @@ class PatientFactory(factory.django.DjangoModelFactory):
     cpr = factory.Sequence(lambda n: f"010170{1000 + n:04d}")
     email = "patient@example.org"
     preferred_language = "da"
+
+
+def published_version(questionnaire_id: str, *, active: bool = False) -> QuestionnaireVersion:
+    """A library questionnaire, published (and reviewed and activated if asked)."""
+    from questionnaires.library import LIBRARY_DIR, read_definition
+    from questionnaires.services import (
+        questionnaire_activate,
+        questionnaire_publish,
+        questionnaire_record_review,
+    )
+
+    path = LIBRARY_DIR / questionnaire_id / "1.0.0.yaml"
+    version = questionnaire_publish(content=read_definition(path), source=str(path.name)).version
+    if active:
+        reviewer = clinician(version_reviewer_organisation())
+        questionnaire_record_review(
+            version=version, reviewer=reviewer, reviewed_on=dt.date(2026, 11, 1), by=None
+        )
+        questionnaire_activate(version=version, by=None)
+    return version
+
+
+def version_reviewer_organisation() -> Organisation:
+    organisation, _ = Organisation.objects.get_or_create(
+        name="Review board", defaults={"kind": Organisation.Kind.GENERAL_PRACTICE}
+    )
+    return organisation
+
+
+def response_with_answers(
+    patient: Patient, version: QuestionnaireVersion, answers: dict[str, object]
+) -> Response:
+    response = Response.objects.create(
+        organisation=patient.organisation,
+        patient=patient,
+        questionnaire_version=version,
+        status=Response.Status.IN_PROGRESS,
+    )
+    Answer.objects.bulk_create(
+        [Answer(response=response, item_id=k, value=v) for k, v in answers.items()]
+    )
+    return response

@@ -1,0 +1,89 @@
+"""Validate questionnaire definitions and publish them as drafts.
+
+Any problem in any file — a format error, a rule naming a missing item, a
+failing test vector, changed content under a published version — is printed
+with the file, item and reason, the exit code is non-zero, and nothing at all
+is published.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from questionnaires.library import LIBRARY_DIR, library_paths, read_definition
+from questionnaires.services import PublishError, questionnaire_publish
+from scoring.engine import DefinitionError, parse_definition, run_test_vectors
+
+
+class Command(BaseCommand):
+    help = "Validate questionnaire definitions (default: the built-in library) and publish them."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="*", type=Path, help="definition files or folders")
+
+    def handle(self, *args: Any, paths: list[Path], **options: Any) -> None:
+        files = expand(paths) if paths else library_paths()
+        if not files:
+            raise CommandError("No definition files found.")
+        problems: list[str] = []
+        valid: list[tuple[dict[str, Any], str]] = []
+        seen: dict[str, str] = {}
+        for path in files:
+            source = display_path(path)
+            try:
+                content = read_definition(path)
+                definition = parse_definition(content, source=source)
+            except DefinitionError as exc:
+                problems.extend(str(p) for p in exc.problems)
+                continue
+            problems.extend(
+                f"{source}: test vector {failure}" for failure in run_test_vectors(definition)
+            )
+            ref = f"{definition.id}@{definition.version}"
+            if ref in seen:
+                problems.append(f"{source}: {ref} is also defined in {seen[ref]} (duplicate id)")
+            seen[ref] = source
+            valid.append((content, source))
+        if problems:
+            raise CommandError(self._refusal(problems))
+
+        created = unchanged = 0
+        try:
+            with transaction.atomic():
+                for content, source in valid:
+                    outcome = questionnaire_publish(content=content, source=source)
+                    created += outcome.created
+                    unchanged += not outcome.created
+                    verb = "published (draft)" if outcome.created else "unchanged"
+                    self.stdout.write(f"{outcome.version.ref}: {verb}")
+        except PublishError as exc:
+            raise CommandError(self._refusal([str(exc)])) from None
+        self.stdout.write(
+            self.style.SUCCESS(f"{created} published, {unchanged} unchanged, 0 problems.")
+        )
+
+    def _refusal(self, problems: list[str]) -> str:
+        lines = "\n".join(f"  {p}" for p in problems)
+        return f"{len(problems)} problem(s); nothing was published:\n{lines}"
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.yaml") if "_instruments" not in p.parts))
+        else:
+            files.append(path)
+    return files
+
+
+def display_path(path: Path) -> str:
+    """Relative to the library (or as given): never a machine's absolute path."""
+    try:
+        return str(path.resolve().relative_to(LIBRARY_DIR.resolve().parent.parent))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,250 @@
+"""Questionnaire versions, consultations, invitations, responses and answers."""
+
+from __future__ import annotations
+
+import uuid
+from functools import cached_property
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pro_portal.models import Organisation, Patient
+from scoring.engine import Definition, parse_definition
+
+
+class ImmutableError(Exception):
+    """A published questionnaire version never changes."""
+
+
+class QuestionnaireVersion(models.Model):
+    """One published version of a questionnaire: items and algorithm together.
+
+    ``content`` is the resolved definition exactly as validated; it and its
+    hash never change after publishing (the model refuses, and on PostgreSQL
+    a trigger does too). Status and clinical review are application state.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired")
+
+    questionnaire_id = models.SlugField(max_length=64)
+    version = models.CharField(max_length=32)
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    source = models.CharField(max_length=300, help_text=_("The file it was loaded from."))
+    published_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    clinical_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_on = models.DateField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    IMMUTABLE_FIELDS: ClassVar = ("questionnaire_id", "version", "content", "content_hash")
+
+    class Meta:
+        verbose_name = _("questionnaire version")
+        verbose_name_plural = _("questionnaire versions")
+        ordering: ClassVar = ["questionnaire_id", "-published_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["questionnaire_id", "version"], name="questionnaire_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_id}@{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values_list(*self.IMMUTABLE_FIELDS).get()
+            if stored != tuple(getattr(self, f) for f in self.IMMUTABLE_FIELDS):
+                raise ImmutableError(f"{self} is published: bump the version to change it.")
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def definition(self) -> Definition:
+        """The compiled definition (parsed and compiled once per process)."""
+        return compiled_definition(self.pk, self.content_hash, self.content, self.source)
+
+    def title(self, language: str) -> str:
+        title: dict[str, str] = self.content.get("title", {})
+        return title.get(language) or title.get("en") or self.questionnaire_id
+
+    @property
+    def ref(self) -> str:
+        return f"{self.questionnaire_id}@{self.version}"
+
+
+_COMPILED: dict[tuple[int, str], Definition] = {}
+
+
+def compiled_definition(pk: int, content_hash: str, content: Any, source: str) -> Definition:
+    """Compile a version once per process; its content never changes, so the
+    (pk, hash) key never goes stale."""
+    key = (pk, content_hash)
+    definition = _COMPILED.get(key)
+    if definition is None:
+        definition = _COMPILED[key] = parse_definition(content, source=source)
+    return definition
+
+
+class Consultation(models.Model):
+    """A booked visit the patient answers questionnaires before."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="consultations"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consultations")
+    starts_at = models.DateTimeField(_("date and time"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering: ClassVar = ["starts_at"]
+        indexes: ClassVar = [models.Index(fields=["organisation", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} ({self.public_id})"
+
+
+class Invitation(models.Model):
+    """A link that lets one patient answer one or more questionnaires.
+
+    Only a hash of the link's random token is stored. The link expires, can
+    be cancelled and reissued (a new token; progress is kept), and locks
+    after too many wrong birth dates.
+    """
+
+    class State(models.TextChoices):
+        SENT = "sent", _("Sent")
+        OPENED = "opened", _("Opened")
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="invitations"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invitations")
+    consultation = models.ForeignKey(
+        Consultation, null=True, blank=True, on_delete=models.PROTECT, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.SENT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    reissued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering: ClassVar = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def current_state(self) -> str:
+        """The stored state, or expired once the link has run out."""
+        open_states = (self.State.SENT, self.State.OPENED, self.State.IN_PROGRESS)
+        if self.state in open_states and timezone.now() >= self.expires_at:
+            return self.State.EXPIRED
+        return self.state
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+
+class Response(models.Model):
+    """One patient's answers to one questionnaire version.
+
+    Keeps the version it was answered under for ever; scored under it at
+    submit (scoring.ScoringResult).
+    """
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+
+    class Channel(models.TextChoices):
+        HOME = "home", _("At home")
+        KIOSK = "kiosk", _("Waiting-room tablet")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="responses"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="responses")
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    questionnaire_version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="responses"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.HOME)
+    language = models.CharField(max_length=2, default="da")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        indexes: ClassVar = [models.Index(fields=["patient", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire_version} ({self.public_id})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+    def answers_dict(self) -> dict[str, Any]:
+        return {a.item_id: a.value for a in self.answers.all()}
+
+
+class Answer(models.Model):
+    """One answer, saved as soon as the patient gives it, in ANSWERS.json form."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    item_id = models.CharField(max_length=64)
+    value = models.JSONField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["response", "item_id"], name="answer_unique_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} ({self.response_id})"

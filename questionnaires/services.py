@@ -1,0 +1,127 @@
+"""Publishing and lifecycle of questionnaire versions.
+
+Publishing, recording the clinical review, activating and retiring are
+audited actions. A version becomes active only after a clinician is recorded
+as its clinical reviewer, with the date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from pro_portal.audit import audit_record
+from pro_portal.models import Role, User
+from questionnaires.models import QuestionnaireVersion
+
+CHANGED_UNDER_PUBLISHED_VERSION = (
+    "{ref} is already published with different content: bump the version to publish a change."
+)
+NEEDS_REVIEW = "{ref} has no clinical reviewer recorded: record the review before activating it."
+REVIEWER_NOT_CLINICIAN = "{user} is not a clinician and cannot be recorded as clinical reviewer."
+NOT_DRAFT_OR_RETIRED = "{ref} is {status}; only a draft or retired version can be activated."
+
+
+class PublishError(Exception):
+    """A version cannot be published or changed state; the message says why."""
+
+
+def canonical_json(content: Any) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(content: Any) -> str:
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    version: QuestionnaireVersion
+    created: bool
+
+
+def questionnaire_publish(*, content: dict[str, Any], source: str) -> PublishOutcome:
+    """Publish a validated definition as a draft; unchanged content is a no-op.
+
+    The caller has parsed the content and run its test vectors.
+    """
+    # YAML may hold dates; the stored content is plain JSON.
+    content = json.loads(json.dumps(content, default=str))
+    digest = content_hash(content)
+    ref = f"{content['id']}@{content['version']}"
+    existing = QuestionnaireVersion.objects.filter(
+        questionnaire_id=content["id"], version=content["version"]
+    ).first()
+    if existing is not None:
+        if existing.content_hash != digest:
+            raise PublishError(CHANGED_UNDER_PUBLISHED_VERSION.format(ref=ref))
+        return PublishOutcome(existing, created=False)
+    version = QuestionnaireVersion.objects.create(
+        questionnaire_id=content["id"],
+        version=content["version"],
+        content=content,
+        content_hash=digest,
+        source=source,
+    )
+    audit_record(action="questionnaire.publish", obj=version, detail={"ref": ref, "source": source})
+    return PublishOutcome(version, created=True)
+
+
+@transaction.atomic
+def questionnaire_record_review(
+    *, version: QuestionnaireVersion, reviewer: User, reviewed_on: dt.date, by: User | None
+) -> None:
+    if not reviewer.memberships.filter(role=Role.CLINICIAN).exists():
+        raise PublishError(REVIEWER_NOT_CLINICIAN.format(user=reviewer.get_username()))
+    version.clinical_reviewer = reviewer
+    version.reviewed_on = reviewed_on
+    version.save(update_fields=["clinical_reviewer", "reviewed_on"])
+    audit_record(
+        action="questionnaire.review",
+        actor=by,
+        obj=version,
+        detail={"ref": version.ref, "reviewer": reviewer.get_username(), "on": str(reviewed_on)},
+    )
+
+
+@transaction.atomic
+def questionnaire_activate(*, version: QuestionnaireVersion, by: User | None) -> None:
+    """Make this version the one new invitations use; the previous active
+    version of the same questionnaire is retired."""
+    if version.clinical_reviewer_id is None or version.reviewed_on is None:
+        raise PublishError(NEEDS_REVIEW.format(ref=version.ref))
+    if version.status == QuestionnaireVersion.Status.ACTIVE:
+        return
+    now = timezone.now()
+    for previous in QuestionnaireVersion.objects.select_for_update().filter(
+        questionnaire_id=version.questionnaire_id, status=QuestionnaireVersion.Status.ACTIVE
+    ):
+        questionnaire_retire(version=previous, by=by)
+    version.status = QuestionnaireVersion.Status.ACTIVE
+    version.activated_at = now
+    version.save(update_fields=["status", "activated_at"])
+    audit_record(
+        action="questionnaire.activate", actor=by, obj=version, detail={"ref": version.ref}
+    )
+
+
+@transaction.atomic
+def questionnaire_retire(*, version: QuestionnaireVersion, by: User | None) -> None:
+    version.status = QuestionnaireVersion.Status.RETIRED
+    version.retired_at = timezone.now()
+    version.save(update_fields=["status", "retired_at"])
+    audit_record(action="questionnaire.retire", actor=by, obj=version, detail={"ref": version.ref})
+
+
+def active_versions() -> list[QuestionnaireVersion]:
+    return list(
+        QuestionnaireVersion.objects.filter(status=QuestionnaireVersion.Status.ACTIVE).order_by(
+            "questionnaire_id"
+        )
+    )
