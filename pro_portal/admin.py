@@ -11,9 +11,11 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from pro_portal.models import Kiosk, Membership, Organisation, Role, User
@@ -34,6 +36,15 @@ class ProPortalAdminSite(admin.AdminSite):
     site_header = _("PRO Portal administration")
     site_title = _("PRO Portal administration")
     index_title = _("Your organisation")
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """The admin logs in through the site's login, with its second factor."""
+        return redirect_to_login(
+            request.GET.get("next") or self.index_url(), reverse("account_login")
+        )
+
+    def index_url(self) -> str:
+        return reverse(f"{self.name}:index")
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -7,14 +7,25 @@ through ``DEMO_STEPS``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+
+# allauth exposes no public API to enrol a known secret; these internals are
+# used only by the DEBUG-only demo data.
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.db import transaction
 
 from pro_portal.models import Membership, Organisation, Patient, Role, User
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed on purpose; refused unless DEBUG
+# Staff must use two-factor authentication; demo staff share this TOTP secret
+# so a newcomer can log in (add it to an authenticator app, or print the
+# current code with `manage.py demo_data --code`).
+DEMO_TOTP_SECRET = "PROPORTALDEMOTOTPSECRETKEYABCDEF"  # noqa: S105 - public demo secret, DEBUG only
 
 
 @dataclass
@@ -45,7 +56,15 @@ def _staff(username: str, first: str, last: str, organisation: Organisation, rol
         user.set_password(DEMO_PASSWORD)
         user.save()
     Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
     return user
+
+
+def demo_totp_code() -> str:
+    """The current six-digit code for the demo TOTP secret."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ README.md.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -83,6 +84,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -93,17 +98,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pro_portal.middleware.ClientAddressMiddleware",
+    "pro_portal.middleware.StaffSessionMiddleware",
+    # Last, so it sees the outcome of every login attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pro_portal.urls"
 WSGI_APPLICATION = "pro_portal.wsgi.application"
 AUTH_USER_MODEL = "pro_portal.User"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 TEMPLATES = [
     {
@@ -181,6 +190,41 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 SESSION_COOKIE_AGE: int = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+# Staff are logged out after this long without a request (a shared PC in a
+# consultation room). Patients at home have no time limit (WCAG 2.2.1).
+STAFF_IDLE_TIMEOUT: int = env.int("STAFF_IDLE_TIMEOUT", default=30 * 60)
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first: a locked-out username/address never reaches the others.
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Staff accounts are created by clinic admins; nobody signs up.
+ACCOUNT_ADAPTER = "pro_portal.auth.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# django-axes owns the lockout after failed passwords; allauth's own
+# login_failed limit would otherwise answer first with a different message.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "PRO Portal"
+MFA_RECOVERY_CODE_COUNT = 10
+
+# Lockout after repeated failures: five wrong passwords for one username from
+# one address lock that pair for 30 minutes (a shared clinic address does not
+# lock out colleagues; a guessed username is not locked out for everyone).
+AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "pro_portal.auth.axes_username"
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
+AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -241,6 +285,11 @@ X_FRAME_OPTIONS = "DENY"
 # Number of reverse proxies in front of the app whose X-Forwarded-For we trust
 # for the client address written to the audit log (0 = use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Axes reads the client address the same way the audit log does.
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 # --- Logging: structured, never patient identifiers -----------------------------------
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
@@ -269,3 +318,21 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "pro_portal.logging.CprSafeExceptionReporter
 ADMINS: list[tuple[str, str]] = [
     ("Admin", address) for address in env.list("ADMIN_EMAILS", default=[])
 ]
+
+# --- Patient flows (questionnaires) --------------------------------------------------
+# Invitation SMS go through a pluggable backend (a dotted class path, like
+# EMAIL_BACKEND): the console by default, an in-memory outbox in tests.
+SMS_BACKEND: str = env.str(
+    "SMS_BACKEND",
+    default=(
+        "questionnaires.sms.LocmemSmsBackend" if TESTING else "questionnaires.sms.ConsoleSmsBackend"
+    ),
+)
+# Waiting-room tablets: a dismissable warning after 60 s without input, and
+# the session wiped after 90 s — checked by the server on every request.
+KIOSK_IDLE_WARNING_SECONDS: int = env.int("KIOSK_IDLE_WARNING_SECONDS", default=60)
+KIOSK_IDLE_WIPE_SECONDS: int = env.int("KIOSK_IDLE_WIPE_SECONDS", default=90)
+KIOSK_COOKIE_NAME = "pro_portal_kiosk"
+KIOSK_COOKIE_AGE = 400 * 24 * 60 * 60  # browsers cap cookies at 400 days
+# Wrong birth dates before an invitation link or a visit code locks.
+PATIENT_BIRTH_DATE_ATTEMPTS = 5

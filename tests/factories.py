@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from pro_portal.models import Membership, Organisation, Patient, Role, User
 from questionnaires.models import Answer, QuestionnaireVersion, Response
@@ -38,9 +39,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-def staff(organisation: Organisation, role: str, **kwargs: object) -> User:
+def staff(organisation: Organisation, role: str, *, totp: bool = True, **kwargs: object) -> User:
+    """A staff member with a role; with TOTP enrolled unless ``totp=False``
+    (staff without a second factor are sent to set one up). The secret is kept
+    on ``user.totp_secret`` so browser tests can type a valid code."""
     user = UserFactory(**kwargs)
     Membership.objects.create(user=user, organisation=organisation, role=role)
+    if totp:
+        user.totp_secret = generate_totp_secret()  # type: ignore[attr-defined]
+        TOTP.activate(user, user.totp_secret)  # type: ignore[attr-defined]
     return user
 
 

@@ -55,6 +55,6 @@ def test_no_template_string_is_missing_from_the_catalogue(tmp_path: Path) -> Non
 
 @pytest.mark.django_db
 def test_pages_are_danish_by_default_and_english_on_request(client: Client) -> None:
-    assert "Log ind" in client.get("/login/").content.decode()
-    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
-    assert "Log in" in client.get("/login/").content.decode()
+    assert "Log ind" in client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Log in" in client.get("/accounts/login/").content.decode()

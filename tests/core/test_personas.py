@@ -50,7 +50,7 @@ def test_the_anonymous_are_sent_to_log_in_and_see_nothing(
 ) -> None:
     response = client.get(url(personas))
     assert response.status_code == 302
-    assert response["Location"].startswith("/login/")
+    assert response["Location"].startswith("/accounts/login/")
     assert not AuditEvent.objects.exists()
 
 

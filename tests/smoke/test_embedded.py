@@ -69,7 +69,7 @@ def test_the_embedded_default_serves_the_demo_site(tmp_path: Path) -> None:
             "redis": "not configured",
             "celery": "in-process",
         }
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as r:
             page = r.read().decode()
         assert 'lang="da"' in page
         assert "CE" in page  # the not-a-medical-device disclaimer is on every page
