@@ -64,7 +64,7 @@ def _staff(username: str, first: str, last: str, organisation: Organisation, rol
 def demo_totp_code() -> str:
     """The current six-digit code for the demo TOTP secret."""
     counter = int(time.time()) // mfa_settings.TOTP_PERIOD
-    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
+    return str(format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter)))
 
 
 @transaction.atomic
