@@ -156,7 +156,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery reads every CELERY_* setting through pro_portal/celery.py.
-CELERY_BROKER_URL: str = REDIS_URL or "memory://"
+CELERY_BROKER_URL: str = REDIS_URL or "memory://localhost/"
 # Embedded default: no broker, tasks run in-process when enqueued.
 CELERY_TASK_ALWAYS_EAGER: bool = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -254,6 +254,8 @@ STORAGES = {
 # Rendered summaries (PDFs) live outside every publicly served folder and are
 # delivered only through an access-checked, audited view.
 PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private")))
+# How long rendered summary PDFs are kept (the summary page re-renders on demand).
+PDF_RETENTION_DAYS: int = env.int("PDF_RETENTION_DAYS", default=90)
 
 # Development and tests serve static files straight from the finders.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
@@ -310,6 +312,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint and fontTools narrate every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

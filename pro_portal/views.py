@@ -6,36 +6,12 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from pro_portal.access import access_patient, access_patient_list
-from pro_portal.models import Patient, User
-
 logger = logging.getLogger(__name__)
-
-
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    patients = access_patient_list(user, Patient.objects.select_related("organisation"))
-    return render(request, "pro_portal/home.html", {"patients": patients})
-
-
-@login_required
-def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
-    patient = access_patient(_staff(request), patient_id)
-    return render(request, "pro_portal/patient_detail.html", {"patient": patient})
 
 
 def _check_database() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,3 +71,47 @@ class ScoringResult(models.Model):
     @cached_property
     def engine_result(self) -> Result:
         return result_from_dict(self.result)
+
+
+class ResponseReview(models.Model):
+    """A clinician has reviewed a submitted response (who, when)."""
+
+    response = models.OneToOneField(Response, on_delete=models.PROTECT, related_name="review")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"{self.response_id} reviewed {self.reviewed_at:%Y-%m-%d %H:%M}"
+
+
+class SummaryPdf(models.Model):
+    """A rendered summary PDF, stored outside every publicly served folder.
+
+    Keyed on (response, template version): rendering again is a no-op, and a
+    new template version renders a new file.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="pdfs")
+    template_version = models.CharField(max_length=16)
+    file_name = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    rendered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("summary PDF")
+        verbose_name_plural = _("summary PDFs")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["response", "template_version"], name="summary_pdf_once_per_template"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name

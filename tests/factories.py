@@ -8,7 +8,7 @@ import factory
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from pro_portal.models import Membership, Organisation, Patient, Role, User
-from questionnaires.models import Answer, QuestionnaireVersion, Response
+from questionnaires.models import Answer, Consultation, Invitation, QuestionnaireVersion, Response
 
 # A fictional CPR number used throughout the suite. The canary tests prove it
 # never appears in URLs, logs, task payloads, file names or error reports.
@@ -114,4 +114,51 @@ def response_with_answers(
     Answer.objects.bulk_create(
         [Answer(response=response, item_id=k, value=v) for k, v in answers.items()]
     )
+    return response
+
+
+# PHQ-9 answers giving each overall colour under PRO Portal's team rules
+# (questionnaires/definitions/_instruments/phq9.yaml): item 9 above 0 is red;
+# a total of 10–19 is yellow; below 10 with item 9 at 0 is green.
+PHQ9_RED = {**{f"phq9.{n}": "0" for n in range(1, 9)}, "phq9.9": "1"}  # total 1, item 9 = 1
+PHQ9_YELLOW = {f"phq9.{n}": "2" if n <= 5 else "0" for n in range(1, 10)}  # total 5 × 2 = 10
+PHQ9_GREEN = {f"phq9.{n}": "0" for n in range(1, 10)}  # total 0
+
+
+def consultation(patient: Patient, starts_at: dt.datetime, by: User) -> Consultation:
+    return Consultation.objects.create(
+        organisation=patient.organisation, patient=patient, starts_at=starts_at, created_by=by
+    )
+
+
+def invitation(consultation: Consultation | None, patient: Patient, by: User) -> Invitation:
+    import secrets
+
+    from django.utils import timezone
+
+    return Invitation.objects.create(
+        organisation=patient.organisation,
+        patient=patient,
+        consultation=consultation,
+        token_hash=secrets.token_hex(32),
+        created_by=by,
+        expires_at=timezone.now() + dt.timedelta(days=14),
+    )
+
+
+def submitted(
+    patient: Patient,
+    version: QuestionnaireVersion,
+    answers: dict[str, object],
+    *,
+    invitation: Invitation | None = None,
+) -> Response:
+    from scoring.services import response_submit
+
+    response = response_with_answers(patient, version, answers)
+    if invitation is not None:
+        response.invitation = invitation
+        response.save(update_fields=["invitation"])
+    response_submit(response_id=response.pk)
+    response.refresh_from_db()
     return response

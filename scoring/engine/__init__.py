@@ -1,0 +1,93 @@
+"""PRO Portal's scoring engine: a pure-Python library, no Django.
+
+Definitions (docs/definitions.md) are parsed and compiled once; ``evaluate``
+is then a pure, deterministic function of (definition, answers, previous
+result). Every value in and out is a frozen dataclass.
+"""
+
+from scoring.engine.errors import AnswerError, DefinitionError, Problem
+from scoring.engine.evaluate import enabled_items, evaluate, validate_answers
+from scoring.engine.model import (
+    Answer,
+    Band,
+    Condition,
+    Definition,
+    EnableWhen,
+    Expectation,
+    Instrument,
+    Item,
+    Option,
+    PatientGroup,
+    PreviousValues,
+    Provenance,
+    Rule,
+    Score,
+    ScoreExpectation,
+    Section,
+    Text,
+    Vector,
+)
+from scoring.engine.parse import parse_definition
+from scoring.engine.results import (
+    AnswerInvolved,
+    Because,
+    Flag,
+    Meaning,
+    NotAssessable,
+    PatientMessage,
+    Result,
+    ScoreInvolved,
+    ScoreResult,
+    pick_language,
+    result_from_dict,
+    result_to_dict,
+    result_to_score_json,
+)
+from scoring.engine.semantics import colour_meaning
+from scoring.engine.vectors import VectorFailure, run_test_vectors
+from scoring.engine.version import ENGINE_VERSION
+
+__all__ = [
+    "ENGINE_VERSION",
+    "Answer",
+    "AnswerError",
+    "AnswerInvolved",
+    "Band",
+    "Because",
+    "Condition",
+    "Definition",
+    "DefinitionError",
+    "EnableWhen",
+    "Expectation",
+    "Flag",
+    "Instrument",
+    "Item",
+    "Meaning",
+    "NotAssessable",
+    "Option",
+    "PatientGroup",
+    "PatientMessage",
+    "PreviousValues",
+    "Problem",
+    "Provenance",
+    "Result",
+    "Rule",
+    "Score",
+    "ScoreExpectation",
+    "ScoreInvolved",
+    "ScoreResult",
+    "Section",
+    "Text",
+    "Vector",
+    "VectorFailure",
+    "colour_meaning",
+    "enabled_items",
+    "evaluate",
+    "parse_definition",
+    "pick_language",
+    "result_from_dict",
+    "result_to_dict",
+    "result_to_score_json",
+    "run_test_vectors",
+    "validate_answers",
+]

@@ -1,0 +1,240 @@
+"""``evaluate``: answers (+ the previous result) → scores, flags and colours.
+
+A pure, deterministic function of its inputs: no clock, no randomness, no
+I/O; iteration follows the definition's order everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from scoring.engine.answers import apply_enable_when, read_answers
+from scoring.engine.errors import AnswerError, Problem
+from scoring.engine.model import Answer, Definition, Item, Number, Text
+from scoring.engine.plan import CompiledRule, Plan
+from scoring.engine.results import (
+    SEVERITY,
+    AnswerInvolved,
+    Because,
+    Flag,
+    NotAssessable,
+    PatientMessage,
+    Result,
+    ScoreInvolved,
+    ScoreResult,
+)
+from scoring.engine.rules.compiler import unknowns, witnesses
+from scoring.engine.rules.values import Env
+from scoring.engine.scorers import expand_missing
+from scoring.engine.semantics import NOT_ASSESSABLE, colour_meaning
+from scoring.engine.version import ENGINE_VERSION
+
+_YES_NO: Mapping[str, Mapping[str, str]] = {
+    "yes": {"da": "Ja", "en": "Yes"},
+    "no": {"da": "Nej", "en": "No"},
+}
+#: Languages written with a decimal comma (82,5 kg).
+_DECIMAL_COMMA = frozenset({"da", "de", "fi", "fr", "nb", "nl", "nn", "sv"})
+
+
+def yes_no_label(code: str, languages: tuple[str, ...]) -> Text:
+    """The implicit label of a yes/no option (English where none is known)."""
+    known = _YES_NO[code]
+    return {lang: known.get(lang, known["en"]) for lang in languages}
+
+
+def _load(definition: Definition, answers: Mapping[str, object]) -> tuple[Env, dict[str, Answer]]:
+    plan = definition.plan
+    env, given, problems = read_answers(
+        plan.items, plan.options, answers, "answers", definition.source
+    )
+    if problems:
+        raise AnswerError(problems)
+    apply_enable_when(plan.enable, env, given)
+    return env, given
+
+
+def validate_answers(definition: Definition, answers: Mapping[str, object]) -> list[Problem]:
+    """Problems with ``answers`` (unknown item, wrong type, code not an
+    option, number or date out of bounds); empty when they are valid."""
+    plan = definition.plan
+    return read_answers(plan.items, plan.options, answers, "answers", definition.source)[2]
+
+
+def enabled_items(definition: Definition, answers: Mapping[str, object]) -> frozenset[str]:
+    """The ids of the items that are asked given ``answers`` (enable-when).
+
+    The answering flow asks only these; answers to the others are discarded.
+    Raises AnswerError if the answers are invalid.
+    """
+    env = _load(definition, answers)[0]
+    return frozenset(item.id for item in definition.plan.item_order if item.id not in env.na)
+
+
+def previous_values(previous: Result | None) -> dict[str, Number]:
+    """The values change() compares with: the earlier result's scores and items."""
+    if previous is None:
+        return {}
+    values = {s.id: s.value for s in previous.scores if s.value is not None}
+    values.update(previous.item_values)
+    return values
+
+
+def evaluate(
+    definition: Definition, answers: Mapping[str, object], previous: Result | None = None
+) -> Result:
+    """Score ``answers`` and run the definition's rules.
+
+    ``previous`` is the result of the same patient's previous response to the
+    same questionnaire id (any version), or None for a first response.
+    Raises AnswerError if the answers do not fit the definition.
+    """
+    env, given = _load(definition, answers)
+    env.prev = previous_values(previous)
+    return run(definition, env, given)
+
+
+def run(definition: Definition, env: Env, given: Mapping[str, Answer]) -> Result:
+    """Evaluate loaded answers: scores, then rules, then the summary."""
+    plan = definition.plan
+    item_values = dict(env.num)
+    done: dict[str, ScoreResult] = {}
+    for scorer in plan.scorers:
+        done[scorer.score.id] = scorer(env, done)
+    fired: list[CompiledRule] = []
+    unknown: list[CompiledRule] = []
+    for compiled in plan.rules:
+        outcome = compiled.condition.fn(env)
+        if outcome is True:
+            fired.append(compiled)
+        elif outcome is None:
+            unknown.append(compiled)
+    fired.sort(key=lambda c: SEVERITY[c.rule.colour])  # stable: definition order within a colour
+    flags = tuple(_flag(definition, c, env, given, done) for c in fired)
+    item_colours: dict[str, str] = {}
+    for flag in flags:  # most severe first, so the first colour set is the item's colour
+        for answer in flag.because.answers:
+            item_colours.setdefault(answer.item_id, flag.colour)
+    not_assessable = tuple(_not_assessable(c, env, done) for c in unknown)
+    overall = _overall(flags, not_assessable)
+    return Result(
+        questionnaire=definition.id,
+        version=definition.version,
+        engine_version=ENGINE_VERSION,
+        intended_use=definition.intended_use,
+        overall=overall,
+        meaning=colour_meaning(definition.intended_use, overall, definition.green_interval_days),
+        scores=tuple(done[score.id] for score in definition.scores),
+        flags=flags,
+        item_colours=item_colours,
+        not_assessable=not_assessable,
+        patient_messages=_patient_messages(definition, flags),
+        item_values=item_values,
+    )
+
+
+def _overall(flags: tuple[Flag, ...], not_assessable: tuple[NotAssessable, ...]) -> str:
+    """Red > yellow > green; not_assessable only when nothing red or yellow fired."""
+    if flags and flags[0].colour != "green":
+        return flags[0].colour
+    return NOT_ASSESSABLE if not_assessable else "green"
+
+
+def _number_text(value: Number, language: str) -> str:
+    text = str(value)
+    return text.replace(".", ",") if language in _DECIMAL_COMMA else text
+
+
+def answer_labels(
+    item: Item, plan: Plan, answer: Answer | None, languages: tuple[str, ...]
+) -> tuple[Text, ...]:
+    """The answer as the patient saw it, one Text per chosen option."""
+    if answer is None:
+        return ()
+    options = plan.options[item.id]
+    if isinstance(answer, tuple):
+        return tuple(option.label for code, option in options.items() if code in answer)
+    if isinstance(answer, str):
+        option = options.get(answer)
+        if option is not None:
+            return (option.label,)
+        return (dict.fromkeys(languages, answer),)  # a date or a free text
+    return (
+        {
+            lang: f"{_number_text(answer, lang)} {item.unit[lang]}".rstrip()
+            if lang in item.unit
+            else _number_text(answer, lang)
+            for lang in languages
+        },
+    )
+
+
+def _flag(
+    definition: Definition,
+    compiled: CompiledRule,
+    env: Env,
+    given: Mapping[str, Answer],
+    done: Mapping[str, ScoreResult],
+) -> Flag:
+    plan = definition.plan
+    names: dict[str, None] = {}
+    witnesses(compiled.condition, env, names)
+    answers: list[AnswerInvolved] = []
+    scores: list[ScoreInvolved] = []
+    for name in names:
+        previous = env.prev.get(name) if name in compiled.changed else None
+        score = done.get(name)
+        if score is not None:
+            scores.append(ScoreInvolved(name, score.label, score.value, score.band, previous))
+            continue
+        item = plan.items[name]
+        answer = given.get(name)
+        answers.append(
+            AnswerInvolved(
+                item_id=name,
+                question=item.text,
+                answer=answer,
+                value=env.num.get(name),
+                labels=answer_labels(item, plan, answer, definition.languages),
+                previous=previous,
+            )
+        )
+    rule = compiled.rule
+    return Flag(
+        rule_id=rule.id,
+        colour=rule.colour,
+        safety=rule.safety,
+        expression=rule.when,
+        clinician_text=rule.clinician_text,
+        patient_text=rule.patient_text,
+        because=Because(tuple(answers), tuple(scores)),
+    )
+
+
+def _not_assessable(
+    compiled: CompiledRule, env: Env, done: Mapping[str, ScoreResult]
+) -> NotAssessable:
+    names: dict[str, None] = {}
+    unknowns(compiled.condition, env, names)
+    rule = compiled.rule
+    return NotAssessable(
+        rule_id=rule.id,
+        colour=rule.colour,
+        safety=rule.safety,
+        expression=rule.when,
+        missing_items=expand_missing(list(names), done),
+    )
+
+
+def _patient_messages(
+    definition: Definition, flags: tuple[Flag, ...]
+) -> tuple[PatientMessage, ...]:
+    """Safety texts first, then by colour; the default when no rule speaks."""
+    messages = [
+        PatientMessage(flag.patient_text, flag.rule_id, flag.safety)
+        for flag in sorted(flags, key=lambda f: not f.safety)
+        if flag.patient_text
+    ]
+    if not messages and definition.patient_support:
+        messages.append(PatientMessage(definition.patient_support))
+    return tuple(messages)

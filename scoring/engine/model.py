@@ -1,0 +1,252 @@
+"""The compiled definition: frozen dataclasses built by ``parse_definition``.
+
+Everything here is plain, immutable data mirroring docs/definitions.md. The
+executable parts (compiled rules, scorers, enable-when closures) live in a
+:class:`~scoring.engine.plan.Plan` attached to the :class:`Definition` and
+excluded from comparison, so two definitions built from the same mapping
+compare equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scoring.engine.plan import Plan
+
+Number = int | float
+#: Language code → text. Empty in numbers-only scoring fixtures (``languages: []``).
+Text = Mapping[str, str]
+#: One answer exactly as in ANSWERS.json: a code, a list of codes, a number,
+#: an ISO date, "yes"/"no" or free text.
+Answer = str | int | float | tuple[str, ...]
+
+NO_TEXT: Text = MappingProxyType({})
+
+COLOURS = ("red", "yellow", "green")
+ITEM_TYPES = (
+    "single_choice",
+    "multiple_choice",
+    "integer",
+    "decimal",
+    "nrs",
+    "yes_no",
+    "date",
+    "short_text",
+    "long_text",
+    "body_regions",
+    "display",
+)
+#: Items whose answer is one number in the rule language.
+NUMBER_TYPES = frozenset({"single_choice", "integer", "decimal", "nrs", "yes_no"})
+#: Items answered by a code (compared with a string literal) as well as a value.
+CODE_TYPES = frozenset({"single_choice", "yes_no"})
+#: Items answered by a list of codes.
+SET_TYPES = frozenset({"multiple_choice", "body_regions"})
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """An answer option: ``code`` as stored, ``value`` the ordinal used in scores."""
+
+    code: str
+    value: Number
+    label: Text = field(default_factory=dict)
+    exclusive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One enable-when condition on an earlier answer."""
+
+    item: str
+    op: str
+    value: str | Number | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnableWhen:
+    behavior: str
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A question (or a display text). ``min``/``max`` bound numbers and the
+    number of choices; ``min_date``/``max_date`` bound dates."""
+
+    id: str
+    type: str
+    section: str
+    text: Text = field(default_factory=dict)
+    help: Text = field(default_factory=dict)
+    required: bool = True
+    enable_when: EnableWhen | None = None
+    options: tuple[Option, ...] = ()
+    min: Number | None = None
+    max: Number | None = None
+    min_date: str | None = None
+    max_date: str | None = None
+    unit: Text = field(default_factory=dict)
+    decimals: int | None = None
+    anchors: tuple[Text, Text] | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    kind: str
+    title: Text
+    intro: Text
+    items: tuple[Item, ...]
+    included_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """An inclusive interval of score values with its meaning."""
+
+    code: str
+    min: Number
+    max: Number
+    label: Text = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A data-driven scorer; see docs/definitions.md § Scores.
+
+    ``terms`` holds one tuple per summed term: a single id, or several ids
+    of which the largest counts (MDI items 8a/8b).
+    """
+
+    id: str
+    label: Text
+    method: str
+    source: str
+    terms: tuple[tuple[str, ...], ...] = ()
+    reverse: frozenset[str] = frozenset()
+    weights: Mapping[str, Number] = field(default_factory=dict)
+    lookup: Mapping[str, Mapping[str, Number]] = field(default_factory=dict)
+    multiply: Number = 1
+    add: Number = 0
+    decimals: int = 0
+    prorate_up_to: int = 0
+    range: tuple[Number, Number] | None = None
+    monotone: bool = False
+    bands: tuple[Band, ...] = ()
+    expression: str | None = None
+    included_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    when: str
+    colour: str
+    source: str
+    safety: bool = False
+    clinician_text: Text = field(default_factory=dict)
+    patient_text: Text = field(default_factory=dict)
+    included_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    id: str
+    name: str
+    licence: str
+    source: str
+    wording_source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PatientGroup:
+    description: Text = field(default_factory=dict)
+    inclusion: tuple[Text, ...] = ()
+    exclusion: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    kind: str
+    note: Text = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreExpectation:
+    """``value`` None means "not scored"; the band is checked only if given."""
+
+    value: Number | None
+    band: str | None = None
+    check_band: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What a test vector expects; ``None`` means "not checked"."""
+
+    overall: str | None = None
+    scores: Mapping[str, ScoreExpectation] = field(default_factory=dict)
+    flags: frozenset[str] | None = None
+    not_assessable: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousValues:
+    """The values of an earlier result that ``change()`` may read."""
+
+    scores: Mapping[str, Number] = field(default_factory=dict)
+    items: Mapping[str, Number] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Vector:
+    """A test vector: answers in, expected scores and flags out."""
+
+    id: str
+    source: str
+    answers: Mapping[str, Answer]
+    expect: Expectation
+    previous: PreviousValues | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Definition:
+    """One questionnaire version, validated and compiled."""
+
+    format: int
+    id: str
+    version: str
+    languages: tuple[str, ...]
+    intended_use: str
+    provenance: Provenance
+    instruments: tuple[Instrument, ...]
+    sections: tuple[Section, ...]
+    scores: tuple[Score, ...]
+    rules: tuple[Rule, ...]
+    test_vectors: tuple[Vector, ...]
+    plan: Plan = field(compare=False, repr=False)
+    title: Text = field(default_factory=dict)
+    description: Text = field(default_factory=dict)
+    recall_period: Text = field(default_factory=dict)
+    patient_group: PatientGroup = PatientGroup()
+    green_interval_days: int | None = None
+    trended_scores: tuple[str, ...] = ()
+    patient_support: Text = field(default_factory=dict)
+    source: str = "<memory>"
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        """Every item in questionnaire order."""
+        return self.plan.item_order
+
+    def item(self, item_id: str) -> Item:
+        return self.plan.items[item_id]
+
+    def score(self, score_id: str) -> Score:
+        return self.plan.scores[score_id]

@@ -1,0 +1,33 @@
+"""The executable half of a definition, built once by ``parse_definition``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from scoring.engine.model import Item, Option, Rule, Score
+from scoring.engine.rules.compiler import Compiled
+from scoring.engine.rules.values import Env
+from scoring.engine.scorers import Scorer
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledRule:
+    rule: Rule
+    condition: Compiled
+    #: Names read through change(): their previous value joins the because-trail.
+    changed: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Plan:
+    """Lookup tables and closures ``evaluate`` runs, in dependency order."""
+
+    items: Mapping[str, Item]
+    item_order: tuple[Item, ...]
+    options: Mapping[str, Mapping[str, Option]]
+    scores: Mapping[str, Score]
+    #: (item id, test) for every item with enable-when, earlier conditions first.
+    enable: tuple[tuple[str, Callable[[Env], bool]], ...]
+    scorers: tuple[Scorer, ...]
+    rules: tuple[CompiledRule, ...]

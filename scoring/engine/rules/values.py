@@ -1,0 +1,60 @@
+"""Run-time values of the rule language and the environment rules read.
+
+Three kinds of "no number" exist, on purpose:
+
+* ``None`` — *unknown*: a missing answer or an unscored score. Comparisons
+  on it are unknown and ``and``/``or``/``not`` follow Kleene's logic.
+* :data:`NA` — *not applicable*: an item that enable-when disabled (not
+  asked), a score with every item disabled, or ``change()`` without a
+  previous value. Comparisons on it are *false*: a question that was not
+  asked, or a first response, is no reason to call a rule "not assessable".
+* :class:`Range` — a count over items of which some are missing: the count
+  lies between ``lo`` and ``hi``, so ``count(…) >= 2`` can still be known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scoring.engine.model import Number
+
+
+class NotApplicable:
+    """The type of :data:`NA`; there is one instance."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NA"
+
+
+NA = NotApplicable()
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A number known only to lie in ``[lo, hi]``."""
+
+    lo: Number
+    hi: Number
+
+
+class Env:
+    """Everything an expression may read during one evaluation.
+
+    ``num`` holds number values of answered items and scored scores,
+    ``code``/``sel`` the codes of answered choice items, ``answered`` the
+    ids answered or scored, ``na`` the ids not applicable, ``prev`` the
+    values of the previous result.
+    """
+
+    __slots__ = ("answered", "code", "na", "num", "prev", "sel")
+
+    def __init__(self, prev: Mapping[str, Number] | None = None) -> None:
+        self.num: dict[str, Number] = {}
+        self.code: dict[str, str] = {}
+        self.sel: dict[str, frozenset[str]] = {}
+        self.answered: set[str] = set()
+        self.na: set[str] = set()
+        self.prev: Mapping[str, Number] = prev if prev is not None else {}

@@ -1,0 +1,325 @@
+"""The clinician summary as plain data: one builder for the page and the PDF.
+
+Layer one of three (context → template → render): everything the clinician
+reads is decided here and tested here; templates only lay it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from questionnaires.models import Response
+from scoring.charts import trend_svg
+from scoring.engine import Definition, Result, enabled_items, pick_language, result_from_dict
+from scoring.engine.evaluate import answer_labels
+from scoring.models import ScoringResult
+
+SEVERITY = {"red": 0, "yellow": 1, "green": 2}
+TREND_POINTS = 12
+# A section with this id holds the patient's own agenda ("what I most want to
+# talk about at this visit"); its text answers open the summary.
+AGENDA_SECTION = "agenda"
+
+LABEL_OWN_ALGORITHM = "PRO Portal's own algorithm, not a national standard."
+NOT_A_DEVICE = "Not a CE-marked medical device: the colours support the clinician's judgement."
+
+
+@dataclass(frozen=True)
+class AnswerShown:
+    item_id: str
+    question: str
+    answer: str
+    value: float | int | None = None
+
+
+@dataclass(frozen=True)
+class ScoreShown:
+    label: str
+    value: float | int | None
+    band: str
+
+
+@dataclass(frozen=True)
+class FlagShown:
+    rule_id: str
+    colour: str
+    safety: bool
+    text: str
+    rule: str
+    source: str
+    answers: tuple[AnswerShown, ...]
+    scores: tuple[ScoreShown, ...]
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    id: str
+    label: str
+    value: float | int | None
+    band: str
+    status: str
+    prorated: bool
+    missing: int
+    change: float | int | None
+
+
+@dataclass(frozen=True)
+class TrendShown:
+    score_id: str
+    label: str
+    points: tuple[tuple[dt.date, float | int], ...]
+    svg: str
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    item_id: str
+    question: str
+    answer: str
+    colour: str | None
+
+
+@dataclass(frozen=True)
+class SectionShown:
+    title: str
+    lines: tuple[AnswerLine, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    response_id: str
+    language: str
+    clinic: str
+    patient_name: str
+    patient_cpr: str
+    patient_birth_date: dt.date
+    questionnaire_title: str
+    questionnaire_ref: str
+    definition_version: str
+    engine_version: str
+    label: str
+    review_status: str
+    not_a_device: str
+    submitted_at: dt.datetime | None
+    scored_at: dt.datetime
+    generated_at: dt.datetime
+    overall: str
+    overall_meaning: str
+    agenda: tuple[str, ...]
+    flags: tuple[FlagShown, ...]
+    not_assessable: tuple[str, ...]
+    scores: tuple[ScoreLine, ...]
+    trends: tuple[TrendShown, ...]
+    sections: tuple[SectionShown, ...]
+    reviewed: str | None
+
+    @property
+    def red_and_yellow(self) -> tuple[FlagShown, ...]:
+        return tuple(f for f in self.flags if f.colour in ("red", "yellow"))
+
+
+def _text(text: dict[str, str] | object, language: str) -> str:
+    return pick_language(text, language) if isinstance(text, dict) else str(text or "")
+
+
+def _answer_text(definition: Definition, item_id: str, answer: object, language: str) -> str:
+    item = definition.item(item_id)
+    given = tuple(answer) if isinstance(answer, list) else answer
+    labels = answer_labels(item, definition.plan, given, definition.languages)  # type: ignore[arg-type]
+    return ", ".join(pick_language(label, language) for label in labels)
+
+
+def _review_status(response: Response, language: str) -> str:
+    version = response.questionnaire_version
+    if version.clinical_reviewer is None or version.reviewed_on is None:
+        return _("Awaiting clinical review.")
+    return _("Clinically reviewed by %(name)s on %(date)s.") % {
+        "name": version.clinical_reviewer.get_full_name() or version.clinical_reviewer.username,
+        "date": version.reviewed_on.isoformat(),
+    }
+
+
+def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagShown, ...]:
+    sources = {rule.id: rule.source for rule in definition.rules}
+    flags = [
+        FlagShown(
+            rule_id=flag.rule_id,
+            colour=flag.colour,
+            safety=flag.safety,
+            text=_text(flag.clinician_text, language),
+            rule=flag.expression,
+            source=sources.get(flag.rule_id, ""),
+            answers=tuple(
+                AnswerShown(
+                    item_id=a.item_id,
+                    question=_text(a.question, language),
+                    answer=", ".join(pick_language(label, language) for label in a.labels),
+                    value=a.value,
+                )
+                for a in flag.because.answers
+            ),
+            scores=tuple(
+                ScoreShown(
+                    label=_text(s.label, language),
+                    value=s.value,
+                    band=s.band or "",
+                )
+                for s in flag.because.scores
+            ),
+        )
+        for flag in result.flags
+    ]
+    flags.sort(key=lambda f: (SEVERITY.get(f.colour, 3), not f.safety))
+    return tuple(flags)
+
+
+def _history(response: Response) -> list[tuple[Response, Result]]:
+    """The patient's submitted responses to the same questionnaire id, oldest
+    first, up to and including this one (trends never look ahead)."""
+    rows = (
+        ScoringResult.objects.filter(
+            kind=ScoringResult.Kind.ORIGINAL,
+            response__patient_id=response.patient_id,
+            questionnaire_id=response.questionnaire_version.questionnaire_id,
+            response__submitted_at__lte=response.submitted_at,
+        )
+        .select_related("response")
+        .order_by("-response__submitted_at")[:TREND_POINTS]
+    )
+    return [(row.response, result_from_dict(row.result)) for row in reversed(rows)]
+
+
+def _trends(
+    history: list[tuple[Response, Result]], definition: Definition, language: str
+) -> tuple[TrendShown, ...]:
+    trends = []
+    for score_id in definition.trended_scores:
+        score = definition.score(score_id)
+        points = []
+        for past, result in history:
+            value = next((s.value for s in result.scores if s.id == score_id), None)
+            if value is not None and past.submitted_at is not None:
+                points.append((timezone.localdate(past.submitted_at), value))
+        label = _text(score.label, language)
+        trends.append(
+            TrendShown(
+                score_id=score_id,
+                label=label,
+                points=tuple(points),
+                svg=trend_svg(points, label=label, value_range=score.range, bands=score.bands),
+            )
+        )
+    return tuple(trends)
+
+
+def _scores(result: Result, previous: Result | None, language: str) -> tuple[ScoreLine, ...]:
+    before = {s.id: s.value for s in previous.scores} if previous else {}
+    lines = []
+    for score in result.scores:
+        old = before.get(score.id)
+        change = None
+        if score.value is not None and old is not None:
+            change = round(score.value - old, 2)
+        lines.append(
+            ScoreLine(
+                id=score.id,
+                label=_text(score.label, language),
+                value=score.value,
+                band=_text(score.band_label, language) if score.band_label else "",
+                status=score.status,
+                prorated=score.prorated,
+                missing=len(score.items_missing),
+                change=change,
+            )
+        )
+    return tuple(lines)
+
+
+def _sections(
+    definition: Definition, answers: dict[str, object], result: Result, language: str
+) -> tuple[SectionShown, ...]:
+    asked = enabled_items(definition, answers)
+    sections = []
+    for section in definition.sections:
+        lines = []
+        for item in section.items:
+            # Display texts and questions enable-when skipped were never answered.
+            if item.type == "display" or item.id not in asked:
+                continue
+            answer = answers.get(item.id)
+            lines.append(
+                AnswerLine(
+                    item_id=item.id,
+                    question=_text(item.text, language),
+                    answer=_answer_text(definition, item.id, answer, language)
+                    if answer is not None
+                    else "",
+                    colour=result.item_colours.get(item.id),
+                )
+            )
+        if lines:
+            sections.append(SectionShown(_text(section.title, language), tuple(lines)))
+    return tuple(sections)
+
+
+def _agenda(definition: Definition, answers: dict[str, object]) -> tuple[str, ...]:
+    agenda = next((s for s in definition.sections if s.id == AGENDA_SECTION), None)
+    if agenda is None:
+        return ()
+    return tuple(
+        str(answers[item.id]).strip()
+        for item in agenda.items
+        if item.type in ("short_text", "long_text") and str(answers.get(item.id) or "").strip()
+    )
+
+
+def summary_build(*, response: Response, stored: ScoringResult, language: str) -> Summary:
+    """Everything the summary page and PDF show for one response."""
+    definition = response.questionnaire_version.definition
+    result = stored.engine_result
+    answers = response.answers_dict()
+    history = _history(response)
+    previous = history[-2][1] if len(history) >= 2 else None
+    review = getattr(response, "review", None)
+    patient = response.patient
+    return Summary(
+        response_id=str(response.public_id),
+        language=language,
+        clinic=response.organisation.name,
+        patient_name=patient.name,
+        patient_cpr=patient.cpr_formatted,
+        patient_birth_date=patient.birth_date,
+        questionnaire_title=_text(definition.title, language),
+        questionnaire_ref=response.questionnaire_version.ref,
+        definition_version=stored.definition_version,
+        engine_version=stored.engine_version,
+        label=_(LABEL_OWN_ALGORITHM),
+        review_status=_review_status(response, language),
+        not_a_device=_(NOT_A_DEVICE),
+        submitted_at=response.submitted_at,
+        scored_at=stored.scored_at,
+        generated_at=timezone.now(),
+        overall=result.overall,
+        overall_meaning=_text(result.meaning.action, language),
+        agenda=_agenda(definition, answers),
+        flags=_flags(result, definition, language),
+        not_assessable=tuple(
+            f"{na.rule_id}: {', '.join(na.missing_items)}" for na in result.not_assessable
+        ),
+        scores=_scores(result, previous, language),
+        trends=_trends(history, definition, language),
+        sections=_sections(definition, answers, result, language),
+        reviewed=(
+            _("Reviewed by %(name)s, %(when)s")
+            % {
+                "name": review.reviewed_by.get_full_name() or review.reviewed_by.username,
+                "when": timezone.localtime(review.reviewed_at).strftime("%Y-%m-%d %H:%M"),
+            }
+            if review
+            else None
+        ),
+    )

@@ -1,0 +1,163 @@
+"""Clinician pages: worklist, search, summary, PDF, review. Thin and typed:
+parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from pro_portal.audit import audit_record, audit_record_many
+from pro_portal.models import Role, User
+from questionnaires.models import QuestionnaireVersion
+from scoring import worklist
+from scoring.access import access_response
+from scoring.forms import PatientSearchForm, WorklistFilterForm
+from scoring.models import ResponseReview, ScoringResult
+from scoring.pdf import pdf_path, summary_pdf_store
+from scoring.summary import summary_build
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # guaranteed by @login_required
+    return user
+
+
+def _roles(user: User) -> set[str]:
+    return set(user.memberships.values_list("role", flat=True))
+
+
+def _questionnaire_choices() -> list[tuple[str, str]]:
+    ids = QuestionnaireVersion.objects.values_list("questionnaire_id", flat=True).distinct()
+    return [(qid, qid) for qid in sorted(ids)]
+
+
+@never_cache
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Staff land on the worklist; a clinic admin alone goes to the admin."""
+    roles = _roles(_staff(request))
+    if roles & {Role.CLINICIAN, Role.SECRETARY}:
+        return redirect("scoring:worklist")
+    if Role.ADMIN in roles:
+        return redirect("admin:index")
+    return render(request, "scoring/no_role.html")
+
+
+@never_cache
+@login_required
+def worklist_view(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    roles = _roles(user)
+    clinical = Role.CLINICIAN in roles
+    data = request.GET.copy()
+    data.setdefault("day", timezone.localdate().isoformat())
+    form = WorklistFilterForm(data, questionnaires=_questionnaire_choices())
+    day = form.cleaned_data["day"] if form.is_valid() else timezone.localdate()
+    filters = worklist.Filters(
+        day=day,
+        colour=form.cleaned_data.get("colour") or None if form.is_valid() else None,
+        questionnaire=form.cleaned_data.get("questionnaire") or None if form.is_valid() else None,
+        unreviewed=bool(form.cleaned_data.get("unreviewed")) if form.is_valid() else False,
+    )
+    days = worklist.day_list(user, filters, clinical=clinical)
+    overdue = worklist.overdue_reds(user) if clinical else []
+    awaiting = worklist.awaiting_review(user, filters) if clinical else []
+    shown = {row.consultation.patient for row in days}
+    shown |= {row.response.patient for row in overdue + awaiting}
+    audit_record_many(action="worklist.view", actor=user, patients=shown)
+    return render(
+        request,
+        "scoring/worklist.html",
+        {
+            "form": form,
+            "day": day,
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "clinical": clinical,
+            "days": days,
+            "overdue": overdue,
+            "awaiting": awaiting,
+            "search_form": PatientSearchForm(),
+        },
+    )
+
+
+@never_cache
+@sensitive_post_parameters("query")
+@login_required
+@require_POST
+def search(request: HttpRequest) -> HttpResponse:
+    """Search by name or CPR number — POST only, so a CPR number is never in a URL."""
+    user = _staff(request)
+    form = PatientSearchForm(request.POST)
+    patients = worklist.search_patients(user, form.cleaned_data["query"]) if form.is_valid() else []
+    clinical = Role.CLINICIAN in _roles(user)
+    responses = worklist.recent_responses(patients) if clinical else {}
+    audit_record_many(action="patient.search", actor=user, patients=patients)
+    rows = [(patient, responses.get(patient.pk, [])) for patient in patients]
+    return render(
+        request,
+        "scoring/search.html",
+        {"form": form, "rows": rows, "clinical": clinical, "searched": form.is_valid()},
+    )
+
+
+@never_cache
+@login_required
+def summary(request: HttpRequest, response_id: str) -> HttpResponse:
+    response = access_response(_staff(request), response_id, action="summary.view")
+    stored = response.results.get(kind=ScoringResult.Kind.ORIGINAL)
+    context = summary_build(response=response, stored=stored, language=get_language() or "da")
+    pdf_ready = response.pdfs.exists()
+    return render(
+        request,
+        "scoring/summary.html",
+        {"s": context, "response": response, "pdf_ready": pdf_ready},
+    )
+
+
+@never_cache
+@login_required
+def summary_pdf(request: HttpRequest, response_id: str) -> FileResponse:
+    """The stored PDF, or one rendered now if the task has not run yet."""
+    response = access_response(_staff(request), response_id, action="summary.pdf")
+    record = summary_pdf_store(response_id=response.pk, language=get_language() or "da")
+    submitted = timezone.localtime(response.submitted_at or timezone.now())
+    # The download name holds no patient data.
+    filename = (
+        f"pro-summary-{response.questionnaire_version.questionnaire_id}-{submitted:%Y%m%d}.pdf"
+    )
+    return FileResponse(
+        pdf_path(record).open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def mark_reviewed(request: HttpRequest, response_id: str) -> HttpResponse:
+    user = _staff(request)
+    response = access_response(user, response_id, action="response.review")
+    try:
+        ResponseReview.objects.create(response=response, reviewed_by=user)
+    except IntegrityError:
+        messages.info(request, _("This response had already been reviewed."))
+    else:
+        audit_record(action="response.reviewed", actor=user, patient=response.patient, obj=response)
+        messages.success(request, _("Marked as reviewed."))
+    return redirect(reverse("scoring:summary", args=[response.public_id]))

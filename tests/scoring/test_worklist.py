@@ -1,0 +1,179 @@
+"""The worklist: red first, why, overdue reds on top, filters, search, review."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from pro_portal.models import AuditEvent
+from scoring.models import ResponseReview
+from tests import factories
+from tests.factories import PHQ9_GREEN, PHQ9_RED, PHQ9_YELLOW
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)  # a Monday morning
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+@pytest.fixture
+def day(personas):
+    """Four consultations today: green at 9, red at 10, not answered at 11, yellow at 12."""
+    version = factories.published_version("phq9")
+    org = personas.organisation
+    rows = {}
+    for hour, name, answers in [
+        (9, "Grete Grøn", PHQ9_GREEN),
+        (10, "Rasmus Rød", PHQ9_RED),
+        (11, "Ivan Ikkesvar", None),
+        (12, "Gitte Gul", PHQ9_YELLOW),
+    ]:
+        patient = factories.PatientFactory(organisation=org, name=name)
+        starts = dt.datetime(2026, 11, 23, hour, 0, tzinfo=COPENHAGEN)
+        consultation = factories.consultation(patient, starts, personas.secretary)
+        invitation = factories.invitation(consultation, patient, personas.secretary)
+        if answers is not None:
+            factories.submitted(patient, version, answers, invitation=invitation)
+        rows[name] = patient
+    return rows
+
+
+def names_in_order(html: str, names: list[str]) -> list[str]:
+    return sorted(names, key=html.index)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_day_list_shows_red_first_then_yellow_green_and_not_answered(personas, day, client):
+    client.force_login(personas.clinician)
+    html = client.get("/worklist/?day=2026-11-23").content.decode()
+    table = html[html.index('id="day-title"') : html.index('id="awaiting-title"')]
+    assert names_in_order(table, list(day)) == [
+        "Rasmus Rød",
+        "Gitte Gul",
+        "Grete Grøn",
+        "Ivan Ikkesvar",
+    ]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_secretary_sees_invitation_status_but_no_colour_or_answers(personas, day, client):
+    client.force_login(personas.secretary)
+    html = client.get("/worklist/?day=2026-11-23").content.decode()
+    assert "Rasmus Rød" in html
+    assert "colour-red" not in html
+    assert "/responses/" not in html
+    assert "awaiting-title" not in html
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_every_patient_shown_is_audited_once(personas, day, client):
+    client.force_login(personas.clinician)
+    client.get("/worklist/?day=2026-11-23")
+    shown = AuditEvent.objects.filter(action="worklist.view", actor=personas.clinician)
+    assert {e.patient.name for e in shown} == set(day)
+    assert shown.count() == len(day)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_colour_filter_keeps_only_that_colour(personas, day, client):
+    client.force_login(personas.clinician)
+    html = client.get("/worklist/?day=2026-11-23&colour=yellow").content.decode()
+    table = html[html.index('id="day-title"') : html.index('id="awaiting-title"')]
+    assert "Gitte Gul" in table
+    assert "Rasmus Rød" not in table
+
+
+def test_a_red_unreviewed_past_its_consultation_is_raised_to_the_top(personas, day, client):
+    client.force_login(personas.clinician)
+    with time_machine.travel(dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC), tick=False):
+        html = client.get("/worklist/?day=2026-11-23").content.decode()
+        assert 'id="overdue-title"' not in html  # 09:00 local: the 10:00 visit is ahead
+    with time_machine.travel(dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC), tick=False):
+        client.force_login(personas.clinician)  # 90 minutes later: idle-timed out
+        html = client.get("/worklist/?day=2026-11-24").content.decode()  # even on another day
+        overdue = html[html.index('id="overdue-title"') : html.index("filters")]
+        assert "Rasmus Rød" in overdue
+        assert "Gitte Gul" not in overdue  # yellow is never raised
+
+
+def test_a_red_without_consultation_is_overdue_after_24_hours(personas, client):
+    version = factories.published_version("phq9")
+    patient = factories.PatientFactory(organisation=personas.organisation, name="Tina Triage")
+    with time_machine.travel(dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC), tick=False):
+        factories.submitted(patient, version, PHQ9_RED)
+    with time_machine.travel(dt.datetime(2026, 11, 21, 11, 59, tzinfo=dt.UTC), tick=False):
+        client.force_login(personas.clinician)
+        assert 'id="overdue-title"' not in client.get("/worklist/").content.decode()
+    with time_machine.travel(dt.datetime(2026, 11, 21, 12, 1, tzinfo=dt.UTC), tick=False):
+        client.force_login(personas.clinician)
+        html = client.get("/worklist/").content.decode()
+        assert "Tina Triage" in html[html.index('id="overdue-title"') :]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_marking_reviewed_records_who_and_when_and_clears_the_alert(personas, day, client):
+    client.force_login(personas.clinician)
+    response = day["Rasmus Rød"].responses.get()
+    client.post(f"/responses/{response.public_id}/review")
+    review = ResponseReview.objects.get(response=response)
+    assert review.reviewed_by == personas.clinician
+    assert review.reviewed_at == timezone.now()
+    html = client.get("/worklist/?day=2026-11-23&unreviewed=on").content.decode()
+    assert "Rasmus Rød" not in html[html.index('id="awaiting-title"') :]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_search_by_cpr_is_posted_never_in_the_url_and_finds_the_patient(personas, day, client):
+    client.force_login(personas.clinician)
+    response = client.post("/worklist/search/", {"query": factories.CANARY_CPR})
+    assert response.status_code == 200
+    assert personas.patient.name in response.content.decode()
+    assert client.get("/worklist/search/").status_code == 405  # no GET with a query string
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_search_by_name_part_finds_only_own_organisation(personas, day, client):
+    other = factories.PatientFactory(organisation=personas.other_organisation, name="Rasmus Anden")
+    client.force_login(personas.clinician)
+    html = client.post("/worklist/search/", {"query": "rasmus"}).content.decode()
+    assert "Rasmus Rød" in html
+    assert other.name not in html
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_day_list_of_100_consultations_takes_a_fixed_number_of_queries(personas, client):
+    version = factories.published_version("phq9")
+    client.force_login(personas.clinician)
+    client.get("/worklist/?day=2026-11-23")  # warm the session and caches
+
+    def add(n: int) -> None:
+        for i in range(n):
+            patient = factories.PatientFactory(organisation=personas.organisation)
+            starts = dt.datetime(2026, 11, 23, 8, 0, tzinfo=COPENHAGEN) + dt.timedelta(minutes=i)
+            invitation = factories.invitation(
+                factories.consultation(patient, starts, personas.secretary),
+                patient,
+                personas.secretary,
+            )
+            factories.submitted(patient, version, PHQ9_YELLOW, invitation=invitation)
+
+    def reads_and_audit_inserts() -> tuple[int, int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/worklist/?day=2026-11-23").content.decode()
+        sql = [q["sql"] for q in queries.captured_queries]
+        audit = [s for s in sql if s.startswith('INSERT INTO "pro_portal_auditevent"')]
+        return len(sql) - len(audit), len(audit), html
+
+    add(2)
+    few_reads, _, _ = reads_and_audit_inserts()
+    add(98)
+    many_reads, audit_inserts, html = reads_and_audit_inserts()
+    assert html.count("row-yellow") == 100
+    assert many_reads == few_reads
+    # One INSERT for all 100 audit rows; SQLite's 999-parameter cap splits it in two.
+    assert audit_inserts == (1 if connection.vendor == "postgresql" else 2)
