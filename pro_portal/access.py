@@ -17,7 +17,7 @@ from django.db import models
 from django.http import Http404
 
 from pro_portal.audit import audit_record, audit_record_many
-from pro_portal.models import Patient, Role, User
+from pro_portal.models import Membership, Patient, Role, User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -50,12 +50,12 @@ def visible_to(
     """
     if not (user.is_authenticated and user.is_active):
         return queryset.none()
-    return queryset.filter(
-        **{
-            f"{organisation_path}__memberships__user": user,
-            f"{organisation_path}__memberships__role__in": list(roles),
-        }
-    ).distinct()
+    # A subquery, not a join through memberships: no duplicate rows, so no
+    # DISTINCT over wide rows (JSON columns included) on every list.
+    organisations = Membership.objects.filter(user=user, role__in=list(roles)).values(
+        "organisation_id"
+    )
+    return queryset.filter(**{f"{organisation_path}__in": organisations})
 
 
 def access_object(

@@ -44,7 +44,7 @@ class ScoringResult(models.Model):
     overall = models.CharField(max_length=16, choices=Overall.choices, db_index=True)
     result = models.JSONField()
     scored_at = models.DateTimeField(default=timezone.now)
-    rescore_run = models.CharField(max_length=40, blank=True)
+    rescore_run = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("scoring result")

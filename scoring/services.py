@@ -70,7 +70,7 @@ def response_submit(*, response_id: int) -> ScoringResult:
     one result. The row lock makes two simultaneous submits queue up.
     """
     response = (
-        Response.objects.select_for_update()
+        Response.objects.select_for_update(of=("self",))
         .select_related("questionnaire_version", "invitation")
         .get(pk=response_id)
     )

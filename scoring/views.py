@@ -73,8 +73,9 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
         unreviewed=bool(form.cleaned_data.get("unreviewed")) if form.is_valid() else False,
     )
     days = worklist.day_list(user, filters, clinical=clinical)
-    overdue = worklist.overdue_reds(user) if clinical else []
-    awaiting = worklist.awaiting_review(user, filters) if clinical else []
+    unreviewed = worklist.unreviewed(user) if clinical else []
+    overdue = worklist.overdue_reds(unreviewed)
+    awaiting = worklist.awaiting_review(unreviewed, filters)
     shown = {row.consultation.patient for row in days}
     shown |= {row.response.patient for row in overdue + awaiting}
     audit_record_many(action="worklist.view", actor=user, patients=shown)

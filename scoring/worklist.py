@@ -79,9 +79,15 @@ def _original_results() -> Prefetch[Any]:
 
 
 def _responses() -> QuerySet[Response]:
-    return Response.objects.select_related(
-        "questionnaire_version", "review", "invitation__consultation", "patient"
-    ).prefetch_related(_original_results())
+    # A list needs the version's id and number, never its content (the whole
+    # questionnaire as JSON).
+    return (
+        Response.objects.select_related(
+            "questionnaire_version", "review", "invitation__consultation", "patient"
+        )
+        .defer("questionnaire_version__content")
+        .prefetch_related(_original_results())
+    )
 
 
 def _overdue(response: Response, overall: str | None, reviewed: bool, now: dt.datetime) -> bool:
@@ -139,28 +145,26 @@ def day_list(user: User, filters: Filters, *, clinical: bool) -> list[Consultati
     return rows
 
 
-def awaiting_review(user: User, filters: Filters) -> list[ResponseRow]:
-    """Submitted responses no clinician has reviewed, booked or not; red first."""
+def unreviewed(user: User) -> list[ResponseRow]:
+    """Every submitted response no clinician has reviewed, booked or not,
+    red first, oldest first within a colour."""
     now = timezone.now()
     responses = visible_to(_responses(), user, roles=CLINICAL_ROLES).filter(
         status=Response.Status.SUBMITTED, review__isnull=True
     )
     rows = [response_row(r, now) for r in responses.order_by("submitted_at")]
-    rows = [r for r in rows if filters.keep(r)]
     rows.sort(key=lambda r: (not r.overdue, COLOUR_RANK[r.overall]))
     return rows
 
 
-def overdue_reds(user: User) -> list[ResponseRow]:
-    """Reds still unreviewed past the consultation, or 24 h after submitting."""
-    now = timezone.now()
-    responses = visible_to(_responses(), user, roles=CLINICAL_ROLES).filter(
-        status=Response.Status.SUBMITTED,
-        review__isnull=True,
-        results__kind=ScoringResult.Kind.ORIGINAL,
-        results__overall="red",
-    )
-    rows = [response_row(r, now) for r in responses.order_by("submitted_at")]
+def awaiting_review(rows: list[ResponseRow], filters: Filters) -> list[ResponseRow]:
+    """The unreviewed rows the filters keep."""
+    return [r for r in rows if filters.keep(r)]
+
+
+def overdue_reds(rows: list[ResponseRow]) -> list[ResponseRow]:
+    """Reds still unreviewed past the consultation, or 24 h after submitting:
+    shown above everything, whatever the filters."""
     return [r for r in rows if r.overdue]
 
 

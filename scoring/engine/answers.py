@@ -119,15 +119,11 @@ def _load(
     kind = item.type
     key = item.id
     stored: Answer
-    if kind in CODE_TYPES:
+    if kind in CODE_TYPES:  # valid codes never get here: read_answers loads them
         if not isinstance(answer, str):
             return f"expected an option code in quotes ({_codes(options)}), got {describe(answer)}"
-        option = options.get(answer)
-        if option is None:
-            return f"{answer!r} is not an option of {key} (codes: {_codes(options)})"
-        env.num[key] = option.value
-        env.code[key] = stored = answer
-    elif kind in SET_TYPES:
+        return f"{answer!r} is not an option of {key} (codes: {_codes(options)})"
+    if kind in SET_TYPES:
         if not isinstance(answer, list | tuple) or not all(isinstance(c, str) for c in answer):
             return f"expected a list of option codes, got {describe(answer)}"
         stored = tuple(answer)

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ),
                 ("result", models.JSONField()),
                 ("scored_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("rescore_run", models.CharField(blank=True, max_length=40)),
+                ("rescore_run", models.CharField(blank=True, max_length=64)),
                 (
                     "response",
                     models.ForeignKey(

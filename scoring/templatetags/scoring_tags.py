@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from questionnaires.models import Invitation
 
@@ -12,6 +14,25 @@ register = template.Library()
 def invitation_state(invitation: Invitation) -> str:
     """The invitation's state as the secretary reads it (expired when run out)."""
     return str(Invitation.State(invitation.current_state).label)
+
+
+_COLOURS = {
+    # colour: (css class, shape, word) — a colour is never the only signal.
+    "red": ("colour-red", "▲", _("Red")),
+    "yellow": ("colour-yellow", "■", _("Yellow")),
+    "green": ("colour-green", "●", _("Green")),
+    "not_assessable": ("colour-na", "?", _("Not assessable")),
+    None: ("colour-none", "–", _("Not answered")),
+}
+
+
+@register.filter
+def colour_badge(colour: str | None) -> SafeString:
+    """The colour as a shape, a word and a colour (cheaper than an include per row)."""
+    css, shape, word = _COLOURS.get(colour, _COLOURS[None])
+    return format_html(
+        '<span class="colour {}"><span aria-hidden="true">{}</span> {}</span>', css, shape, word
+    )
 
 
 @register.filter

@@ -31,7 +31,7 @@ def test_password_and_current_totp_code_log_in(personas, client: Client) -> None
     code = pyotp.TOTP(personas.clinician.totp_secret).now()
     response = client.post("/accounts/2fa/authenticate/", {"code": code})
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/worklist/").status_code == 200
 
 
 def test_a_wrong_totp_code_is_refused(personas, client: Client) -> None:
@@ -64,7 +64,7 @@ def test_five_wrong_passwords_lock_the_account_from_that_address(personas, clien
 def test_staff_are_logged_out_after_the_idle_timeout(personas, client: Client, settings) -> None:
     settings.STAFF_IDLE_TIMEOUT = 60
     client.force_login(personas.clinician)
-    assert client.get("/").status_code == 200
+    assert client.get("/worklist/").status_code == 200
     session = client.session
     session["staff_last_seen"] = int(time.time()) - 61
     session.save()
