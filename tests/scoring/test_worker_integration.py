@@ -1,0 +1,41 @@
+"""A real Celery worker, consuming from Redis, renders the PDF after a submit."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from pro_portal.celery import app
+from scoring.models import SummaryPdf
+from scoring.pdf import pdf_path
+from tests import factories
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def worker(transactional_db: None, settings, tmp_path) -> Iterator[None]:
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("Redis is not running: no real worker")
+    settings.PRIVATE_FILES_ROOT = tmp_path
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            yield
+    finally:
+        app.conf.task_always_eager = True
+
+
+def test_submitting_enqueues_a_pdf_that_a_real_worker_renders(personas, worker) -> None:
+    version = factories.published_version("phq9")
+    response = factories.submitted(personas.patient, version, factories.PHQ9_RED)
+    deadline = time.monotonic() + 60
+    while not SummaryPdf.objects.filter(response=response).exists():
+        assert time.monotonic() < deadline, "the worker did not render the PDF within 60 s"
+        time.sleep(0.2)
+    record = SummaryPdf.objects.get(response=response)
+    assert pdf_path(record).read_bytes().startswith(b"%PDF")
