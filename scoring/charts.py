@@ -64,15 +64,17 @@ def trend_svg(
         ]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         parts.append(f'<polyline points="{path}" fill="none" stroke="#0b3d91" stroke-width="2"/>')
-        for (x, y), (day, value) in zip(coords, points, strict=True):
+        last = len(points) - 1
+        for i, ((x, y), (day, value)) in enumerate(zip(coords, points, strict=True)):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="#0b3d91"/>')
             parts.append(
                 f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" font-size="10">'
                 f"{float(value):g}</text>"
             )
-            parts.append(
-                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle" '
-                f'font-size="9">{day:%d.%m}</text>'
-            )
+            if i in (0, last):  # the first and last dates; the table beside has them all
+                parts.append(
+                    f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle" '
+                    f'font-size="9">{day:%d.%m.%y}</text>'
+                )
     parts.append("</svg>")
     return "".join(parts)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import operator
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from scoring.engine.errors import Problem
 from scoring.engine.model import (
@@ -25,17 +23,20 @@ from scoring.engine.model import (
     Number,
     Option,
 )
-from scoring.engine.rules.values import Env
+from scoring.engine.rules.values import COMPARISON, Env
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq,
-    "!=": operator.ne,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "<": operator.lt,
-    "<=": operator.le,
-}
+
+
+def is_iso_date(value: object) -> bool:
+    """Whether ``value`` is a real date written YYYY-MM-DD."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def describe(value: object) -> str:
@@ -149,9 +150,7 @@ def _load(
     elif kind == "date":
         if not isinstance(answer, str) or not _DATE.fullmatch(answer):
             return f"expected an ISO date like 2024-05-31, got {describe(answer)}"
-        try:
-            dt.date.fromisoformat(answer)
-        except ValueError:
+        if not is_iso_date(answer):
             return f"{answer!r} is not a real date"
         if item.min_date is not None and answer < item.min_date:
             return f"{answer} is before the earliest date {item.min_date}"
@@ -187,7 +186,7 @@ def condition_test(condition: Condition, item: Item) -> Callable[[Env], bool]:
         if item.type in SET_TYPES:
             return lambda env: name in env.sel and (value in env.sel[name]) is equal
         return lambda env: name in env.code and (env.code[name] == value) is equal
-    compare = _COMPARE[op]
+    compare = COMPARISON[op]
     return lambda env: name in env.num and compare(env.num[name], value)
 
 

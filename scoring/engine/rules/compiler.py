@@ -33,7 +33,7 @@ from scoring.engine.rules.ast import (
 )
 from scoring.engine.rules.lexer import RuleSyntaxError
 from scoring.engine.rules.parser import parse
-from scoring.engine.rules.values import NA, Env, Range
+from scoring.engine.rules.values import COMPARISON, NA, Env, Range
 
 NUMBER = "a number"
 BOOLEAN = "true/false"
@@ -331,16 +331,6 @@ def _arith(op: str, left: Fn, right: Fn) -> Fn:
     return arith
 
 
-_COMPARISON: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq,
-    "!=": operator.ne,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "<": operator.lt,
-    "<=": operator.le,
-}
-
-
 def _range_compare(op: str, left: Any, right: Any) -> bool | None:
     left_lo, left_hi = _bounds(left)
     right_lo, right_hi = _bounds(right)
@@ -350,13 +340,13 @@ def _range_compare(op: str, left: Any, right: Any) -> bool | None:
             return op == "!="
         return None
     # An ordering holds everywhere iff it holds at both extreme corners.
-    compare = _COMPARISON[op]
+    compare = COMPARISON[op]
     first, second = compare(left_lo, right_hi), compare(left_hi, right_lo)
     return first if first == second else None
 
 
 def _compare(op: str, left: Fn, right: Fn) -> Fn:
-    compare = _COMPARISON[op]
+    compare = COMPARISON[op]
 
     def comparison(env: Env) -> bool | None:
         a = left(env)

@@ -14,8 +14,10 @@ Three kinds of "no number" exist, on purpose:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from scoring.engine.model import Number
 
@@ -58,3 +60,14 @@ class Env:
         self.answered: set[str] = set()
         self.na: set[str] = set()
         self.prev: Mapping[str, Number] = prev if prev is not None else {}
+
+
+#: The comparison operators of rules and enable-when conditions.
+COMPARISON: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}

@@ -1,0 +1,335 @@
+"""Sections, items, options and enable-when (docs/definitions.md § Sections,
+§ Items)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from scoring.engine.answers import describe, enable_test, is_iso_date
+from scoring.engine.evaluate import yes_no_label
+from scoring.engine.model import (
+    CODE_TYPES,
+    ITEM_TYPES,
+    NUMBER_TYPES,
+    SET_TYPES,
+    Condition,
+    EnableWhen,
+    Item,
+    Option,
+    Text,
+)
+from scoring.engine.parse.base import (
+    DESCRIBED,
+    ID,
+    ITEM_ID,
+    Reader,
+    is_number,
+    located,
+    topological,
+)
+from scoring.engine.rules.compiler import Symbol
+
+#: Per item type: keys it requires and keys it may have, beyond the common ones.
+_TYPE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "single_choice": (("options",), ()),
+    "multiple_choice": (("options",), ("min", "max")),
+    "integer": (("min", "max"), ("unit",)),
+    "decimal": (("min", "max"), ("unit", "decimals")),
+    "nrs": ((), ("anchors",)),
+    "yes_no": ((), ()),
+    "date": ((), ("min", "max")),
+    "short_text": ((), ("max_length",)),
+    "long_text": ((), ("max_length",)),
+    "body_regions": (("options",), ()),
+    "display": ((), ()),
+}
+_ITEM_COMMON = ("text", "help", "required", "enable_when")
+_TEXT_LENGTH = {"short_text": 200, "long_text": 2000}
+_CONDITION_OPS = ("=", "!=", ">", ">=", "<", "<=", "answered", "missing")
+_SECTION_KINDS = ("generic", "domain", "disease")
+#: How each item type is read in the rule language.
+_SYMBOL_KINDS = {
+    "single_choice": "choice",
+    "yes_no": "choice",
+    "integer": "number",
+    "decimal": "number",
+    "nrs": "number",
+    "multiple_choice": "set",
+    "body_regions": "set",
+    "display": "display",
+}
+
+
+class ItemsReader(Reader):
+    """Sections and their items; enable-when checked once every item is known."""
+
+    def register_symbols(self) -> None:
+        """Make every item a name the rule language knows."""
+        for item in self.items.values():
+            kind = _SYMBOL_KINDS.get(item.type, "other")
+            self.symbols[item.id] = Symbol(kind, DESCRIBED[item.type], tuple(self.options[item.id]))
+
+    def read_sections(self, raw: object) -> list[tuple[dict[str, Any], list[str]]]:
+        sections: list[tuple[dict[str, Any], list[str]]] = []
+        seen: dict[str, str] = {}
+        for index, entry in enumerate(self.sequence(raw, "top level", "sections", False)):
+            data = self.mapping(entry, f"sections[{index}]")
+            if data is None:
+                continue
+            if "include" in data:
+                self.problem(
+                    f"sections[{index}]",
+                    f"include: {data['include']} must be resolved before parsing"
+                    " (questionnaires/library.py does this)",
+                )
+                continue
+            included = data.get("included_from")
+            where = located(f"sections[{index}]", data.get("id"), included)
+            self.keys(data, where, ("id", "kind", "items"), ("title", "intro", "included_from"))
+            sid = self.identifier(data.get("id"), where, ID) if "id" in data else None
+            if sid is not None:
+                self.unique(seen, sid, where, "section id")
+            kind = data.get("kind", "generic")
+            if kind not in _SECTION_KINDS:
+                self.problem(
+                    where, f"kind: must be generic, domain or disease, got {describe(kind)}"
+                )
+            ids: list[str] = []
+            entries = self.sequence(data.get("items", []), where, "items", False)
+            for position, raw_item in enumerate(entries):
+                item = self.read_item(
+                    raw_item, f"sections[{index}].items[{position}]", sid or "", included
+                )
+                if item is not None:
+                    ids.append(item)
+            fields = {
+                "id": sid or "",
+                "kind": str(kind),
+                "title": self.text(data, "title", where, required=True),
+                "intro": self.text(data, "intro", where, required=False),
+                "included_from": included if isinstance(included, str) else None,
+            }
+            sections.append((fields, ids))
+        return sections
+
+    def read_item(self, raw: object, base: str, section: str, included: object) -> str | None:
+        data = self.mapping(raw, base)
+        if data is None:
+            return None
+        where = located(base, data.get("id"), included)
+        item_id = self.claim(data.get("id"), where, ITEM_ID) if "id" in data else None
+        kind = data.get("type")
+        if kind not in _TYPE_KEYS:
+            known = ", ".join(ITEM_TYPES)
+            reason = "missing key 'type'" if kind is None else f"type: unknown item type {kind!r}"
+            self.problem(where, f"{reason} (types: {known})", item_id)
+            return None
+        required, optional = _TYPE_KEYS[kind]
+        self.keys(data, where, ("id", "type", *required), (*_ITEM_COMMON, *optional), item_id)
+        if item_id is None:
+            return None
+        fields: dict[str, Any] = {
+            "text": self.text(data, "text", where, required=True, ident=item_id),
+            "help": self.text(data, "help", where, required=False, ident=item_id),
+            "required": self.boolean(data, "required", where, True, item_id),
+        }
+        options: tuple[Option, ...] = ()
+        if "options" in data:
+            options = self.read_options(data["options"], where, item_id, kind)
+        elif kind == "yes_no":
+            options = (
+                Option("yes", 1, yes_no_label("yes", self.languages)),
+                Option("no", 0, yes_no_label("no", self.languages)),
+            )
+        fields.update(self.read_bounds(data, where, item_id, kind, len(options)))
+        if kind == "nrs":
+            fields["anchors"] = self.read_anchors(data, where, item_id)
+        if kind in _TEXT_LENGTH:
+            length = self.integer(data, "max_length", where, 1, item_id)
+            fields["max_length"] = length or _TEXT_LENGTH[kind]
+        if "enable_when" in data:
+            self.pending.append((item_id, data["enable_when"], where))
+        self.items[item_id] = Item(item_id, kind, section, options=options, **fields)
+        self.item_where[item_id] = where
+        self.options[item_id] = {option.code: option for option in options}
+        return item_id
+
+    def read_options(self, raw: object, where: str, item_id: str, kind: str) -> tuple[Option, ...]:
+        options: list[Option] = []
+        seen: dict[str, str] = {}
+        for index, entry in enumerate(self.sequence(raw, where, "options", False)):
+            at = f"{where}.options[{index}]"
+            data = self.mapping(entry, at)
+            if data is None:
+                continue
+            self.keys(data, at, ("code", "value"), ("label", "exclusive"), item_id)
+            code, value = data.get("code"), data.get("value")
+            if "code" in data and (not isinstance(code, str) or not code.strip()):
+                hint = f', like code: "{code}"' if is_number(code) else ""
+                self.problem(
+                    at,
+                    f"code: must be a non-empty text in quotes{hint}, got {describe(code)}",
+                    item_id,
+                )
+                code = None
+            if "value" in data and not is_number(value):
+                self.problem(at, f"value: expected a number, got {describe(value)}", item_id)
+                value = None
+            label = self.text(data, "label", at, required=True, ident=item_id)
+            exclusive = self.boolean(data, "exclusive", at, False, item_id)
+            if exclusive and kind not in SET_TYPES:
+                self.problem(at, "exclusive: applies only to multiple choice options", item_id)
+            if (
+                isinstance(code, str)
+                and self.unique(seen, code, at, "option code")
+                and (value is not None)
+            ):
+                options.append(Option(code, value, label, exclusive))
+        return tuple(options)
+
+    def read_bounds(
+        self, data: Mapping[str, Any], where: str, item_id: str, kind: str, choices: int
+    ) -> dict[str, Any]:
+        """min/max (numbers, choice counts or dates), unit and decimals."""
+        fields: dict[str, Any] = {}
+        if kind == "nrs":
+            return {"min": 0, "max": 10}
+        if kind == "date":
+            for key in ("min", "max"):
+                value = data.get(key)
+                if key not in data:
+                    continue
+                if is_iso_date(value):
+                    fields[f"{key}_date"] = value
+                else:
+                    self.problem(where, f"{key}: expected an ISO date like 2024-05-31", item_id)
+            return fields
+        if kind in ("integer", "decimal", "multiple_choice"):
+            whole = kind != "decimal"
+            for key in ("min", "max"):
+                value = data.get(key)
+                if key not in data:
+                    continue
+                if not is_number(value) or (whole and not isinstance(value, int)):
+                    wanted = "a whole number" if whole else "a number"
+                    self.problem(where, f"{key}: expected {wanted}, got {describe(value)}", item_id)
+                else:
+                    fields[key] = value
+            low, high = fields.get("min"), fields.get("max")
+            if low is not None and high is not None and low > high:
+                self.problem(where, f"min {low} is above max {high}", item_id)
+            if kind == "multiple_choice" and (high or 0) > choices:
+                self.problem(where, f"max {high} is more than the {choices} options", item_id)
+        if kind in ("integer", "decimal"):
+            fields["unit"] = self.text(data, "unit", where, kind == "decimal", item_id)
+        if kind == "decimal":
+            fields["decimals"] = self.integer(data, "decimals", where, 0, item_id)
+        return fields
+
+    def read_anchors(
+        self, data: Mapping[str, Any], where: str, item_id: str
+    ) -> tuple[Text, Text] | None:
+        if "anchors" not in data:
+            if self.languages:
+                self.problem(where, "anchors: missing ({low: Text, high: Text})", item_id)
+            return None
+        anchors = self.mapping(data["anchors"], where, "anchors")
+        if anchors is None:
+            return None
+        self.keys(anchors, f"{where}.anchors", ("low", "high"), (), item_id)
+        return (
+            self.text(anchors, "low", f"{where}.anchors", required=True, ident=item_id),
+            self.text(anchors, "high", f"{where}.anchors", required=True, ident=item_id),
+        )
+
+    def enable_order(self) -> tuple[tuple[str, Callable[..., bool]], ...]:
+        """Check every enable-when and order them so conditions come first."""
+        deps: dict[str, list[str]] = {}
+        enabled: dict[str, EnableWhen] = {}
+        for item_id, raw, where in self.pending:
+            enable = self.read_enable_when(raw, where, item_id)
+            if enable is not None:
+                self.items[item_id] = dataclasses.replace(self.items[item_id], enable_when=enable)
+                enabled[item_id] = enable
+                deps[item_id] = [c.item for c in enable.conditions]
+        order, cycles = topological(deps, {k: [d for d in v if d in deps] for k, v in deps.items()})
+        for cycle in cycles:
+            self.problem(
+                self.item_where[cycle[0]], f"enable_when cycle: {' → '.join(cycle)}", cycle[0]
+            )
+        return tuple((item_id, enable_test(enabled[item_id], self.items)) for item_id in order)
+
+    def read_enable_when(self, raw: object, where: str, item_id: str) -> EnableWhen | None:
+        at = f"{where}.enable_when"
+        data = self.mapping(raw, at)
+        if data is None:
+            return None
+        self.keys(data, at, ("conditions",), ("behavior",), item_id)
+        behavior = data.get("behavior", "all")
+        if behavior not in ("any", "all"):
+            self.problem(at, f"behavior: must be any or all, got {describe(behavior)}", item_id)
+        conditions: list[Condition] = []
+        ok = behavior in ("any", "all")
+        for index, entry in enumerate(
+            self.sequence(data.get("conditions"), at, "conditions", False)
+        ):
+            condition = self.read_condition(entry, f"{at}.conditions[{index}]", item_id)
+            if condition is None:
+                ok = False
+            else:
+                conditions.append(condition)
+        if not ok or not conditions:
+            return None
+        return EnableWhen(str(behavior), tuple(conditions))
+
+    def read_condition(self, raw: object, at: str, item_id: str) -> Condition | None:
+        data = self.mapping(raw, at)
+        if data is None:
+            return None
+        problems = len(self.problems)
+        self.keys(data, at, ("item", "op"), ("value",), item_id)
+        target, op, value = data.get("item"), data.get("op"), data.get("value")
+        if op not in _CONDITION_OPS:
+            self.problem(
+                at, f"op: must be one of {' '.join(_CONDITION_OPS)}, got {describe(op)}", item_id
+            )
+        elif op in ("answered", "missing"):
+            if "value" in data:
+                self.problem(at, f"value: op {op} takes no value", item_id)
+        elif not isinstance(value, str) and not is_number(value):
+            self.problem(
+                at, f"value: expected a code in quotes or a number, got {describe(value)}", item_id
+            )
+        item = self.items.get(target) if isinstance(target, str) else None
+        if item is None:
+            if "item" in data:
+                self.problem(at, f"item: enable_when names a missing item {target!r}", item_id)
+        elif target == item_id:
+            self.problem(at, "item: an item cannot depend on itself", item_id)
+        elif item.type == "display":
+            self.problem(at, f"item: {target} is a display text and is never answered", item_id)
+        elif op in ("answered", "missing") or len(self.problems) > problems:
+            pass
+        elif isinstance(value, str):
+            if item.type not in CODE_TYPES and item.type not in SET_TYPES:
+                self.problem(
+                    at, f"value: {target} is {DESCRIBED[item.type]} and has no codes", item_id
+                )
+            elif op not in ("=", "!="):
+                self.problem(at, f"op: codes are compared with = or !=, not {op}", item_id)
+            elif value not in self.options[item.id]:
+                codes = ", ".join(self.options[item.id])
+                self.problem(
+                    at, f"value: {value!r} is not an option of {target} ({codes})", item_id
+                )
+        elif item.type not in NUMBER_TYPES:
+            self.problem(
+                at, f"value: {target} is {DESCRIBED[item.type]} and has no number", item_id
+            )
+        if len(self.problems) > problems:
+            return None
+        assert isinstance(target, str)
+        assert isinstance(op, str)
+        return Condition(target, op, value)
