@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pro_portal.models import Organisation, Patient, User
-from tests import factories
+if TYPE_CHECKING:  # imported lazily, so tests/engine can run without Django
+    from pro_portal.models import Organisation, Patient, User
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Personas:
 
 @pytest.fixture
 def personas(db: None) -> Personas:
+    from tests import factories
+
     organisation = factories.OrganisationFactory(name="Lægerne i Søby")
     other = factories.OrganisationFactory(name="Smerteklinikken Nord")
     return Personas(

@@ -1,0 +1,284 @@
+"""The questionnaire library on disk: reading YAML definitions, resolving
+``include: <instrument>`` blocks, and a checker CLI.
+
+Pure Python (no Django), so ``manage.py load_questionnaires``, the tests and
+content authors share one reader::
+
+    python -m questionnaires.library                    # the whole library
+    python -m questionnaires.library path/to/1.0.0.yaml  # some files
+
+It prints every problem and failing test vector, a summary, and exits 1 if
+there was any. The formats are in docs/definitions.md.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Hashable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scoring.engine import (
+    Definition,
+    DefinitionError,
+    Problem,
+    parse_definition,
+    run_test_vectors,
+)
+
+LIBRARY_DIR = Path(__file__).resolve().parent / "definitions"
+INSTRUMENTS_DIR = LIBRARY_DIR / "_instruments"
+#: Keys of an instrument block (``_instruments/<x>.yaml``).
+BLOCK_KEYS = ("instrument", "sections", "scores", "rules")
+#: Every shipped definition proves itself with at least this many vectors.
+MIN_VECTORS = 10
+
+_ID = re.compile(r"[a-z][a-z0-9_]*")
+_VERSION_FILE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.yaml")
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML, read the YAML 1.2 way: only true/false are booleans (yes,
+    no, on, off stay text: "yes"/"no" are answers here) and dates stay ISO
+    text as in ANSWERS.json. A key given twice is an error, not "last wins"."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Hashable] = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # `<<: *base` then overriding a key is intended
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, Hashable):
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+    loader.flatten_mapping(node)
+    return loader.construct_mapping(node, deep=True)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def display_name(path: Path) -> str:
+    """``path`` relative to the working directory when inside it (for messages)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    source = display_name(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DefinitionError([Problem(source, "file", f"cannot read: {error.strerror}")]) from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        reason = getattr(error, "problem", None) or str(error)
+        raise DefinitionError([Problem(source, where, f"YAML: {reason}")]) from None
+    if not isinstance(data, dict):
+        raise DefinitionError([Problem(source, "top level", "expected a mapping (key: value)")])
+    return data
+
+
+def _tagged(entries: object, name: str) -> list[Any]:
+    """Block entries marked with ``included_from`` so that problems in them
+    say where to look; non-mappings are left for the engine to report."""
+    if not isinstance(entries, list):
+        return []
+    return [
+        {**entry, "included_from": name} if isinstance(entry, Mapping) else entry
+        for entry in entries
+    ]
+
+
+def read_block(name: str, instruments_dir: Path = INSTRUMENTS_DIR) -> dict[str, Any]:
+    """Read and check the instrument block ``<instruments_dir>/<name>.yaml``."""
+    path = instruments_dir / f"{name}.yaml"
+    block = _read_yaml(path)
+    source = display_name(path)
+    problems: list[Problem] = []
+    for key in ("instrument", "sections"):
+        if key not in block:
+            problems.append(Problem(source, "top level", f"missing key '{key}'"))
+    for key in block:
+        if key not in BLOCK_KEYS:
+            problems.append(
+                Problem(source, "top level", f"unknown key '{key}' (keys: {', '.join(BLOCK_KEYS)})")
+            )
+    instrument = block.get("instrument")
+    if "instrument" in block and (
+        not isinstance(instrument, Mapping) or instrument.get("id") != name
+    ):
+        problems.append(
+            Problem(source, "instrument", f"expected a mapping with id: {name} (the file's name)")
+        )
+    for key in ("sections", "scores", "rules"):
+        if key in block and not isinstance(block[key], list):
+            problems.append(Problem(source, key, "expected a list"))
+    for index, section in enumerate(block.get("sections") or []):
+        if isinstance(section, Mapping) and "include" in section:
+            problems.append(
+                Problem(source, f"sections[{index}]", "an instrument block cannot include another")
+            )
+    if problems:
+        raise DefinitionError(problems)
+    return block
+
+
+def resolve_includes(
+    data: dict[str, Any], source: str, instruments_dir: Path = INSTRUMENTS_DIR
+) -> dict[str, Any]:
+    """Replace each ``- include: <x>`` section by block x's sections and merge
+    its scores, rules (before the file's own, in include order) and its
+    instrument (into ``instruments`` unless the file lists the same one)."""
+    sections = data.get("sections")
+    if not isinstance(sections, list):
+        return data
+    problems: list[Problem] = []
+    resolved: list[Any] = []
+    merged: dict[str, list[Any]] = {"scores": [], "rules": [], "instruments": []}
+    included: set[str] = set()
+    for index, section in enumerate(sections):
+        if not isinstance(section, Mapping) or "include" not in section:
+            resolved.append(section)
+            continue
+        name = section["include"]
+        where = f"sections[{index}]"
+        if set(section) != {"include"}:
+            problems.append(Problem(source, where, "an include section has no other keys"))
+        elif not isinstance(name, str) or not _ID.fullmatch(name):
+            problems.append(Problem(source, where, f"include: bad instrument name {name!r}"))
+        elif name in included:
+            problems.append(Problem(source, where, f"include: {name} is included twice"))
+        else:
+            included.add(name)
+            try:
+                block = read_block(name, instruments_dir)
+            except DefinitionError as error:
+                problems.extend(error.problems)
+                continue
+            resolved.extend(_tagged(block["sections"], name))
+            merged["scores"].extend(_tagged(block.get("scores", []), name))
+            merged["rules"].extend(_tagged(block.get("rules", []), name))
+            merged["instruments"].append(block["instrument"])
+    if problems:
+        raise DefinitionError(problems)
+    data = {**data, "sections": resolved}
+    for key in ("scores", "rules"):
+        own = data.get(key, [])
+        if merged[key] and isinstance(own, list):
+            data[key] = [*merged[key], *own]
+    own_instruments = data.get("instruments")
+    if merged["instruments"] and isinstance(own_instruments, list):
+        listed = {i.get("id"): i for i in own_instruments if isinstance(i, Mapping)}
+        for instrument in merged["instruments"]:
+            mine = listed.get(instrument["id"])
+            if mine is None:
+                own_instruments = [*own_instruments, instrument]
+            elif dict(mine) != dict(instrument):
+                problems.append(
+                    Problem(
+                        source,
+                        "instruments",
+                        f"instrument {instrument['id']} differs from the one in"
+                        f" _instruments/{instrument['id']}.yaml: remove it from this file",
+                    )
+                )
+        data["instruments"] = own_instruments
+    if problems:
+        raise DefinitionError(problems)
+    return data
+
+
+def read_definition(path: Path | str, *, instruments_dir: Path = INSTRUMENTS_DIR) -> dict[str, Any]:
+    """The definition mapping in ``path`` with its includes resolved: what
+    the engine parses and the loader hashes. Raises DefinitionError."""
+    path = Path(path)
+    return resolve_includes(_read_yaml(path), display_name(path), instruments_dir)
+
+
+def load_definition(path: Path | str, *, instruments_dir: Path = INSTRUMENTS_DIR) -> Definition:
+    """Read and parse ``path``. Test vectors are *not* run: see
+    :func:`check_file`, or call ``run_test_vectors`` before publishing."""
+    path = Path(path)
+    data = read_definition(path, instruments_dir=instruments_dir)
+    return parse_definition(data, source=display_name(path))
+
+
+def library_paths(root: Path = LIBRARY_DIR) -> list[Path]:
+    """Every ``<id>/<version>.yaml`` under ``root``, sorted; ``_*`` folders
+    (instrument blocks) are not questionnaires."""
+    return sorted(path for path in root.glob("*/*.yaml") if not path.parent.name.startswith("_"))
+
+
+def check_file(path: Path, instruments_dir: Path = INSTRUMENTS_DIR) -> list[str]:
+    """Every problem with one file, as printable lines (empty when it is fine).
+
+    Besides parsing and the test vectors: a file named like a version must
+    sit in a folder named like its id and hold that version, and a file in
+    the library must have at least MIN_VECTORS test vectors.
+    """
+    try:
+        definition = load_definition(path, instruments_dir=instruments_dir)
+    except DefinitionError as error:
+        return [str(problem) for problem in error.problems]
+    lines = [str(failure) for failure in run_test_vectors(definition)]
+    source = definition.source
+    if _VERSION_FILE.fullmatch(path.name) and (
+        path.parent.name != definition.id or path.name != f"{definition.version}.yaml"
+    ):
+        lines.append(
+            f"{source}: file: expected the path {definition.id}/{definition.version}.yaml"
+            " (folder = id, file = version)"
+        )
+    if path.resolve().is_relative_to(LIBRARY_DIR) and len(definition.test_vectors) < MIN_VECTORS:
+        lines.append(
+            f"{source}: test_vectors: {len(definition.test_vectors)} vectors;"
+            f" a shipped definition needs at least {MIN_VECTORS}"
+        )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    paths = [Path(argument) for argument in arguments] or library_paths()
+    write = sys.stdout.write
+    bad = 0
+    for path in paths:
+        lines = check_file(path)
+        for line in lines:
+            write(f"{line}\n")
+        if lines:
+            bad += 1
+        else:
+            write(f"ok {display_name(path)}\n")
+    write(f"{len(paths)} file(s) checked: {len(paths) - bad} ok, {bad} with problems\n")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
