@@ -7,10 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WorklistFilterForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
     colour = forms.ChoiceField(
         label=_("Colour"),
         required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
         choices=[
             ("", _("All colours")),
             ("red", _("Red")),
@@ -19,8 +22,16 @@ class WorklistFilterForm(forms.Form):
             ("green", _("Green")),
         ],
     )
-    questionnaire = forms.ChoiceField(label=_("Questionnaire"), required=False)
-    unreviewed = forms.BooleanField(label=_("Only not yet reviewed"), required=False)
+    questionnaire = forms.ChoiceField(
+        label=_("Questionnaire"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    unreviewed = forms.BooleanField(
+        label=_("Only not yet reviewed"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args: object, questionnaires: list[tuple[str, str]], **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -35,5 +46,5 @@ class PatientSearchForm(forms.Form):
     query = forms.CharField(
         label=_("Name or CPR number"),
         max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "form-control"}),
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from questionnaires.models import Response
 from scoring.charts import trend_svg
@@ -24,8 +25,10 @@ TREND_POINTS = 12
 # talk about at this visit"); its text answers open the summary.
 AGENDA_SECTION = "agenda"
 
-LABEL_OWN_ALGORITHM = "PRO Portal's own algorithm, not a national standard."
-NOT_A_DEVICE = "Not a CE-marked medical device: the colours support the clinician's judgement."
+LABEL_OWN_ALGORITHM = gettext_noop("PRO Portal's own algorithm, not a national standard.")
+NOT_A_DEVICE = gettext_noop(
+    "Not a CE-marked medical device: the colours support the clinician's judgement."
+)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Summary:
     generated_at: dt.datetime
     overall: str
     overall_meaning: str
-    agenda: tuple[str, ...]
+    agenda: tuple[str, ...] | None  # None: the questionnaire asks for no agenda
     flags: tuple[FlagShown, ...]
     not_assessable: tuple[str, ...]
     scores: tuple[ScoreLine, ...]
@@ -266,10 +269,10 @@ def _sections(
     return tuple(sections)
 
 
-def _agenda(definition: Definition, answers: dict[str, object]) -> tuple[str, ...]:
+def _agenda(definition: Definition, answers: dict[str, object]) -> tuple[str, ...] | None:
     agenda = next((s for s in definition.sections if s.id == AGENDA_SECTION), None)
     if agenda is None:
-        return ()
+        return None
     return tuple(
         str(answers[item.id]).strip()
         for item in agenda.items
