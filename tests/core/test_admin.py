@@ -5,9 +5,25 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from pro_portal.models import User
+from pro_portal.models import Organisation, User
 
 pytestmark = pytest.mark.django_db
+
+
+def new_user(organisation: Organisation) -> dict[str, object]:
+    """The admin's add-user form, with a clinician role in ``organisation``."""
+    return {
+        "username": "nyny",
+        "email": "ny@example.org",
+        "first_name": "Ny",
+        "last_name": "Sygeplejerske",
+        "password1": "a long enough password 123",
+        "password2": "a long enough password 123",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-0-organisation": organisation.pk,
+        "memberships-0-role": "clinician",
+    }
 
 
 def test_a_clinic_admin_sees_only_staff_of_their_organisation(personas, client: Client) -> None:
@@ -73,21 +89,7 @@ def test_a_clinic_admin_edits_only_their_organisation(personas, client: Client) 
 
 def test_a_new_user_gets_a_role_only_in_the_admins_organisation(personas, client) -> None:
     client.force_login(personas.admin)
-    response = client.post(
-        "/admin/pro_portal/user/add/",
-        {
-            "username": "nyny",
-            "email": "ny@example.org",
-            "first_name": "Ny",
-            "last_name": "Sygeplejerske",
-            "password1": "a long enough password 123",
-            "password2": "a long enough password 123",
-            "memberships-TOTAL_FORMS": "1",
-            "memberships-INITIAL_FORMS": "0",
-            "memberships-0-organisation": personas.other_organisation.pk,
-            "memberships-0-role": "clinician",
-        },
-    )
+    response = client.post("/admin/pro_portal/user/add/", new_user(personas.other_organisation))
     assert response.status_code == 200  # the form is shown again with an error
     formset = response.context["inline_admin_formsets"][0].formset
     assert "organisation" in formset.errors[0]
@@ -96,20 +98,6 @@ def test_a_new_user_gets_a_role_only_in_the_admins_organisation(personas, client
 
 def test_a_clinic_admin_adds_a_clinician_to_their_organisation(personas, client) -> None:
     client.force_login(personas.admin)
-    client.post(
-        "/admin/pro_portal/user/add/",
-        {
-            "username": "nyny",
-            "email": "ny@example.org",
-            "first_name": "Ny",
-            "last_name": "Sygeplejerske",
-            "password1": "a long enough password 123",
-            "password2": "a long enough password 123",
-            "memberships-TOTAL_FORMS": "1",
-            "memberships-INITIAL_FORMS": "0",
-            "memberships-0-organisation": personas.organisation.pk,
-            "memberships-0-role": "clinician",
-        },
-    )
+    client.post("/admin/pro_portal/user/add/", new_user(personas.organisation))
     user = User.objects.get(username="nyny")
     assert user.roles_in(personas.organisation) == {"clinician"}
