@@ -13,7 +13,10 @@ want_test=0
 apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core gettext)
 if [ "$want_test" = 1 ]; then
   # chromium for the browser tests, poppler-utils to rasterise PDFs.
-  apt_packages+=(chromium poppler-utils nodejs npm)
+  apt_packages+=(chromium poppler-utils)
+  # npm (for axe-core) only when no Node.js is installed: a Node.js from
+  # elsewhere ships its own npm, which Debian's npm package conflicts with.
+  command -v npm >/dev/null || apt_packages+=(nodejs npm)
 fi
 missing=()
 for package in "${apt_packages[@]}"; do

@@ -48,7 +48,12 @@ def test_every_template_extends_base_or_is_an_include() -> None:
     # One layout means one place for the language switch, disclaimer and help.
     for path in (ROOT / "templates").rglob("*.html"):
         text = path.read_text()
-        if path.name == "base.html" or "includes" in path.parts or "pdf" in path.parts:
+        # Partials (_name.html), includes and standalone documents (PDF, e-mail)
+        # are not pages.
+        standalone = path.name.endswith(("_pdf.html", ".txt")) or "email" in path.parts
+        if path.name in ("base.html",) or path.name.startswith("_") or standalone:
+            continue
+        if "includes" in path.parts:
             continue
         if path.parts[-2] == "admin":
             continue

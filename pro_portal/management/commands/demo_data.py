@@ -25,7 +25,7 @@ class Command(BaseCommand):
         report = load_demo()
         for line in report.lines:
             self.stdout.write(line)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at /login/ with:"))
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at /accounts/login/ with:"))
         for username, what in report.logins:
             self.stdout.write(f"  {username:<12} password {DEMO_PASSWORD}   ({what})")
         self.stdout.write(
