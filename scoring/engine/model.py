@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from scoring.engine.plan import Plan
@@ -141,6 +141,8 @@ class Score:
     bands: tuple[Band, ...] = ()
     expression: str | None = None
     included_from: str | None = None
+    #: ``method: fhirpath``: SDC variables (name, FHIRPath), evaluated in order.
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,27 @@ class Rule:
     clinician_text: Text = field(default_factory=dict)
     patient_text: Text = field(default_factory=dict)
     included_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FhirItem:
+    """How one item's answer is written in a FHIR QuestionnaireResponse, for
+    ``method: fhirpath`` scores: its ``linkId``, the ``value[x]`` key of its
+    answers, the FHIR value of each option code and a quantity's unit."""
+
+    link_id: str
+    answer: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    quantity: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FhirContext:
+    """The FHIR Questionnaire an imported definition came from (``%questionnaire``
+    of its FHIRPath scores) and how each item maps onto it."""
+
+    questionnaire: Mapping[str, Any]
+    items: Mapping[str, FhirItem]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +262,7 @@ class Definition:
     trended_scores: tuple[str, ...] = ()
     patient_support: Text = field(default_factory=dict)
     source: str = "<memory>"
+    fhir: FhirContext | None = None
 
     @property
     def items(self) -> tuple[Item, ...]:

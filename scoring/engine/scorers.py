@@ -17,6 +17,9 @@ always the same, so an instrument is described in data, not code:
 Disabled items (enable-when) are neither answered nor missing: they drop out
 of the score, and a score whose items are all disabled is not applicable.
 Proration changes only the score, never the answers rules read.
+
+A score imported from FHIR that none of these express keeps its FHIRPath
+expression (``method: fhirpath``, scoring/engine/fhirpath_score.py).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import math
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 
+from scoring.engine.fhirpath_score import FhirpathScore
 from scoring.engine.model import Band, Number, Score
 from scoring.engine.results import ScoreResult
 from scoring.engine.rules.compiler import Compiled, unknowns
@@ -70,7 +74,7 @@ Member = tuple[str, Mapping[str, Number] | None, Number | None]
 class Scorer:
     """Computes one score into ``env`` (so later scores and rules read it)."""
 
-    __slots__ = ("formula", "names", "score", "terms")
+    __slots__ = ("fhirpath", "formula", "names", "score", "terms")
 
     def __init__(
         self,
@@ -78,15 +82,22 @@ class Scorer:
         terms: tuple[tuple[tuple[Member, ...], Number], ...],
         formula: Compiled | None,
         names: tuple[str, ...],
+        fhirpath: FhirpathScore | None = None,
     ) -> None:
         self.score = score
         self.terms = terms
         self.formula = formula
         self.names = names
+        self.fhirpath = fhirpath
 
     def __call__(self, env: Env, done: Mapping[str, ScoreResult]) -> ScoreResult:
         if self.formula is not None:
             result = self.from_formula(self.formula, env, done)
+        elif self.fhirpath is not None:
+            outcome = self.fhirpath.evaluate(env)
+            status = NOT_APPLICABLE if outcome.not_applicable else NOT_SCORED
+            status = SCORED if outcome.value is not None else status
+            result = self.result(outcome.value, status, outcome.used, outcome.missing, done)
         else:
             result = self.from_terms(env, done)
         if result.value is not None:

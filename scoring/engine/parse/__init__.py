@@ -25,6 +25,7 @@ from scoring.engine.model import (
     Text,
 )
 from scoring.engine.parse.base import ID, located
+from scoring.engine.parse.fhir import FhirReader
 from scoring.engine.parse.items import ItemsReader
 from scoring.engine.parse.rules import RulesReader
 from scoring.engine.parse.scores import ScoresReader
@@ -47,8 +48,9 @@ _TOP_REQUIRED = (
 )
 #: Required unless ``languages: []`` (they hold only text).
 _TOP_TEXTUAL = ("title", "description", "recall_period", "patient_group")
-_TOP_OPTIONAL = ("triage", "trended_scores", "scores", "rules", "patient_support")
-_PROVENANCE_KINDS = ("own",)
+_TOP_OPTIONAL = ("triage", "trended_scores", "scores", "rules", "patient_support", "fhir")
+#: ``own``: PRO Portal's own algorithm; ``imported``: a draft imported from FHIR.
+_PROVENANCE_KINDS = ("own", "imported")
 
 
 def parse_definition(mapping: Mapping[str, Any], *, source: str = "<memory>") -> Definition:
@@ -60,7 +62,7 @@ def parse_definition(mapping: Mapping[str, Any], *, source: str = "<memory>") ->
     return _Parser(source).parse(mapping)
 
 
-class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader):
+class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader, FhirReader):
     """The whole definition: top-level keys, then each part in dependency order."""
 
     def parse(self, data: object) -> Definition:
@@ -91,6 +93,9 @@ class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader):
         sections = self.read_sections(top.get("sections", []))
         score_data = self.claim_scores(top.get("scores", []))
         self.register_symbols()
+        self.read_fhir(top)
+        if self.fhir is not None and all(d.get("method") != "fhirpath" for _, d, _ in score_data):
+            self.problem("fhir", "fhir: only method: fhirpath scores use it")
         self.symbols.update({sid: Symbol("number", "a score") for sid, _, _ in score_data})
         enable = self.enable_order()
         scores, scorers = self.read_scores(score_data)
@@ -137,6 +142,7 @@ class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader):
             trended_scores=trended,
             patient_support=support,
             source=self.source,
+            fhir=self.fhir,
         )
 
     def read_languages(self, top: Mapping[str, Any]) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from scoring.engine.answers import describe
 from scoring.engine.errors import Problem
-from scoring.engine.model import NO_TEXT, Item, Number, Option, Text
+from scoring.engine.model import NO_TEXT, FhirContext, Item, Number, Option, Text
 from scoring.engine.rules.compiler import Compiled, Symbol, compile_expression
 from scoring.engine.rules.lexer import RuleSyntaxError
 from scoring.engine.rules.parser import RESERVED
@@ -92,6 +92,8 @@ class Reader:
         self.score_ids: set[str] = set()
         #: (item id, raw enable_when, where), checked once every item is known.
         self.pending: list[tuple[str, object, str]] = []
+        #: The top-level ``fhir`` block, read before the scores that use it.
+        self.fhir: FhirContext | None = None
 
     def problem(
         self, where: str, reason: str, ident: object = None, position: int | None = None

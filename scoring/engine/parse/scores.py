@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.engine.answers import describe
+from scoring.engine.fhirpath_score import FhirpathError, FhirpathScore, compile_score
 from scoring.engine.model import CODE_TYPES, Band, Number, Score
 from scoring.engine.parse.base import (
     ID,
@@ -35,9 +36,11 @@ _SCORE_KEYS = (
     "monotone",
     "bands",
     "expression",
+    "variables",
     "included_from",
 )
 _TERM_ONLY = ("items", "reverse", "weights", "lookup", "missing")
+_METHODS = ("sum", "mean", "formula", "fhirpath")
 
 
 class ScoresReader(Reader):
@@ -80,7 +83,7 @@ class ScoresReader(Reader):
     ) -> tuple[Score, Scorer, list[str]] | None:
         problems = len(self.problems)
         method = data.get("method")
-        if method not in ("sum", "mean", "formula"):
+        if method not in _METHODS:
             self.problem(
                 where, f"method: must be sum, mean or formula, got {describe(method)}", sid
             )
@@ -95,11 +98,19 @@ class ScoresReader(Reader):
         value_range = self.read_range(data, where, sid)
         bands = self.read_bands(data, where, sid, value_range, decimals or 0)
         formula: Compiled | None = None
+        fhirpath: FhirpathScore | None = None
         terms: tuple[tuple[tuple[Member, ...], Number], ...] = ()
         term_ids: tuple[tuple[str, ...], ...] = ()
         extras: dict[str, Any] = {}
         names: list[str] = []
-        if method == "formula":
+        if method != "fhirpath" and "variables" in data:
+            self.problem(where, "variables: apply only to method: fhirpath", sid)
+        if method == "fhirpath":
+            for key in _TERM_ONLY:
+                if key in data:
+                    self.problem(where, f"{key}: does not apply to a fhirpath score", sid)
+            fhirpath, extras = self.read_fhirpath(data, where, sid)
+        elif method == "formula":
             for key in _TERM_ONLY:
                 if key in data:
                     self.problem(where, f"{key}: does not apply to a formula score", sid)
@@ -136,7 +147,38 @@ class ScoresReader(Reader):
             included_from=included_from(data),
             **extras,
         )
-        return score, Scorer(score, terms, formula, tuple(names)), names
+        return score, Scorer(score, terms, formula, tuple(names), fhirpath), names
+
+    def read_fhirpath(
+        self, data: Mapping[str, Any], where: str, sid: str
+    ) -> tuple[FhirpathScore | None, dict[str, Any]]:
+        """A score imported from FHIR: an SDC FHIRPath expression and its
+        variables, compiled once by fhirpathpy (docs/definitions.md § FHIR)."""
+        expression = data.get("expression")
+        variables: list[tuple[str, str]] = []
+        for index, entry in enumerate(self.sequence(data.get("variables", []), where, "variables")):
+            at = f"{where}.variables[{index}]"
+            variable = self.mapping(entry, at)
+            if variable is None:
+                continue
+            self.keys(variable, at, ("name", "expression"), (), sid)
+            name, text = variable.get("name"), variable.get("expression")
+            if isinstance(name, str) and isinstance(text, str):
+                variables.append((name, text))
+            elif "name" in variable and "expression" in variable:
+                self.problem(at, "name and expression: expected text", sid)
+        if not isinstance(expression, str):
+            self.problem(where, "expression: a fhirpath score needs a FHIRPath expression", sid)
+            return None, {}
+        if self.fhir is None:
+            self.problem(where, "method: fhirpath needs the top-level fhir block", sid)
+            return None, {}
+        try:
+            compiled = compile_score(expression, tuple(variables), self.fhir)
+        except FhirpathError as error:
+            self.problem(where, f"expression: {error}", sid)
+            return None, {}
+        return compiled, {"variables": tuple(variables)}
 
     def read_range(
         self, data: Mapping[str, Any], where: str, sid: str

@@ -1,0 +1,1332 @@
+"""FHIR R4 Questionnaire → a PRO Portal definition (docs/definitions.md § FHIR).
+
+Pure functions over the JSON (no Django): :func:`questionnaire_from_fhir`
+returns the definition mapping, the parsed :class:`Definition` and *one*
+list of warnings naming every construct that could not be expressed and
+the items it concerns — nothing is dropped silently. The file is read
+leniently (real files break the rules: ``"repeats": "true"``, an
+``answerInteger`` holding a date); it is never fetched from anywhere.
+
+Groups become sections (nested groups flattened, see :meth:`_Importer.group`),
+items keep their linkId as id where it is a valid id, options take their
+value from ``ordinalValue`` / ``iso21090-CO-value`` / ``itemWeight``, SDC
+``calculatedExpression`` scores are translated to a ``sum`` when fhirpathpy
+confirms the sum gives the same value on every answer combination tried, and
+are otherwise kept as ``method: fhirpath``. A file PRO Portal exported is
+read back exactly through PRO Portal's extensions.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+
+from questionnaires.fhir import common as c
+from questionnaires.fhir.sdc import fhirpath_of
+from scoring.engine import (
+    Definition,
+    DefinitionError,
+    evaluate,
+    parse_definition,
+    run_test_vectors,
+)
+from scoring.engine.parse import VERSION
+
+#: Bounds of an integer item FHIR leaves open: FHIR's own 32-bit integer.
+INT_BOUNDS = (-(2**31), 2**31 - 1)
+#: Bounds of a decimal item FHIR leaves open (the format requires bounds).
+DECIMAL_BOUNDS = (-(10**12), 10**12)
+NO_UNIT = "(no unit)"
+#: Up to this many answer combinations, a translated score is checked on all
+#: of them; beyond, on a covering set plus a fixed random sample (fhirpathpy
+#: takes milliseconds per evaluation).
+MAX_COMBINATIONS = 64
+#: Elements of the Questionnaire root that are read.
+_ROOT_READ = {
+    "resourceType",
+    "id",
+    "url",
+    "version",
+    "name",
+    "title",
+    "_title",
+    "status",
+    "description",
+    "_description",
+    "language",
+    "contained",
+    "item",
+    "extension",
+    "copyright",
+    "publisher",
+}
+#: Elements of an item that are read.
+_ITEM_READ = {
+    "linkId",
+    "text",
+    "_text",
+    "type",
+    "required",
+    "repeats",
+    "readOnly",
+    "maxLength",
+    "enableWhen",
+    "enableBehavior",
+    "answerOption",
+    "answerValueSet",
+    "item",
+    "extension",
+    "prefix",
+    "_prefix",
+}
+#: Extensions read on items (others are named in the warning).
+_ITEM_EXTENSIONS = {
+    c.MIN_VALUE,
+    c.MAX_VALUE,
+    c.MIN_OCCURS,
+    c.MAX_OCCURS,
+    c.MAX_DECIMAL_PLACES,
+    c.UNIT,
+    c.UNIT_OPTION,
+    c.VARIABLE,
+    c.CALCULATED,
+    c.HIDDEN,
+    c.ITEM_TYPE,
+    c.ANCHORS,
+    c.SECTION_KIND,
+    c.SECTION_INTRO,
+    c.INCLUDED_FROM,
+    c.SCORE,
+    c.ENABLE_WHEN,
+    c.ANSWER_SIGNIFICANCE,
+    c.FEEDBACK,
+    c.SLIDER_STEP,
+}
+_SIMPLE_TYPES = {
+    "integer": "integer",
+    "decimal": "decimal",
+    "quantity": "decimal",
+    "boolean": "yes_no",
+    "date": "date",
+    "string": "short_text",
+    "text": "long_text",
+    "display": "display",
+}
+#: FHIR types with no PRO Portal equivalent that are still answerable as text.
+_AS_TEXT = ("dateTime", "time", "url")
+_COLOURS = ("red", "yellow", "green")
+
+
+class FhirImportError(Exception):
+    """The file cannot be imported; ``problems`` says why, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import produced: the definition (as a mapping to publish and
+    parsed), the warning lines (``<construct>: <items>``) and the linkIds
+    that were renamed to be valid ids."""
+
+    mapping: dict[str, Any]
+    definition: Definition
+    warnings: list[str]
+    renamed: dict[str, str] = field(default_factory=dict)
+
+
+def questionnaire_from_fhir(
+    resource: object, *, source: str, fallback_id: str = "imported"
+) -> ImportResult:
+    """Import a FHIR R4 Questionnaire (parsed JSON). ``source`` names the
+    file in messages; ``fallback_id`` is the id when the resource has no
+    ``id``, ``name`` or ``title``. Raises :class:`FhirImportError`."""
+    if not isinstance(resource, Mapping) or resource.get("resourceType") != "Questionnaire":
+        kind = resource.get("resourceType") if isinstance(resource, Mapping) else None
+        raise FhirImportError(
+            [f"{source}: not a FHIR Questionnaire (resourceType: {kind or 'missing'})"]
+        )
+    return _Importer(resource, source, fallback_id).run()
+
+
+@dataclass
+class _Pending:
+    """An item's enableWhen, resolved once every item is known."""
+
+    item: dict[str, Any]
+    link_id: str
+    own: list[Mapping[str, Any]]
+    behavior: str
+    inherited: list[list[Mapping[str, Any]]]
+    inherited_behaviors: list[str]
+
+
+class _Importer:
+    def __init__(self, resource: Mapping[str, Any], source: str, fallback_id: str) -> None:
+        self.resource = resource
+        self.source = source
+        self.fallback_id = fallback_id
+        self.language = c.primary_language(str(resource.get("language") or "en"))
+        self.notes: dict[str, list[str]] = {}
+        self.ids: set[str] = set()
+        self.section_ids: set[str] = set()
+        self.links: dict[str, str] = {}
+        self.items: dict[str, dict[str, Any]] = {}
+        self.kinds: dict[str, str] = {}
+        self.fhir_items: dict[str, dict[str, Any]] = {}
+        self.sections: list[dict[str, Any]] = []
+        self.pending: list[_Pending] = []
+        self.calculated: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = []
+        self.rules: list[dict[str, Any]] = []
+        self.significance_rules: list[tuple[Mapping[str, Any], str]] = []
+        self.texts: list[dict[str, str]] = []
+        self.generated: list[dict[str, str]] = []
+        self.own = self.portal_definition()
+        self.rule_ids = {
+            rule_id
+            for extension in c.extensions(resource, c.RULE)
+            for rule_id in [_sub_value(extension, "id")]
+            if isinstance(rule_id, str)
+        }
+
+    # --- warnings and texts ---------------------------------------------------
+
+    def note(self, construct: str, subject: str) -> None:
+        subjects = self.notes.setdefault(construct, [])
+        if subject not in subjects:
+            subjects.append(subject)
+
+    def text(self, element: Mapping[str, Any], key: str, fallback: str | None) -> dict[str, str]:
+        """A text per language from ``element[key]`` (and translations);
+        ``fallback`` (generated, same in every language) when it is absent."""
+        text = c.read_text(element, key, self.language)
+        if text:
+            self.texts.append(text)
+            return text
+        if fallback is None:
+            return {}
+        return self.make(fallback)
+
+    def make(self, value: str) -> dict[str, str]:
+        """A text PRO Portal writes itself (given in every language)."""
+        text = {self.language: value}
+        self.generated.append(text)
+        return text
+
+    def localized(self, extension: Mapping[str, Any]) -> dict[str, str]:
+        text = c.read_localized(extension)
+        if text:
+            self.texts.append(text)
+        return text
+
+    # --- the whole file ---------------------------------------------------------
+
+    def portal_definition(self) -> dict[str, Any] | None:
+        raw = c.extension_value(self.resource, c.DEFINITION)
+        if not isinstance(raw, str):
+            return None
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            self.note("PRO Portal definition extension is not JSON (ignored)", "Questionnaire")
+            return None
+        return data if isinstance(data, dict) else None
+
+    def run(self) -> ImportResult:
+        resource = self.resource
+        skipped = sorted(k for k in resource if k not in _ROOT_READ and not k.startswith("_"))
+        for key in skipped:
+            self.note("questionnaire metadata not kept", key)
+        for key in resource:
+            if key.startswith("_"):
+                self.presentation(resource[key], key[1:])
+        self.root_extensions()
+        self.walk(resource.get("item"))
+        if not self.items:
+            raise FhirImportError([f"{self.source}: no item could be imported"])
+        for pending in self.pending:
+            self.resolve_enable_when(pending)
+        scores, vectors = self.scores()
+        self.rules.extend(self.significance_rules_built())
+        mapping = self.assemble(scores, vectors)
+        definition = self.parse(mapping)
+        definition, mapping = self.check_vectors(definition, mapping)
+        warnings = [f"{construct}: {c.join(who)}" for construct, who in self.notes.items()]
+        renamed = {link: ident for link, ident in self.links.items() if link != ident}
+        return ImportResult(mapping, definition, warnings, renamed)
+
+    def root_extensions(self) -> None:
+        known = {c.VARIABLE, c.RULE, c.DEFINITION, c.TEST_VECTORS}
+        for extension in c.extensions_all(self.resource):
+            url = str(extension.get("url"))
+            if url not in known:
+                self.note(f"extension not kept ({_short(url)})", "Questionnaire")
+        for extension in c.extensions(self.resource, c.RULE):
+            self.rules.append(self.portal_rule(extension))
+
+    def presentation(self, element: object, where: str) -> None:
+        """Extensions on a primitive (``_text``) other than translations."""
+        for extension in c.extensions_all(element):
+            url = str(extension.get("url"))
+            if url != c.TRANSLATION:
+                self.note(f"presentation not kept ({_short(url)})", where)
+
+    # --- items ------------------------------------------------------------------------
+
+    def walk(self, items: object) -> None:
+        """Root items: groups become sections; consecutive root questions
+        form a section of their own, titled with the questionnaire."""
+        loose: list[Mapping[str, Any]] = []
+        root_variables = c.extensions(self.resource, c.VARIABLE)
+        for item in _list(items):
+            if item.get("type") == "group":
+                self.loose_section(loose, root_variables)
+                loose = []
+                self.group(item, [], [], [], root_variables)
+            else:
+                loose.append(item)
+        self.loose_section(loose, root_variables)
+
+    def loose_section(
+        self, items: list[Mapping[str, Any]], variables: list[dict[str, Any]]
+    ) -> None:
+        if not items:
+            return
+        title = self.text(self.resource, "title", str(self.resource.get("name") or "Questions"))
+        section = self.section("main", title, "generic", {})
+        for item in items:
+            self.question(item, section, [], [], variables)
+        self.close(section)
+
+    def section(
+        self,
+        link_id: str,
+        title: dict[str, str],
+        kind: str,
+        intro: dict[str, str],
+        included: object = None,
+    ) -> dict[str, Any]:
+        section: dict[str, Any] = {
+            "id": c.section_id_for(link_id, self.section_ids),
+            "kind": kind,
+            "title": title,
+            "items": [],
+        }
+        if intro:
+            section["intro"] = intro
+        if isinstance(included, str):
+            section["included_from"] = included
+        return section
+
+    def close(self, section: dict[str, Any]) -> None:
+        if section["items"]:
+            self.sections.append(section)
+        else:
+            self.section_ids.discard(section["id"])
+
+    def group(
+        self,
+        group: Mapping[str, Any],
+        trail: list[dict[str, str]],
+        inherited: list[list[Mapping[str, Any]]],
+        behaviors: list[str],
+        variables: list[dict[str, Any]],
+    ) -> None:
+        """A group is a section of its own questions. A nested group is the
+        next section, titled ``Outer › Inner``; questions of the outer group
+        after it continue in a section ``<outer id>_2``. The group's
+        enableWhen is added to each of its questions."""
+        link_id = str(group.get("linkId"))
+        self.unread(group, link_id)
+        self.presentation(group.get("_text"), link_id)
+        if group.get("required") is True:
+            self.note("required on a group (each question keeps its own)", link_id)
+        if _truthy(group.get("repeats")):
+            self.note("repeating group (asked once)", link_id)
+        title = self.text(group, "text", link_id)
+        titles = [*trail, title]
+        heading = _joined(titles) if trail else title
+        kind = c.extension_value(group, c.SECTION_KIND)
+        kind = kind if kind in ("generic", "domain", "disease") else "generic"
+        own = _list(group.get("enableWhen"))
+        inner_inherited = [*inherited, own] if own else inherited
+        inner_behaviors = (
+            [*behaviors, str(group.get("enableBehavior") or "all")] if own else behaviors
+        )
+        inner_variables = [*variables, *c.extensions(group, c.VARIABLE)]
+        if c.extensions(group, c.ENABLE_WHEN_EXPRESSION):
+            self.note("enableWhenExpression (the questions are always asked)", link_id)
+        children = _list(group.get("item"))
+        intro: dict[str, str] = {}
+        if children and c.extension_value(children[0], c.SECTION_INTRO) is True:
+            intro = self.text(children[0], "text", None)
+            children = children[1:]
+        included = c.extension_value(group, c.INCLUDED_FROM)
+        # PRO Portal's export names a group <id>-section when an item has its id.
+        section_link = link_id.removesuffix("-section") if self.own is not None else link_id
+        section = self.section(section_link, heading, kind, intro, included)
+        if not children:
+            self.note("group without items (left out)", link_id)
+        for child in children:
+            if child.get("type") == "group":
+                self.close(section)
+                self.group(child, titles, inner_inherited, inner_behaviors, inner_variables)
+                section = self.section(f"{section_link}_2", heading, kind, {}, included)
+            else:
+                self.question(child, section, inner_inherited, inner_behaviors, inner_variables)
+        self.close(section)
+
+    def unread(self, item: Mapping[str, Any], link_id: str) -> None:
+        for key in item:
+            if key.startswith("_"):
+                self.presentation(item[key], link_id)
+            elif key in _ITEM_READ:
+                continue
+            elif key == "code":
+                self.note("item codes (code) not kept", link_id)
+            elif key == "initial":
+                self.note("initial values not used", link_id)
+            else:
+                self.note(f"item element not kept ({key})", link_id)
+        for extension in c.extensions_all(item):
+            url = str(extension.get("url"))
+            if url in _ITEM_EXTENSIONS:
+                continue
+            if url == c.ITEM_CONTROL:
+                if (
+                    _control(extension) == "slider"
+                    and c.extension_value(item, c.ITEM_TYPE) == "nrs"
+                ):
+                    continue  # PRO Portal's own NRS
+                self.note(f"itemControl hint not kept ({_control(extension)})", link_id)
+            elif url == c.ENABLE_WHEN_EXPRESSION:
+                continue  # named with its consequence where enableWhen is read
+            elif url.endswith(("Expression", "expression")):
+                self.note(f"expression not supported ({_short(url)})", link_id)
+            else:
+                self.note(f"extension not kept ({_short(url)})", link_id)
+
+    def question(
+        self,
+        item: Mapping[str, Any],
+        section: dict[str, Any],
+        inherited: list[list[Mapping[str, Any]]],
+        behaviors: list[str],
+        variables: list[dict[str, Any]],
+    ) -> None:
+        link_id = str(item.get("linkId"))
+        kind = item.get("type")
+        if c.extension_value(item, c.HIDDEN) is True:
+            self.note("hidden item (left out)", link_id)
+            return
+        if c.extensions(item, c.CALCULATED) or c.extensions(item, c.SCORE):
+            self.calculated.append((item, [*variables, *c.extensions(item, c.VARIABLE)]))
+            self.unread(item, link_id)
+            return
+        self.unread(item, link_id)
+        if item.get("readOnly") is True:
+            self.note("read-only (the patient can answer it)", link_id)
+        if kind == "display" and item.get("required") is True:
+            self.note("required on a display text (ignored)", link_id)
+        if kind in ("reference", "attachment"):
+            self.note(f"{kind} item (left out)", link_id)
+            return
+        ident = c.item_id_for(link_id, self.ids)
+        self.links[link_id] = ident
+        entry = self.item(item, ident, link_id, str(kind))
+        section["items"].append(entry)
+        self.items[ident] = entry
+        if item.get("enableWhen") or inherited or c.extensions(item, c.ENABLE_WHEN):
+            self.pending.append(
+                _Pending(
+                    entry,
+                    link_id,
+                    _list(item.get("enableWhen")),
+                    str(item.get("enableBehavior") or "all"),
+                    inherited,
+                    behaviors,
+                )
+            )
+        elif c.extensions(item, c.ENABLE_WHEN_EXPRESSION):
+            self.note("enableWhenExpression (the item is always asked)", link_id)
+        for child in _list(item.get("item")):
+            control = c.extension_value(child, c.ITEM_CONTROL)
+            if child.get("type") == "display" and _codes(control) == ["help"]:
+                entry["help"] = self.text(child, "text", None)
+                continue
+            if child.get("type") == "group":
+                self.note("group nested in a question (its questions follow it)", link_id)
+                self.group(child, [], inherited, behaviors, variables)
+                continue
+            self.note("item nested in a question (asked after it)", str(child.get("linkId")))
+            self.question(child, section, inherited, behaviors, variables)
+
+    def item(self, item: Mapping[str, Any], ident: str, link_id: str, kind: str) -> dict[str, Any]:
+        text = self.text(item, "text", link_id)
+        prefix = item.get("prefix")
+        if isinstance(prefix, str) and prefix.strip():
+            for lang, value in text.items():
+                text[lang] = f"{prefix.strip()} {value}"
+        entry: dict[str, Any] = {"id": ident, "text": text}
+        options = self.options(item, link_id)
+        portal_type = c.extension_value(item, c.ITEM_TYPE)
+        repeats = _truthy(item.get("repeats"))
+        if options is not None:
+            entry["type"] = (
+                "body_regions"
+                if portal_type == "body_regions"
+                else "multiple_choice"
+                if repeats
+                else "single_choice"
+            )
+            entry["options"] = options
+            if kind == "open-choice":
+                self.note("open-choice: free-text answers not accepted (a choice)", link_id)
+        elif kind in ("choice", "open-choice"):
+            entry["type"] = "short_text"
+        elif kind in _SIMPLE_TYPES:
+            entry["type"] = _SIMPLE_TYPES[kind]
+        elif kind in _AS_TEXT:
+            entry["type"] = "short_text"
+            self.note(f"{kind} item (imported as short text)", link_id)
+        else:
+            entry["type"] = "short_text"
+            self.note(f"unknown item type {kind!r} (imported as short text)", link_id)
+        if portal_type == "nrs" and entry["type"] == "integer":
+            entry["type"] = "nrs"
+        if repeats and entry["type"] not in ("multiple_choice", "body_regions"):
+            self.note("repeats on a non-choice item (one answer)", link_id)
+        self.kinds[ident] = entry["type"]
+        if entry["type"] != "display":
+            entry["required"] = item.get("required") is True
+        self.bounds(item, entry, link_id, kind)
+        self.fhir_item(item, entry, ident, link_id, kind)
+        for extension in c.extensions(item, c.ANSWER_SIGNIFICANCE):
+            rule_id = _sub_value(extension, c.RULE_ID)
+            if rule_id not in self.rule_ids:
+                self.significance_rules.append((extension, ident))
+        if c.extensions(item, c.FEEDBACK) and not self.rule_ids:
+            self.note("ehealth-questionnaire-feedback (patient feedback) not kept", link_id)
+        return entry
+
+    def bounds(
+        self, item: Mapping[str, Any], entry: dict[str, Any], link_id: str, kind: str
+    ) -> None:
+        kind_ours = entry["type"]
+        low = c.extension_value(item, c.MIN_VALUE)
+        high = c.extension_value(item, c.MAX_VALUE)
+        if kind_ours == "integer":
+            entry["min"] = low if _whole(low) else INT_BOUNDS[0]
+            entry["max"] = high if _whole(high) else INT_BOUNDS[1]
+        elif kind_ours == "decimal":
+            entry["min"] = low if _number(low) else DECIMAL_BOUNDS[0]
+            entry["max"] = high if _number(high) else DECIMAL_BOUNDS[1]
+            if not _number(low) or not _number(high):
+                self.note("decimal without minValue/maxValue (bounded at ±10^12)", link_id)
+            places = c.extension_value(item, c.MAX_DECIMAL_PLACES)
+            if _whole(places) and places >= 0:
+                entry["decimals"] = places
+        elif kind_ours == "nrs":
+            anchors = c.extensions(item, c.ANCHORS)
+            if anchors:
+                low_text = c.sub_extensions(anchors[0], "low")
+                high_text = c.sub_extensions(anchors[0], "high")
+                entry["anchors"] = {
+                    "low": self.localized(low_text[0]) if low_text else self.make("0"),
+                    "high": self.localized(high_text[0]) if high_text else self.make("10"),
+                }
+            else:
+                entry["anchors"] = {"low": self.make("0"), "high": self.make("10")}
+        elif kind_ours == "date":
+            for key, value in (("min", low), ("max", high)):
+                if isinstance(value, str) and len(value) == 10:
+                    entry[key] = value
+        elif kind_ours in ("multiple_choice", "body_regions"):
+            for key, url in (("min", c.MIN_OCCURS), ("max", c.MAX_OCCURS)):
+                value = c.extension_value(item, url)
+                if _whole(value) and 0 <= value <= len(entry["options"]):
+                    entry[key] = value
+        elif kind_ours in ("short_text", "long_text"):
+            length = item.get("maxLength")
+            if _whole(length) and length >= 1:
+                entry["max_length"] = length
+            elif kind in _AS_TEXT or kind in ("choice", "open-choice"):
+                entry["max_length"] = 200
+        if kind_ours in ("integer", "decimal"):
+            unit = self.unit(item, link_id)
+            if unit:
+                entry["unit"] = unit
+            elif kind_ours == "decimal":
+                entry["unit"] = self.make(NO_UNIT)
+
+    def unit(self, item: Mapping[str, Any], link_id: str) -> dict[str, str]:
+        coding = c.extension_value(item, c.UNIT)
+        options = [
+            e["valueCoding"]
+            for e in c.extensions(item, c.UNIT_OPTION)
+            if isinstance(e.get("valueCoding"), Mapping)
+        ]
+        if not isinstance(coding, Mapping) and options:
+            coding = options[0]
+            if len(options) > 1:
+                names = ", ".join(str(o.get("code") or o.get("display")) for o in options)
+                self.note(f"unit options ({names}): only the first is kept", link_id)
+        if not isinstance(coding, Mapping):
+            return {}
+        text = self.text(coding, "display", None)
+        if text:
+            return text
+        code = coding.get("code")
+        return self.make(str(code)) if code else {}
+
+    # --- options ----------------------------------------------------------------------
+
+    def options(self, item: Mapping[str, Any], link_id: str) -> list[dict[str, Any]] | None:
+        """The item's options from answerOption or a contained answerValueSet;
+        None when it has neither (or the value set is not in the file)."""
+        raw: list[tuple[str, Any, Mapping[str, Any], Mapping[str, Any]]] = []
+        if "answerOption" in item:
+            for option in _list(item.get("answerOption")):
+                found = c.value_of(option)
+                if found is None:
+                    continue
+                key, value = found
+                if option.get("initialSelected") is True:
+                    self.note("initialSelected not used", link_id)
+                raw.append((key, value, option, value if isinstance(value, Mapping) else {}))
+        elif isinstance(item.get("answerValueSet"), str):
+            concepts = self.value_set(str(item["answerValueSet"]))
+            if concepts is None:
+                self.note(
+                    "answerValueSet not in the file, so not resolvable offline"
+                    " (imported as short text)",
+                    f"{link_id} ({item['answerValueSet']})",
+                )
+                return None
+            raw = [("valueCoding", concept, concept, concept) for concept in concepts]
+        else:
+            return None
+        options: list[dict[str, Any]] = []
+        codes: set[str] = set()
+        positional = False
+        for position, (key, value, holder, coding) in enumerate(raw):
+            if key == "valueCoding" and isinstance(value, Mapping):
+                code = value.get("code")
+                label = self.text(value, "display", str(code))
+            elif key in (
+                "valueString",
+                "valueInteger",
+                "valueDate",
+                "valueTime",
+            ) and not isinstance(value, bool):
+                code = str(value)
+                label = self.make(code)
+            else:
+                self.note(f"answer option of type {key} (left out)", link_id)
+                continue
+            if not isinstance(code, str) or not code.strip() or code in codes:
+                self.note("answer option without a (unique) code (left out)", link_id)
+                continue
+            codes.add(code)
+            ordinal = _ordinal(holder, coding)
+            if ordinal is None and key == "valueInteger":
+                ordinal = value
+            if ordinal is None:
+                ordinal, positional = position, True
+            made: dict[str, Any] = {"code": code, "value": ordinal, "label": label}
+            if c.extension_value(holder, c.OPTION_EXCLUSIVE) is True and _truthy(
+                item.get("repeats")
+            ):
+                made["exclusive"] = True
+            options.append(made)
+        if positional:
+            self.note(
+                "options without ordinalValue or itemWeight (valued 0, 1, … by position)", link_id
+            )
+        return options or None
+
+    def value_set(self, reference: str) -> list[Mapping[str, Any]] | None:
+        """The concepts of a contained ValueSet named ``#id`` or by its
+        canonical URL: its expansion, else its compose's concepts."""
+        canonical = reference.split("|")[0]
+        for contained in _list(self.resource.get("contained")):
+            if contained.get("resourceType") != "ValueSet":
+                continue
+            if reference != f"#{contained.get('id')}" and canonical != contained.get("url"):
+                continue
+            expansion = contained.get("expansion")
+            if isinstance(expansion, Mapping) and expansion.get("contains"):
+                return list(_flatten(expansion.get("contains")))
+            concepts: list[Mapping[str, Any]] = []
+            compose = contained.get("compose")
+            for include in _list(compose.get("include") if isinstance(compose, Mapping) else None):
+                for concept in _list(include.get("concept")):
+                    concepts.append({"system": include.get("system"), **concept})
+            return concepts or None
+        return None
+
+    def fhir_item(
+        self, item: Mapping[str, Any], entry: dict[str, Any], ident: str, link_id: str, kind: str
+    ) -> None:
+        """How the item's answer reads in a QuestionnaireResponse, for scores
+        kept as FHIRPath."""
+        ours = entry["type"]
+        mapped: dict[str, Any] = {"link_id": link_id}
+        if ours in ("single_choice", "multiple_choice", "body_regions"):
+            values: dict[str, Any] = {}
+            answer = "valueCoding"
+            for option in entry["options"]:
+                values[option["code"]] = self.option_value(item, option["code"])
+            first = next(iter(values.values()), None)
+            if not isinstance(first, Mapping):
+                answer = {str: "valueString", int: "valueInteger"}.get(type(first), "valueString")
+                if kind == "date":
+                    answer = "valueDate"
+                elif kind == "time":
+                    answer = "valueTime"
+            mapped.update(answer=answer, options=values)
+        elif ours == "yes_no":
+            mapped["answer"] = "valueBoolean"
+        elif ours in ("integer", "nrs"):
+            mapped["answer"] = "valueInteger"
+        elif ours == "decimal" and kind == "quantity":
+            unit = c.extension_value(item, c.UNIT) or next(
+                (e.get("valueCoding") for e in c.extensions(item, c.UNIT_OPTION)), None
+            )
+            quantity = {
+                key: unit[key]
+                for key in ("system", "code")
+                if isinstance(unit, Mapping) and key in unit
+            }
+            if isinstance(unit, Mapping) and "display" in unit:
+                quantity["unit"] = unit["display"]
+            mapped.update(answer="valueQuantity", quantity=quantity)
+        elif ours == "decimal":
+            mapped["answer"] = "valueDecimal"
+        else:
+            return
+        self.fhir_items[ident] = mapped
+
+    def option_value(self, item: Mapping[str, Any], code: str) -> Any:
+        if "answerOption" in item:
+            for option in _list(item.get("answerOption")):
+                found = c.value_of(option)
+                if found is None:
+                    continue
+                value = found[1]
+                if isinstance(value, Mapping) and value.get("code") == code:
+                    return {k: v for k, v in value.items() if not k.startswith("_")}
+                if not isinstance(value, Mapping) and str(value) == code:
+                    return value
+        for concept in self.value_set(str(item.get("answerValueSet"))) or []:
+            if concept.get("code") == code:
+                return {
+                    k: concept[k] for k in ("system", "version", "code", "display") if k in concept
+                }
+        return {"code": code}  # pragma: no cover - every option came from one of the two
+
+    # --- enable-when ----------------------------------------------------------------------
+
+    def resolve_enable_when(self, pending: _Pending) -> None:
+        """Translate the enableWhen. A condition that cannot be expressed errs
+        on the side of asking: under ``all`` it is dropped, under ``any`` the
+        whole enableWhen is (the item is then always asked)."""
+        entry, link_id = pending.item, pending.link_id
+        portal = c.extension_value(self.resource_item(link_id), c.ENABLE_WHEN)
+        if isinstance(portal, str):
+            entry["enable_when"] = json.loads(portal)
+            return
+        if c.extensions(self.resource_item(link_id), c.ENABLE_WHEN_EXPRESSION):
+            self.note("enableWhenExpression (only its enableWhen is applied)", link_id)
+        groups: list[tuple[str, list[dict[str, Any]]]] = []
+        for raw, raw_behavior in zip(pending.inherited, pending.inherited_behaviors, strict=True):
+            translated = self.conditions(raw, raw_behavior, link_id)
+            if translated:
+                groups.append(translated)
+        translated = self.conditions(pending.own, pending.behavior, link_id)
+        if translated:
+            groups.append(translated)
+        if not groups:
+            return
+        if len(groups) == 1:
+            behavior, conditions = groups[0]
+        elif all(b == "all" or len(k) == 1 for b, k in groups):
+            behavior, conditions = "all", [k for _, group in groups for k in group]
+        else:
+            self.note(
+                "enableWhen of a group (any) and of its item cannot be combined:"
+                " only the item's applies",
+                link_id,
+            )
+            behavior, conditions = groups[-1]
+        entry["enable_when"] = {"behavior": behavior, "conditions": conditions}
+
+    def resource_item(self, link_id: str) -> Mapping[str, Any]:
+        return _find(self.resource.get("item"), link_id) or {}
+
+    def conditions(
+        self, raw: list[Mapping[str, Any]], behavior: str, link_id: str
+    ) -> tuple[str, list[dict[str, Any]]] | None:
+        behavior = behavior if behavior in ("any", "all") else "all"
+        found: list[dict[str, Any]] = []
+        for entry in raw:
+            condition = self.condition(entry)
+            if isinstance(condition, str):
+                consequence = (
+                    "the item is always asked" if behavior == "any" else "that condition is dropped"
+                )
+                self.note(f"enableWhen not expressible: {condition}; {consequence}", link_id)
+                if behavior == "any":
+                    return None
+            else:
+                found.append(condition)
+        return (behavior, found) if found else None
+
+    def condition(self, raw: Mapping[str, Any]) -> dict[str, Any] | str:
+        """One enableWhen as a condition, or the reason it cannot be one."""
+        question = str(raw.get("question"))
+        operator = raw.get("operator")
+        target = self.links.get(question)
+        answer = c.value_of(raw, "answer")
+        if target is None:
+            return f"{question} was not imported"
+        kind = self.kinds[target]
+        if operator == "exists":
+            exists = answer is None or answer[1] is not False
+            return {"item": target, "op": "answered" if exists else "missing"}
+        if operator not in ("=", "!=", ">", "<", ">=", "<=") or answer is None:
+            return f"operator {operator!r} on {question}"
+        key, value = answer
+        options = {o["code"]: o for o in self.items[target].get("options", [])}
+        if kind == "yes_no":
+            if key == "answerBoolean" and isinstance(value, bool) and operator in ("=", "!="):
+                return {"item": target, "op": operator, "value": "yes" if value else "no"}
+            return f"{key} {operator} on the yes/no item {question}"
+        if options:
+            numeric = all(o["code"] == str(o["value"]) for o in options.values())
+            if key == "answerCoding" and isinstance(value, Mapping):
+                code = value.get("code")
+            elif _number(value) and numeric and kind == "single_choice":
+                return {"item": target, "op": operator, "value": value}
+            else:
+                code = value if isinstance(value, str) else str(value)
+            if code not in options:
+                return f"{question} has no option {code!r}"
+            if operator not in ("=", "!="):
+                return f"{operator} on the codes of {question}"
+            return {"item": target, "op": operator, "value": code}
+        if kind in ("integer", "nrs", "decimal"):
+            if key == "answerQuantity" and isinstance(value, Mapping):
+                value = value.get("value")
+            if _number(value):
+                return {"item": target, "op": operator, "value": value}
+        return f"{operator} on the {kind.replace('_', ' ')} item {question}"
+
+    # --- scores -------------------------------------------------------------------------------
+
+    def scores(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        scores: list[dict[str, Any]] = []
+        vectors: list[dict[str, Any]] = []
+        for item, variables in self.calculated:
+            link_id = str(item.get("linkId"))
+            ident = c.item_id_for(link_id, self.ids)
+            self.links[link_id] = ident
+            label = self.text(item, "text", link_id)
+            portal = c.extensions(item, c.SCORE)
+            if portal:
+                details = _sub_value(portal[0], "definition")
+                scores.append({"id": ident, "label": label, **json.loads(str(details))})
+                continue
+            found = [fhirpath_of(e) for e in c.extensions(item, c.CALCULATED)]
+            expression = next((f for f in found if f is not None), None)
+            if expression is None:
+                self.note("calculatedExpression not in FHIRPath (score left out)", link_id)
+                continue
+            score, generated = self.fhirpath_score(item, ident, label, expression[1], variables)
+            if score is not None:
+                scores.append(score)
+                vectors.extend(generated)
+        return scores, vectors
+
+    def fhirpath_score(
+        self,
+        item: Mapping[str, Any],
+        ident: str,
+        label: dict[str, str],
+        expression: str,
+        variables: Sequence[Mapping[str, Any]],
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The calculatedExpression as a ``fhirpath`` score, or — when
+        fhirpathpy agrees with it on every answer combination tried — as the
+        plain ``sum`` of the items it reads."""
+        link_id = str(item.get("linkId"))
+        named = [fhirpath_of(v) for v in variables]
+        pairs = [{"name": n[0], "expression": n[1]} for n in named if n is not None and n[0]]
+        places = c.extension_value(item, c.MAX_DECIMAL_PLACES)
+        decimals = (
+            places
+            if _whole(places) and 0 <= places <= 9
+            else (0 if item.get("type") == "integer" else 9)
+        )
+        source = (
+            f"FHIR calculatedExpression of item {link_id} in {self.source}"
+            " (imported; evaluated by fhirpathpy)"
+        )
+        score: dict[str, Any] = {
+            "id": ident,
+            "label": label,
+            "method": "fhirpath",
+            "expression": expression,
+            "variables": pairs,
+            "decimals": decimals,
+            "source": source,
+        }
+        trial = self.trial_mapping([score])
+        try:
+            definition = parse_definition(trial, source=self.source)
+        except DefinitionError as error:
+            reasons = "; ".join(p.reason for p in error.problems)
+            self.note(
+                f"calculatedExpression cannot be evaluated: {reasons} (score left out)", link_id
+            )
+            return None, []
+        texts = [expression, *(p["expression"] for p in pairs)]
+        read = [
+            ident_
+            for ident_, mapped in self.fhir_items.items()
+            if any(f"'{mapped['link_id']}'" in text for text in texts)
+            and self.kinds[ident_] == "single_choice"
+        ]
+        translated = self.as_sum(definition, score, read)
+        if translated is None:
+            self.note("calculatedExpression kept as FHIRPath (not a plain sum)", link_id)
+            return score, []
+        return translated
+
+    def as_sum(
+        self, definition: Definition, score: dict[str, Any], read: list[str]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """The sum of the items read, if it equals the FHIRPath value on
+        every combination tried (all of them when there are few); with a
+        few of those combinations as generated test vectors."""
+        if not read:
+            return None
+        choices = [[None, *(o["code"] for o in self.items[i]["options"])] for i in read]
+        combinations = _combinations(choices)
+        values = [o["value"] for i in read for o in self.items[i]["options"]]
+        decimals = max((_places(v) for v in values), default=0)
+        candidate = {
+            **{k: v for k, v in score.items() if k not in ("expression", "variables")},
+            "method": "sum",
+            "items": read,
+            "missing": {"prorate_up_to": 0},
+            "decimals": decimals,
+            "source": score["source"].replace(
+                "evaluated by fhirpathpy", "translated to a sum and checked with fhirpathpy"
+            ),
+        }
+        check = parse_definition(self.trial_mapping([candidate]), source=self.source)
+        expected: list[tuple[dict[str, str], Any]] = []
+        for combination in combinations:
+            answers = {i: code for i, code in zip(read, combination, strict=True) if code}
+            want = evaluate(definition, answers).score(score["id"]).value
+            got = evaluate(check, answers).score(score["id"]).value
+            if (want is None) != (got is None) or (
+                want is not None and got is not None and abs(want - got) > 1e-9
+            ):
+                return None
+            expected.append((answers, want))
+        lowest = {i: self.items[i]["options"][0]["code"] for i in read}
+        highest = {i: self.items[i]["options"][-1]["code"] for i in read}
+        one_missing = dict(list(highest.items())[1:])
+        vectors = []
+        for name, answers in (
+            ("lowest", lowest),
+            ("highest", highest),
+            ("first_missing", one_missing),
+        ):
+            value = evaluate(definition, answers).score(score["id"]).value
+            vectors.append(
+                {
+                    "id": f"imported_{c.slug(score['id'])}_{name}",
+                    "source": (
+                        f"generated at import: the value fhirpathpy computes from the file's"
+                        f" calculatedExpression for {score['id']}"
+                    ),
+                    "answers": answers,
+                    "expect": {"scores": {score["id"]: {"value": value}}},
+                }
+            )
+        return candidate, vectors
+
+    def trial_mapping(self, scores: list[dict[str, Any]]) -> dict[str, Any]:
+        """A numbers-only definition of the items read so far and ``scores``."""
+        fhirpath = any(s["method"] == "fhirpath" for s in scores)
+        sections = [
+            {"id": s["id"], "kind": s["kind"], "items": [_bare(i) for i in s["items"]]}
+            for s in self.sections
+        ]
+        mapping: dict[str, Any] = {
+            "format": 1,
+            "id": "trial",
+            "version": "0.0.0",
+            "languages": [],
+            "intended_use": "dialogue",
+            "provenance": {"kind": "imported"},
+            "instruments": [{"id": "fhir", "name": "x", "licence": "x", "source": "x"}],
+            "sections": sections,
+            "scores": [{k: v for k, v in s.items() if k != "label"} for s in scores],
+            "test_vectors": [],
+        }
+        if fhirpath:
+            mapping["fhir"] = {"questionnaire": self.resource, "items": self.fhir_items}
+        return mapping
+
+    # --- rules ----------------------------------------------------------------------------
+
+    def portal_rule(self, extension: Mapping[str, Any]) -> dict[str, Any]:
+        rule: dict[str, Any] = {
+            "id": _sub_value(extension, "id"),
+            "when": _sub_value(extension, "expression"),
+            "colour": _sub_value(extension, "colour"),
+            "source": _sub_value(extension, "source"),
+        }
+        if _sub_value(extension, "safety") is True:
+            rule["safety"] = True
+        included = _sub_value(extension, "included-from")
+        if isinstance(included, str):
+            rule["included_from"] = included
+        for key in ("clinician-text", "patient-text"):
+            found = c.sub_extensions(extension, key)
+            if found:
+                rule[key.replace("-", "_")] = self.localized(found[0])
+        return rule
+
+    def significance_rules_built(self) -> list[dict[str, Any]]:
+        """eHealth answerSignificance → rules: the conditions on the item's
+        answer (two: both hold), the colour, a generated clinician text."""
+        rules: list[dict[str, Any]] = []
+        taken: set[str] = set()
+        for extension, ident in self.significance_rules:
+            link_id = next(link for link, i in self.links.items() if i == ident)
+            colour = _sub_value(extension, "significance")
+            code = colour.get("code") if isinstance(colour, Mapping) else None
+            parts = [
+                self.significance_condition(e, ident)
+                for e in c.sub_extensions(extension, c.ANSWER_CONDITION)
+            ]
+            if code not in _COLOURS or not parts or any(p is None for p in parts):
+                self.note("answerSignificance not expressible (left out)", link_id)
+                continue
+            when = " and ".join(str(p) for p in parts)
+            rule_id = c.unique(f"{c.slug(ident)}_significance", taken)
+            item_text = self.items[ident]["text"].get(self.language, ident)
+            rules.append(
+                {
+                    "id": rule_id,
+                    "when": when,
+                    "colour": code,
+                    "clinician_text": self.make(f"{item_text}: {when} ({code})"),
+                    "source": (
+                        f"imported from {self.source}: ehealth-questionnaire-answerSignificance"
+                        f" on item {link_id}"
+                    ),
+                }
+            )
+        return rules
+
+    def significance_condition(self, extension: Mapping[str, Any], ident: str) -> str | None:
+        operator = _sub_value(extension, "operator")
+        values = c.sub_extensions(extension, "value")
+        found = c.value_of(values[0]) if values else None
+        if found is None:
+            return None
+        key, value = found
+        kind = self.kinds[ident]
+        if operator == "exists":
+            return f"answered({ident})" if value is not False else f"missing({ident})"
+        if kind == "yes_no" and key == "valueBoolean" and operator in ("=", "!="):
+            return f"{ident} {operator} '{'yes' if value else 'no'}'"
+        if key == "valueCoding" and isinstance(value, Mapping):
+            code = value.get("code")
+            if kind == "single_choice" and operator in ("=", "!="):
+                return f"{ident} {operator} {c.string_literal(str(code))}"
+            if kind in ("multiple_choice", "body_regions") and operator in ("=", "!="):
+                selected = f"selected({ident}, {c.string_literal(str(code))})"
+                return selected if operator == "=" else f"not {selected}"
+            return None
+        if (
+            kind in ("integer", "nrs", "decimal")
+            and _number(value)
+            and operator
+            in (
+                "=",
+                "!=",
+                ">",
+                "<",
+                ">=",
+                "<=",
+            )
+        ):
+            return f"{ident} {operator} {value}"
+        return None
+
+    # --- the definition ----------------------------------------------------------------------
+
+    def assemble(
+        self, scores: list[dict[str, Any]], vectors: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        resource = self.resource
+        own = self.own or {}
+        qid = self.questionnaire_id()
+        version = resource.get("version")
+        if not isinstance(version, str) or not VERSION.fullmatch(version):
+            if version is not None:
+                self.note(
+                    f"version {version!r} is not MAJOR.MINOR.PATCH (imported as 1.0.0)",
+                    "Questionnaire",
+                )
+            version = "1.0.0"
+        title = self.text(resource, "title", str(resource.get("name") or qid))
+        description = self.text(resource, "description", None)
+        if not description:  # the title, in the same languages
+            description = dict(title)
+            generated = any(text is title for text in self.generated)
+            (self.generated if generated else self.texts).append(description)
+        where = resource.get("url") or self.source
+        stated = resource.get("version")
+        stated_version = f" version {stated}" if stated else ""
+        licence = resource.get("copyright") if isinstance(resource.get("copyright"), str) else None
+        mapping: dict[str, Any] = {
+            "format": 1,
+            "id": qid,
+            "version": version,
+            "languages": [],
+            "title": title,
+            "description": description,
+            "intended_use": own.get("intended_use", "dialogue"),
+            "patient_group": own.get("patient_group")
+            or {
+                "description": self.make("Not stated in the FHIR Questionnaire"),
+                "inclusion": [],
+                "exclusion": [],
+            },
+            "recall_period": own.get("recall_period")
+            or self.make("Not stated in the FHIR Questionnaire"),
+            "provenance": {
+                "kind": "imported",
+                "note": self.make(
+                    f"Imported from the FHIR Questionnaire {where}{stated_version};"
+                    " a draft awaiting clinical review."
+                ),
+            },
+            "instruments": own.get("instruments")
+            or [
+                {
+                    "id": c.section_id_for(qid, set()),
+                    "name": str(resource.get("title") or resource.get("name") or qid),
+                    "licence": licence or "Not stated in the FHIR Questionnaire",
+                    "source": f"FHIR Questionnaire {where}"
+                    + (
+                        f", published by {resource['publisher']}"
+                        if resource.get("publisher")
+                        else ""
+                    ),
+                }
+            ],
+            "sections": self.sections,
+            "scores": scores,
+            "rules": self.rules,
+            "test_vectors": vectors,
+        }
+        if "triage" in own:
+            mapping["triage"] = own["triage"]
+        if own.get("trended_scores"):
+            mapping["trended_scores"] = own["trended_scores"]
+        if own.get("patient_support"):
+            mapping["patient_support"] = own["patient_support"]
+        if self.own is not None:
+            raw = c.extension_value(resource, c.TEST_VECTORS)
+            mapping["test_vectors"] = json.loads(raw) if isinstance(raw, str) else []
+            self.own_texts(mapping)
+        if any(s.get("method") == "fhirpath" for s in scores):
+            mapping["fhir"] = own.get("fhir") or {
+                "questionnaire": copy.deepcopy(dict(resource)),
+                "items": self.fhir_items,
+            }
+        self.languages(mapping)
+        return mapping
+
+    def own_texts(self, mapping: dict[str, Any]) -> None:
+        """Texts taken from PRO Portal's definition extension join the
+        language check like any other."""
+        group = mapping["patient_group"]
+        found = [mapping["recall_period"], group["description"], *group["inclusion"]]
+        found += [*group["exclusion"], mapping.get("patient_support", {}).get("default", {})]
+        found += [b["label"] for s in mapping["scores"] for b in s.get("bands", []) if "label" in b]
+        self.texts.extend(t for t in found if t)
+
+    def questionnaire_id(self) -> str:
+        url = self.resource.get("url")
+        if self.own is not None and isinstance(url, str) and url.startswith(c.QUESTIONNAIRE_URL):
+            return url.removeprefix(c.QUESTIONNAIRE_URL)
+        for value in (*(self.resource.get(k) for k in ("id", "name", "title")), self.fallback_id):
+            if isinstance(value, str) and c.slug(value):
+                name = c.slug(value)
+                return name if name[0].isalpha() else f"q_{name}"
+        return "imported"
+
+    def languages(self, mapping: dict[str, Any]) -> None:
+        """The resource's language, plus every language every text has a
+        translation in; texts keep only those, generated ones get them all."""
+        texts = self.texts
+        common = set.intersection(*(set(t) for t in texts)) if texts else set()
+        extra = sorted(lang for lang in common if lang != self.language)
+        chosen = [self.language, *extra]
+        dropped = sorted({lang for t in texts for lang in t} - set(chosen))
+        if dropped:
+            self.note(
+                f"translations not kept (not every text has one): {c.join(dropped)}",
+                "Questionnaire",
+            )
+        for text in self.texts:
+            for lang in list(text):
+                if lang not in chosen:
+                    del text[lang]
+        for text in self.generated:
+            value = text[self.language]
+            text.update(dict.fromkeys(chosen, value))
+        mapping["languages"] = chosen
+
+    def parse(self, mapping: dict[str, Any]) -> Definition:
+        try:
+            return parse_definition(mapping, source=self.source)
+        except DefinitionError as error:
+            raise FhirImportError(
+                [
+                    f"{self.source}: the imported definition is not valid: {p}"
+                    for p in error.problems
+                ]
+            ) from None
+
+    def check_vectors(
+        self, definition: Definition, mapping: dict[str, Any]
+    ) -> tuple[Definition, dict[str, Any]]:
+        failing = sorted({f.vector_id for f in run_test_vectors(definition)})
+        if not failing:
+            return definition, mapping
+        self.note("test vectors failing after import (left out)", c.join(failing))
+        mapping["test_vectors"] = [v for v in mapping["test_vectors"] if v["id"] not in failing]
+        return self.parse(mapping), mapping
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _list(value: object) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _truthy(value: object) -> bool:
+    return value is True or value == "true"
+
+
+def _number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _combinations(choices: list[list[str | None]]) -> list[tuple[str | None, ...]]:
+    """Answer combinations to check a translation on (``None``: unanswered):
+    all of them when few; else every option of every item (the others at
+    their first option), every item unanswered in turn (the others at their
+    last), nothing answered, and a fixed random sample."""
+    every = list(itertools.islice(itertools.product(*choices), MAX_COMBINATIONS + 1))
+    if len(every) <= MAX_COMBINATIONS:
+        return every
+    firsts = [options[1] for options in choices]
+    lasts = [options[-1] for options in choices]
+    found: list[tuple[str | None, ...]] = [tuple(firsts), tuple(lasts), (None,) * len(choices)]
+    for index, options in enumerate(choices):
+        for option in options[2:]:
+            found.append((*firsts[:index], option, *firsts[index + 1 :]))
+        found.append((*lasts[:index], None, *lasts[index + 1 :]))
+    chooser = random.Random(20240531)  # noqa: S311 - a fixed sample, not security
+    found += [
+        tuple(chooser.choice(options) for options in choices) for _ in range(MAX_COMBINATIONS)
+    ]
+    return found
+
+
+def _places(value: object) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        return len(repr(value).split(".")[1])
+    return 0
+
+
+def _short(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _codes(concept: object) -> list[str]:
+    codings = concept.get("coding") if isinstance(concept, Mapping) else None
+    return [str(coding.get("code")) for coding in _list(codings)]
+
+
+def _control(extension: Mapping[str, Any]) -> str:
+    return ", ".join(_codes(extension.get("valueCodeableConcept"))) or "?"
+
+
+def _joined(titles: list[dict[str, str]]) -> dict[str, str]:
+    languages = set.intersection(*(set(t) for t in titles))
+    return {lang: " › ".join(t[lang] for t in titles) for lang in sorted(languages)}
+
+
+def _sub_value(extension: Mapping[str, Any], url: str) -> Any:
+    return c.extension_value(extension, url)
+
+
+def _ordinal(holder: Mapping[str, Any], coding: Mapping[str, Any]) -> Any:
+    for element in (holder, coding):
+        for url in (c.ORDINAL_VALUE, c.CO_VALUE, c.ITEM_WEIGHT):
+            value = c.extension_value(element, url)
+            if _number(value):
+                return value
+    return None
+
+
+def _flatten(contains: object) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    for concept in _list(contains):
+        if concept.get("code"):
+            found.append(concept)
+        found.extend(_flatten(concept.get("contains")))
+    return found
+
+
+def _find(items: object, link_id: str) -> Mapping[str, Any] | None:
+    for item in _list(items):
+        if item.get("linkId") == link_id:
+            return item
+        found = _find(item.get("item"), link_id)
+        if found is not None:
+            return found
+    return None
+
+
+def _bare(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item without its texts (for the numbers-only trial definition)."""
+    bare = {k: v for k, v in item.items() if k not in ("text", "help", "unit", "anchors")}
+    if "options" in bare:
+        bare["options"] = [{k: v for k, v in o.items() if k != "label"} for o in bare["options"]]
+    return bare

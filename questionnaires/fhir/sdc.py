@@ -1,0 +1,100 @@
+"""Run a Questionnaire's SDC calculations with fhirpathpy.
+
+Evaluates what an SDC form filler would: the ``variable`` extensions on the
+Questionnaire root and on each item (in scope for the item and its
+children), then every item's ``calculatedExpression``, with ``%resource``
+the QuestionnaireResponse and ``%questionnaire`` the Questionnaire. Used to
+check exports against the engine and imports against their source file.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import fhirpathpy
+
+from questionnaires.fhir.common import CALCULATED, FHIRPATH, VARIABLE, extensions
+from scoring.engine.fhirpath_score import to_number
+from scoring.engine.model import Number
+
+Compiled = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[Any]]
+
+
+class CalculationError(Exception):
+    """An expression fhirpathpy could not evaluate; names the item."""
+
+
+@functools.lru_cache(maxsize=4096)
+def compiled(expression: str) -> Compiled:
+    """fhirpathpy's compiled form of ``expression``, once per process."""
+    return fhirpathpy.compile(expression)
+
+
+def fhirpath_of(extension: Mapping[str, Any]) -> tuple[str | None, str] | None:
+    """(name, FHIRPath) of a variable or calculatedExpression extension, or
+    None when it is in another language (CQL, x-fhir-query)."""
+    expression = extension.get("valueExpression")
+    if not isinstance(expression, Mapping) or expression.get("language") != FHIRPATH:
+        return None
+    text = expression.get("expression")
+    if not isinstance(text, str):
+        return None
+    name = expression.get("name")
+    return (name if isinstance(name, str) else None), text
+
+
+def evaluate(
+    expression: str, response: Mapping[str, Any], scope: Mapping[str, Any], where: str
+) -> list[Any]:
+    try:
+        return compiled(expression)(response, scope)
+    except Exception as error:  # fhirpathpy raises plain Exception for every failure
+        raise CalculationError(
+            f"{where}: fhirpathpy cannot evaluate {expression!r}: {error}"
+        ) from None
+
+
+def with_variables(
+    element: Mapping[str, Any], response: Mapping[str, Any], scope: dict[str, Any], where: str
+) -> dict[str, Any]:
+    """``scope`` plus the element's variables, each evaluated in order."""
+    scope = dict(scope)
+    for extension in extensions(element, VARIABLE):
+        found = fhirpath_of(extension)
+        if found is not None and found[0] is not None:
+            scope[found[0]] = evaluate(found[1], response, scope, f"{where} variable {found[0]}")
+    return scope
+
+
+def calculate(
+    questionnaire: Mapping[str, Any], response: Mapping[str, Any]
+) -> dict[str, Number | None]:
+    """linkId → the number every ``calculatedExpression`` gives (None when it
+    gives no single number). Raises :class:`CalculationError`."""
+    scope = with_variables(
+        questionnaire,
+        response,
+        {"resource": response, "questionnaire": questionnaire},
+        "Questionnaire",
+    )
+    values: dict[str, Number | None] = {}
+    _walk(questionnaire.get("item"), response, scope, values)
+    return values
+
+
+def _walk(
+    items: object, response: Mapping[str, Any], scope: dict[str, Any], values: dict[str, Any]
+) -> None:
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        link_id = str(item.get("linkId"))
+        inner = with_variables(item, response, scope, f"item {link_id}")
+        for extension in extensions(item, CALCULATED):
+            found = fhirpath_of(extension)
+            if found is not None:
+                result = evaluate(found[1], response, inner, f"item {link_id}")
+                values[link_id] = to_number(result)
+        _walk(item.get("item"), response, inner, values)

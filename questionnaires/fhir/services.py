@@ -1,0 +1,72 @@
+"""FHIR import and export as application services (the Django side).
+
+The conversion itself is pure (questionnaires/fhir/importer.py, export.py);
+these functions read and publish questionnaire versions around it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from questionnaires.fhir.export import questionnaire_to_fhir, response_to_fhir
+from questionnaires.fhir.importer import FhirImportError, ImportResult, questionnaire_from_fhir
+from questionnaires.fhir.validation import validate
+from questionnaires.models import QuestionnaireVersion
+from questionnaires.services import questionnaire_publish
+
+CANNOT_READ = "{file}: cannot read the file: {reason}"
+NOT_JSON = "{file}: not JSON: {reason}"
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    version: QuestionnaireVersion
+    created: bool
+    result: ImportResult
+
+
+def fhir_file_read(*, path: Path) -> Any:
+    """The parsed JSON of ``path``; raises FhirImportError with a clear reason."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise FhirImportError([CANNOT_READ.format(file=path.name, reason=reason)]) from None
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise FhirImportError([NOT_JSON.format(file=path.name, reason=error)]) from None
+
+
+def fhir_questionnaire_import(*, path: Path, source: str) -> ImportOutcome:
+    """Import the FHIR Questionnaire in ``path`` and publish it as a draft.
+
+    Raises FhirImportError (the file cannot be imported) or PublishError
+    (other content is already published under that id and version).
+    """
+    result = questionnaire_from_fhir(
+        fhir_file_read(path=path), source=source, fallback_id=path.stem
+    )
+    outcome = questionnaire_publish(content=result.mapping, source=source)
+    return ImportOutcome(outcome.version, outcome.created, result)
+
+
+def fhir_questionnaire_export(*, version: QuestionnaireVersion) -> dict[str, Any]:
+    """The version as a FHIR R4 Questionnaire, validated."""
+    resource = questionnaire_to_fhir(version.definition, status=version.status)
+    validate(resource)
+    return resource
+
+
+def fhir_response_export(
+    *, version: QuestionnaireVersion, answers: Mapping[str, object]
+) -> dict[str, Any]:
+    """Answers (as in ANSWERS.json) to ``version`` as a FHIR R4
+    QuestionnaireResponse, validated. Raises AnswerError on invalid answers."""
+    resource = response_to_fhir(version.definition, answers)
+    validate(resource)
+    return resource

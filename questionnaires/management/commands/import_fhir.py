@@ -1,0 +1,58 @@
+"""Import a FHIR R4 Questionnaire as a draft: ``manage.py import_fhir FILE``.
+
+Prints one warning listing every construct that could not be expressed
+(and the items concerned), the linkIds renamed to ids, then
+"created draft ID@VERSION". A file that cannot be imported is a clear error
+with exit code 1, and nothing is published.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from questionnaires.fhir.importer import FhirImportError
+from questionnaires.fhir.services import fhir_questionnaire_import
+from questionnaires.library import display_name
+from questionnaires.services import PublishError
+
+
+class Command(BaseCommand):
+    help = "Import a FHIR R4 Questionnaire (JSON) and publish it as a draft."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="a FHIR R4 Questionnaire as JSON")
+
+    def handle(self, *args: Any, file: Path, **options: Any) -> None:
+        source = display_name(file)
+        try:
+            with transaction.atomic():
+                outcome = fhir_questionnaire_import(path=file, source=source)
+        except FhirImportError as error:
+            lines = "\n".join(f"  {problem}" for problem in error.problems)
+            raise CommandError(
+                f"{source} cannot be imported; nothing was published:\n{lines}"
+            ) from None
+        except PublishError as error:
+            raise CommandError(f"{source}: {error}") from None
+        result = outcome.result
+        if result.warnings:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"warning: {source}: {len(result.warnings)} construct(s) could not be"
+                    " expressed and were left out or changed:"
+                )
+            )
+            for line in result.warnings:
+                self.stdout.write(f"  - {line}")
+        if result.renamed:
+            renamed = ", ".join(f"{link} → {ident}" for link, ident in result.renamed.items())
+            self.stdout.write(f"linkIds renamed to ids (use these in ANSWERS.json): {renamed}")
+        ref = outcome.version.ref
+        if outcome.created:
+            self.stdout.write(self.style.SUCCESS(f"created draft {ref}"))
+        else:
+            self.stdout.write(f"{ref} is already published with this content (unchanged)")

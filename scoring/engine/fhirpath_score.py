@@ -1,0 +1,182 @@
+"""Scores computed by a FHIRPath expression: ``method: fhirpath``.
+
+An imported FHIR Questionnaire may compute a score with an SDC
+``calculatedExpression`` that the data-driven scorers cannot express. Such a
+score keeps the expression (and the SDC ``variable``s in scope) and is
+evaluated by fhirpathpy — never by an interpreter of our own — over a
+QuestionnaireResponse built from the answers, with the original
+Questionnaire as ``%questionnaire`` (docs/definitions.md § FHIR).
+
+The expressions are compiled once, when the definition is parsed. fhirpathpy
+2.2 has no ``weight()``/``ordinal()``; expressions read an option's weight
+through ``%questionnaire`` instead, as the SDC Apgar example does.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from scoring.engine.model import FhirContext, FhirItem, Number
+from scoring.engine.rules.values import Env
+
+#: ``value[x]`` keys an answer may be written with.
+CHOICE_ANSWERS = ("valueCoding", "valueString", "valueInteger", "valueDate", "valueTime")
+NUMBER_ANSWERS = ("valueInteger", "valueDecimal", "valueQuantity")
+ANSWER_KEYS = (*CHOICE_ANSWERS, "valueDecimal", "valueQuantity", "valueBoolean")
+#: Names fhirpathpy or SDC already give a meaning.
+RESERVED_NAMES = frozenset({"resource", "questionnaire", "context", "ucum", "rootResource"})
+VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+Compiled = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[Any]]
+
+
+class FhirpathError(Exception):
+    """An expression fhirpathpy cannot compile or evaluate; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One evaluation: the value (None when the expression gave no single
+    number), the items read that were answered and those missing, and whether
+    every item read was disabled (the score is then not applicable)."""
+
+    value: Number | None
+    used: list[str]
+    missing: list[str]
+    not_applicable: bool
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FhirpathScore:
+    """A compiled FHIRPath score."""
+
+    context: FhirContext
+    variables: tuple[tuple[str, Compiled], ...]
+    expression: Compiled
+    #: Ids of the items whose linkId the expressions mention, in item order.
+    reads: tuple[str, ...]
+
+    def evaluate(self, env: Env) -> Outcome:
+        try:
+            value = to_number(self.run(build_response(self.context, env)))
+        except Exception:  # fhirpathpy raises plain Exception; a score never crashes a submit
+            value = None  # e.g. arithmetic on a text: the score is not scored
+        used = [name for name in self.reads if name in env.answered]
+        missing = [n for n in self.reads if n not in env.answered and n not in env.na]
+        disabled = bool(self.reads) and all(name in env.na for name in self.reads)
+        return Outcome(value, used, missing, value is None and disabled)
+
+    def run(self, response: Mapping[str, Any]) -> list[Any]:
+        """The expression's result over ``response``, variables evaluated first."""
+        scope: dict[str, Any] = {
+            "resource": response,
+            "questionnaire": self.context.questionnaire,
+        }
+        for name, compiled in self.variables:
+            scope[name] = compiled(response, scope)
+        return self.expression(response, scope)
+
+
+def compile_score(
+    expression: str, variables: tuple[tuple[str, str], ...], context: FhirContext
+) -> FhirpathScore:
+    """Compile ``expression`` and its variables once; evaluate them on a
+    response with no answers so that unknown functions and syntax errors are
+    found at load time. Raises :class:`FhirpathError`."""
+    import fhirpathpy  # imported here: only imported definitions pay its ~0.1 s load time
+
+    seen: set[str] = set()
+    compiled: list[tuple[str, Compiled]] = []
+    for name, text in variables:
+        if not VARIABLE_NAME.fullmatch(name) or name in RESERVED_NAMES:
+            raise FhirpathError(f"variable name {name!r} is not a usable FHIRPath name")
+        if name in seen:
+            raise FhirpathError(f"variable {name!r} is defined twice")
+        seen.add(name)
+        compiled.append((name, fhirpathpy.compile(text)))
+    texts = [expression, *(text for _, text in variables)]
+    reads = tuple(
+        item_id
+        for item_id, item in context.items.items()
+        if any(f"'{item.link_id}'" in text for text in texts)
+    )
+    score = FhirpathScore(context, tuple(compiled), fhirpathpy.compile(expression), reads)
+    try:
+        score.run(build_response(context, Env()))
+    except Exception as error:  # fhirpathpy raises plain Exception for every failure
+        raise FhirpathError(f"fhirpathpy cannot evaluate it: {error}") from None
+    return score
+
+
+def to_number(result: list[Any]) -> Number | None:
+    """The single number a score expression gave, else None (not scored)."""
+    if len(result) != 1:
+        return None
+    value = result[0]
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if isinstance(value, int):
+        return value
+    number = float(value)
+    if not math.isfinite(number):
+        return None
+    return int(value) if isinstance(value, Decimal) and number.is_integer() else number
+
+
+def answer_values(item_id: str, item: FhirItem, env: Env) -> list[dict[str, Any]]:
+    """The FHIR ``answer`` entries of one item (empty when unanswered)."""
+    codes: list[str] = []
+    if item_id in env.code:
+        codes = [env.code[item_id]]
+    elif item_id in env.sel:
+        codes = [code for code in item.options if code in env.sel[item_id]]
+    if codes and item.answer == "valueBoolean":
+        return [{"valueBoolean": codes[0] == "yes"}]
+    if codes:
+        return [{item.answer: item.options[code]} for code in codes]
+    if item_id not in env.num:
+        return []
+    number = env.num[item_id]
+    if item.answer == "valueQuantity":
+        return [{"valueQuantity": {**item.quantity, "value": number}}]
+    return [{item.answer: number}]
+
+
+def build_response(context: FhirContext, env: Env) -> dict[str, Any]:
+    """A QuestionnaireResponse with the answers in ``env``, nested in the
+    groups of the original Questionnaire. Disabled and unanswered items have
+    no answer, as FHIR requires."""
+    by_link: dict[str, list[dict[str, Any]]] = {}
+    for item_id, item in context.items.items():
+        answers = answer_values(item_id, item, env)
+        if answers:
+            by_link[item.link_id] = answers
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": _response_items(context.questionnaire.get("item"), by_link),
+    }
+
+
+def _response_items(
+    items: object, answers: Mapping[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        link_id = item.get("linkId")
+        entry: dict[str, Any] = {"linkId": link_id}
+        if isinstance(link_id, str) and link_id in answers:
+            entry["answer"] = answers[link_id]
+        children = _response_items(item.get("item"), answers)
+        if children:
+            entry["item"] = children
+        if len(entry) > 1:
+            found.append(entry)
+    return found

@@ -1,0 +1,77 @@
+"""The top-level ``fhir`` block of a definition imported from FHIR: the
+original Questionnaire and how each item's answer is written in a
+QuestionnaireResponse, read by ``method: fhirpath`` scores
+(docs/definitions.md § FHIR)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scoring.engine.answers import describe
+from scoring.engine.fhirpath_score import ANSWER_KEYS, CHOICE_ANSWERS, NUMBER_ANSWERS
+from scoring.engine.model import CODE_TYPES, SET_TYPES, FhirContext, FhirItem
+from scoring.engine.parse.base import Reader
+
+_ITEM_KEYS = ("options", "quantity")
+
+
+class FhirReader(Reader):
+    """The ``fhir`` block, checked against the items."""
+
+    def read_fhir(self, top: Mapping[str, Any]) -> None:
+        if "fhir" not in top:
+            return
+        data = self.mapping(top["fhir"], "fhir")
+        if data is None:
+            return
+        self.keys(data, "fhir", ("questionnaire", "items"), ())
+        questionnaire = self.mapping(data.get("questionnaire", {}), "fhir", "questionnaire")
+        if questionnaire is not None and questionnaire.get("resourceType") != "Questionnaire":
+            self.problem("fhir", "questionnaire: expected a FHIR Questionnaire resource")
+        items: dict[str, FhirItem] = {}
+        raw = self.mapping(data.get("items", {}), "fhir", "items") or {}
+        for item_id, entry in raw.items():
+            read = self.read_fhir_item(str(item_id), entry, f"fhir.items[{item_id!r}]")
+            if read is not None:
+                items[str(item_id)] = read
+        if questionnaire is not None:
+            self.fhir = FhirContext(questionnaire, items)
+
+    def read_fhir_item(self, item_id: str, raw: object, at: str) -> FhirItem | None:
+        data = self.mapping(raw, at)
+        if data is None:
+            return None
+        problems = len(self.problems)
+        self.keys(data, at, ("link_id", "answer"), _ITEM_KEYS, item_id)
+        link_id, answer = data.get("link_id"), data.get("answer")
+        if "link_id" in data and (not isinstance(link_id, str) or not link_id):
+            self.problem(at, f"link_id: expected a linkId, got {describe(link_id)}", item_id)
+        if "answer" in data and answer not in ANSWER_KEYS:
+            self.problem(
+                at, f"answer: must be one of {', '.join(ANSWER_KEYS)}, got {describe(answer)}"
+            )
+        options = self.mapping(data.get("options", {}), at, "options") or {}
+        quantity = self.mapping(data.get("quantity", {}), at, "quantity") or {}
+        item = self.items.get(item_id)
+        if item is None:
+            self.problem(at, f"{item_id!r} is not an item", item_id)
+        elif item.type in CODE_TYPES or item.type in SET_TYPES:
+            wanted = ("valueBoolean",) if item.type == "yes_no" else CHOICE_ANSWERS
+            absent = [code for code in self.options[item_id] if code not in options]
+            if answer not in wanted:
+                self.problem(at, f"answer: {item_id} is answered with {' or '.join(wanted)}")
+            elif item.type != "yes_no" and absent:
+                self.problem(at, f"options: no FHIR value for codes {', '.join(absent)}", item_id)
+        elif item.type in ("integer", "nrs", "decimal"):
+            if answer not in NUMBER_ANSWERS:
+                self.problem(
+                    at, f"answer: {item_id} is answered with {' or '.join(NUMBER_ANSWERS)}"
+                )
+        else:
+            self.problem(at, f"{item_id}: FHIRPath scores read only choice and number items")
+        if len(self.problems) > problems:
+            return None
+        assert isinstance(link_id, str)
+        assert isinstance(answer, str)
+        return FhirItem(link_id, answer, dict(options), dict(quantity))

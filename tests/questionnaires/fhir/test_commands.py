@@ -1,0 +1,192 @@
+"""manage.py import_fhir and export_fhir."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command, execute_from_command_line
+
+from questionnaires.fhir.validation import validate
+from questionnaires.models import QuestionnaireVersion
+from tests.questionnaires.fhir.helpers import EXAMPLES, FIXTURES, example
+from tests.questionnaires.fhir.test_import_constructs import WEIGHT_OF, calculated, weighted
+from tests.questionnaires.fhir.test_import_examples import WARNINGS, apgar
+
+pytestmark = pytest.mark.django_db
+APGAR = FIXTURES / "apgar-with-itemWeight-variable.json"
+
+
+def run(name: str, *args: str) -> str:
+    out = StringIO()
+    call_command(name, *args, stdout=out)
+    return out.getvalue()
+
+
+def score(tmp_path: Path, ref: str, answers: dict[str, Any]) -> dict[str, Any]:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    return json.loads(run("score", ref, str(path)))
+
+
+def write(tmp_path: Path, resource: Any, name: str = "q.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(resource) if not isinstance(resource, str) else resource)
+    return path
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_each_example_imports_as_a_draft_printing_its_warnings_first(name: str) -> None:
+    out = run("import_fhir", str(FIXTURES / name))
+    version = QuestionnaireVersion.objects.get()
+    assert version.status == "draft"
+    assert out.rstrip().endswith(f"created draft {version.ref}")
+    for line in WARNINGS[name]:
+        assert f"  - {line}\n" in out
+    assert out.index("created draft") > out.find("warning:")
+
+
+def test_the_warning_counts_the_constructs() -> None:
+    out = run("import_fhir", str(FIXTURES / "blood-pressure-q.json"))
+    assert "5 construct(s) could not be expressed and were left out or changed:" in out
+
+
+def test_renamed_link_ids_are_printed_for_writing_answers() -> None:
+    out = run("import_fhir", str(APGAR))
+    assert "linkIds renamed to ids (use these in ANSWERS.json): 32406-1 → q_32406_1," in out
+
+
+def test_an_imported_apgar_draft_is_scored_with_manage_py_score_at_once(tmp_path: Path) -> None:
+    run("import_fhir", str(APGAR))
+    best = score(tmp_path, "q_1_minute_apgar_score", apgar(2, 2, 2, 2, 2))
+    assert best["scores"]["q_9272_6"]["value"] == 10
+    mixed = score(tmp_path, "q_1_minute_apgar_score@1.0.0", apgar(1, 2, 1, 2, 1))
+    assert mixed["scores"]["q_9272_6"]["value"] == 7
+
+
+def test_an_imported_fhirpath_score_is_scored_with_manage_py_score_at_once(
+    tmp_path: Path,
+) -> None:
+    expression = f"({WEIGHT_OF.format('x')}) * 10 + ({WEIGHT_OF.format('y')})"
+    resource = {
+        "resourceType": "Questionnaire",
+        "id": "tens",
+        "status": "draft",
+        "item": [weighted("x"), weighted("y"), calculated(expression)],
+    }
+    run("import_fhir", str(write(tmp_path, resource)))
+    assert score(tmp_path, "tens", {"x": "c", "y": "b"})["scores"]["total"]["value"] == 21
+
+
+def test_importing_the_same_file_again_changes_nothing() -> None:
+    run("import_fhir", str(APGAR))
+    out = run("import_fhir", str(APGAR))
+    assert "is already published with this content (unchanged)" in out
+    assert QuestionnaireVersion.objects.count() == 1
+
+
+def test_changed_content_under_the_same_version_is_refused(tmp_path: Path) -> None:
+    run("import_fhir", str(APGAR))
+    changed = example("apgar-with-itemWeight-variable.json")
+    changed["item"][0]["text"] = "Skin colour"
+    with pytest.raises(CommandError, match="bump the version"):
+        run("import_fhir", str(write(tmp_path, changed, APGAR.name)))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "q.json: not JSON: Expecting property name enclosed in double quotes"),
+        ({"resourceType": "Patient"}, "not a FHIR Questionnaire (resourceType: Patient)"),
+        (
+            {"resourceType": "Questionnaire", "item": [{"linkId": "a", "type": "reference"}]},
+            "no item could be imported",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_imported_is_a_clear_error_and_publishes_nothing(
+    tmp_path: Path, content: Any, message: str
+) -> None:
+    with pytest.raises(CommandError, match="cannot be imported; nothing was published") as caught:
+        run("import_fhir", str(write(tmp_path, content)))
+    assert message in str(caught.value)
+    assert not QuestionnaireVersion.objects.exists()
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match=r"nope\.json: cannot read the file"):
+        run("import_fhir", str(tmp_path / "nope.json"))
+
+
+def test_a_failed_import_exits_with_code_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        execute_from_command_line(["manage.py", "import_fhir", str(write(tmp_path, []))])
+    assert caught.value.code == 1
+    assert "not a FHIR Questionnaire" in capsys.readouterr().err
+
+
+# --- export_fhir ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def phq9() -> QuestionnaireVersion:
+    run("load_questionnaires", "questionnaires/definitions/phq9/1.0.0.yaml")
+    return QuestionnaireVersion.objects.get()
+
+
+def test_export_writes_a_valid_questionnaire_to_stdout(phq9: QuestionnaireVersion) -> None:
+    resource = json.loads(run("export_fhir", "phq9"))
+    validate(resource)
+    assert (resource["id"], resource["status"]) == ("phq9-1.0.0", "draft")
+
+
+def test_export_writes_to_a_file_with_o(phq9: QuestionnaireVersion, tmp_path: Path) -> None:
+    target = tmp_path / "phq9.json"
+    out = run("export_fhir", "phq9@1.0.0", "-o", str(target))
+    assert out.strip() == f"wrote Questionnaire phq9@1.0.0 to {target}"
+    assert json.loads(target.read_text())["version"] == "1.0.0"
+
+
+def test_export_writes_answers_as_a_questionnaire_response(
+    phq9: QuestionnaireVersion, tmp_path: Path
+) -> None:
+    answers = write(tmp_path, {f"phq9.{n}": "1" for n in range(1, 10)}, "answers.json")
+    response = json.loads(run("export_fhir", "phq9", "--answers", str(answers)))
+    validate(response)
+    assert response["resourceType"] == "QuestionnaireResponse"
+    assert response["item"][-1] == {"linkId": "phq9", "answer": [{"valueInteger": 9}]}
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"phq9.1": "7"}, "'7' is not an option of phq9.1"),
+        (["phq9.1"], "must be a JSON object of item id → answer"),
+        ("{oops", "cannot read the answers"),
+    ],
+)
+def test_bad_answers_for_a_response_are_a_clear_error(
+    phq9: QuestionnaireVersion, tmp_path: Path, answers: Any, message: str
+) -> None:
+    path = write(tmp_path, answers, "answers.json")
+    with pytest.raises(CommandError, match=message):
+        run("export_fhir", "phq9", "--answers", str(path))
+
+
+def test_export_of_an_unknown_questionnaire_is_a_clear_error() -> None:
+    with pytest.raises(CommandError, match="No questionnaire nope@9 is published"):
+        run("export_fhir", "nope@9")
+
+
+def test_an_exported_library_questionnaire_imports_back_as_a_new_version(
+    phq9: QuestionnaireVersion, tmp_path: Path
+) -> None:
+    resource = json.loads(run("export_fhir", "phq9"))
+    resource["version"] = "1.0.1"
+    out = run("import_fhir", str(write(tmp_path, resource)))
+    assert out.strip() == "created draft phq9@1.0.1"
