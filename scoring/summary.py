@@ -26,6 +26,9 @@ TREND_POINTS = 12
 AGENDA_SECTION = "agenda"
 
 LABEL_OWN_ALGORITHM = gettext_noop("PRO Portal's own algorithm, not a national standard.")
+LABEL_IMPORTED = gettext_noop(
+    "Imported questionnaire (FHIR), not a national standard and not PRO Portal's own algorithm."
+)
 NOT_A_DEVICE = gettext_noop(
     "Not a CE-marked medical device: the colours support the clinician's judgement."
 )
@@ -300,7 +303,9 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         questionnaire_ref=response.questionnaire_version.ref,
         definition_version=stored.definition_version,
         engine_version=stored.engine_version,
-        label=_(LABEL_OWN_ALGORITHM),
+        label=_(
+            LABEL_IMPORTED if definition.provenance.kind == "imported" else LABEL_OWN_ALGORITHM
+        ),
         review_status=_review_status(response, language),
         not_a_device=_(NOT_A_DEVICE),
         submitted_at=response.submitted_at,
