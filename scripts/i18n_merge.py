@@ -3,7 +3,8 @@
     .venv/bin/python scripts/i18n_merge.py [locale/da/*.json ...]
 
 Runs makemessages for Danish, fills empty or fuzzy entries from the given
-JSON files (msgid → Danish msgstr), compiles the .mo file and prints the
+JSON files (msgid → Danish msgstr, or for a plural
+``{"msgid_plural": …, "msgstr": [singular, plural]}``), compiles the .mo file and prints the
 msgids still untranslated (tests/core/test_i18n.py fails on any). The .po file
 is the source of truth; the JSON files are only a hand-over format.
 """
@@ -14,6 +15,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import polib
 
@@ -25,20 +27,22 @@ def main(paths: list[str]) -> int:
     manage = [sys.executable, str(ROOT / "manage.py")]
     ignore = ["--ignore=.venv", "--ignore=tests", "--ignore=node_modules", "--no-location"]
     subprocess.run([*manage, "makemessages", "-l", "da", *ignore, "-v0"], cwd=ROOT, check=True)
-    translations: dict[str, str] = {}
+    translations: dict[str, Any] = {}
     for path in paths:
         translations.update(json.loads(Path(path).read_text(encoding="utf-8")))
     po = polib.pofile(str(PO))
     for entry in po:
-        if entry.obsolete:
+        given = translations.get(entry.msgid)
+        if entry.obsolete or given is None:
             continue
-        if (not entry.msgstr or "fuzzy" in entry.flags) and entry.msgid in translations:
-            entry.msgstr = translations[entry.msgid]
-            if "fuzzy" in entry.flags:
-                entry.flags.remove("fuzzy")
-        if entry.msgid_plural and entry.msgid in translations and not entry.msgstr_plural.get(0):
-            text = translations[entry.msgid]
-            entry.msgstr_plural = {0: text, 1: translations.get(entry.msgid_plural, text)}
+        if entry.msgid_plural:
+            forms = given["msgstr"] if isinstance(given, dict) else [given, given]
+            if "fuzzy" in entry.flags or not entry.msgstr_plural.get(0):
+                entry.msgstr_plural = dict(enumerate(forms))
+        elif not entry.msgstr or "fuzzy" in entry.flags:
+            entry.msgstr = given if isinstance(given, str) else given["msgstr"][0]
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
     po[:] = [entry for entry in po if not entry.obsolete]
     po.metadata_is_fuzzy = False
     po.save()
