@@ -74,11 +74,18 @@ class QuestionnaireVersion(models.Model):
 
     @cached_property
     def definition(self) -> Definition:
-        """The compiled definition (parsed and compiled once per process)."""
+        """The compiled definition (parsed and compiled once per process).
+
+        Looked up before ``content`` is touched, so pages can load versions
+        with ``content`` deferred and never decode it once compiled.
+        """
+        cached = _COMPILED.get((self.pk, self.content_hash))
+        if cached is not None:
+            return cached
         return compiled_definition(self.pk, self.content_hash, self.content, self.source)
 
     def title(self, language: str) -> str:
-        title: dict[str, str] = self.content.get("title", {})
+        title = self.definition.title
         return title.get(language) or title.get("en") or self.questionnaire_id
 
     @property
@@ -159,6 +166,8 @@ class Invitation(models.Model):
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     locked_at = models.DateTimeField(null=True, blank=True)
     reissued_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    texted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -179,6 +188,12 @@ class Invitation(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.locked_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        """The link can still be used to answer."""
+        open_states = (self.State.SENT, self.State.OPENED, self.State.IN_PROGRESS)
+        return self.current_state in open_states and not self.is_locked
 
 
 class Response(models.Model):
@@ -214,6 +229,10 @@ class Response(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Changes whenever an answer changes; the check-your-answers page carries
+    # it, so a submit from a stale page (another tab changed an answer) is
+    # refused and the patient checks again (questionnaires.answering).
+    submission_token = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("response")
@@ -248,3 +267,44 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} ({self.response_id})"
+
+
+class VisitCode(models.Model):
+    """A short code reception gives a patient for the waiting-room tablet.
+
+    Valid on one day at one organisation. Only a keyed hash is stored; with
+    the patient's birth date it opens that patient's due questionnaires on the
+    organisation's kiosk, and five wrong birth dates lock it.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="visit_codes"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visit_codes")
+    code_hash = models.CharField(max_length=64, editable=False)
+    valid_on = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kiosk visit code")
+        verbose_name_plural = _("kiosk visit codes")
+        ordering: ClassVar = ["-created_at"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organisation", "valid_on", "code_hash"], name="visit_code_unique_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.valid_on} ({self.public_id})"
+
+    @property
+    def is_valid_today(self) -> bool:
+        return self.locked_at is None and self.valid_on == timezone.localdate()

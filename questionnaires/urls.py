@@ -1,8 +1,41 @@
-"""Patient-facing and reception URLs of the questionnaires app."""
+"""Patient-facing and reception URLs of the questionnaires app.
+
+Patient pages name responses by their random public id; a CPR number is
+never part of a URL.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from questionnaires.views import kiosk, patient, reception
 
 app_name = "questionnaires"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    # The patient at home (and, after a visit code, on the kiosk).
+    path("i/<str:token>/", patient.invitation_open, name="invitation_open"),
+    path("answer/", patient.overview, name="overview"),
+    path("answer/saved/", patient.saved, name="saved"),
+    path("answer/leave/", patient.leave, name="leave"),
+    path("answer/<str:response_id>/", patient.resume, name="resume"),
+    path("answer/<str:response_id>/q/<str:item_id>/", patient.question, name="question"),
+    path("answer/<str:response_id>/check/", patient.check, name="check"),
+    path("answer/<str:response_id>/submit/", patient.submit, name="submit"),
+    path("answer/<str:response_id>/done/", patient.done, name="done"),
+    path("help/", patient.help_now, name="help"),
+    # The waiting-room tablet.
+    path("kiosk/", kiosk.welcome, name="kiosk_welcome"),
+    path("kiosk/enrol/", kiosk.enrol, name="kiosk_enrol"),
+    path("kiosk/alive/", kiosk.alive, name="kiosk_alive"),
+    path("kiosk/timeout/", kiosk.timeout, name="kiosk_timeout"),
+    path("kiosk/finish/", kiosk.finish, name="kiosk_finish"),
+    path("kiosk/restore/", kiosk.restore, name="kiosk_restore"),
+    path("kiosk/hand-back/", kiosk.handback, name="kiosk_handback"),
+    # Reception (secretaries and clinicians).
+    path("reception/", reception.find, name="find"),
+    path("patients/<str:patient_id>/", reception.patient, name="patient"),
+    path("patients/<str:patient_id>/invite/", reception.invite, name="invite"),
+    path("patients/<str:patient_id>/visit-code/", reception.visit_code, name="visit_code"),
+    path("invitations/<str:invitation_id>/cancel/", reception.cancel, name="cancel"),
+    path("invitations/<str:invitation_id>/reissue/", reception.reissue, name="reissue"),
+]

@@ -54,6 +54,49 @@ def canary_walk(personas, client: Client) -> list[str]:
             seen.append(url)
             if response.has_header("Location"):
                 seen.append(response["Location"])
+    seen += _patient_flow_walk(personas, client)
+    return seen
+
+
+def _patient_flow_walk(personas, client: Client) -> list[str]:
+    """Reception finds the patient by CPR, invites them and gives a kiosk code;
+    the patient opens the link and answers (questionnaires)."""
+    import datetime as dt
+    import re
+
+    from django.utils import timezone
+
+    from tests.factories import published_version
+
+    seen = []
+    client.force_login(personas.secretary)
+    found = client.post("/reception/", {"step": "find", "cpr": CANARY_CPR_FORMATTED})
+    seen += ["/reception/", found["Location"]]
+    version = published_version("phq9", active=True)
+    day = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    invite_url = f"/patients/{personas.patient.public_id}/invite/"
+    invited = client.post(
+        invite_url, {"date": day, "time": "09:00", "versions": [version.pk], "send_email": "on"}
+    )
+    seen += [invite_url, invited["Location"]]
+    page = client.get(invited["Location"]).content.decode()
+    link = re.search(r'class="issued-link[^"]*">[^<]*?(/i/[^<]+)</code>', page).group(1)
+    code_url = f"/patients/{personas.patient.public_id}/visit-code/"
+    seen += [code_url, client.post(code_url)["Location"]]
+    patient = Client()
+    birth = personas.patient.birth_date
+    opened = patient.post(
+        link, {"birth-day": birth.day, "birth-month": birth.month, "birth-year": birth.year}
+    )
+    seen += [link, opened["Location"]]
+    response = version.responses.get(patient=personas.patient)
+    for url in (f"/answer/{response.public_id}/", f"/answer/{response.public_id}/check/"):
+        reply = patient.get(url)
+        seen.append(url)
+        if reply.has_header("Location"):
+            seen.append(reply["Location"])
+    question = f"/answer/{response.public_id}/q/phq9.1/"
+    seen += [question, patient.post(question, {"answer": "1", "action": "continue"})["Location"]]
     return seen
 
 
@@ -65,7 +108,8 @@ def test_the_canary_cpr_never_leaks(
     urls = canary_walk(personas, client)
     # The clinician does see the CPR number on the patient's page: the canary works.
     client.force_login(personas.clinician)
-    assert CANARY_CPR_FORMATTED in client.get(urls[1]).content.decode()
+    patient_page = f"/patients/{personas.patient.public_id}/"
+    assert CANARY_CPR_FORMATTED in client.get(patient_page).content.decode()
 
     assert not [url for url in urls if leaks(url)]
     assert not leaks(caplog.text)

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 
 # (name, url builder, personas allowed to read it)
 PATIENT_URLS: list[tuple[str, Callable[[Personas], str], set[str]]] = [
-    ("patient detail", lambda p: f"/patients/{p.patient.public_id}/", {"clinician", "secretary"}),
+    # The reception patient page (questionnaires): identity, consultations, invitations.
+    ("patient page", lambda p: f"/patients/{p.patient.public_id}/", {"clinician", "secretary"}),
 ]
 STAFF = ["clinician", "secretary", "admin", "outsider_clinician"]
 
@@ -68,24 +69,29 @@ def test_a_malformed_patient_id_is_a_404(personas: Personas, client: Client) -> 
     assert client.get("/patients/not-a-uuid/").status_code == 404
 
 
-def test_the_patient_list_shows_own_patients_and_audits_each(
-    personas: Personas, client: Client
+@pytest.mark.parametrize("persona", ["clinician", "secretary"])
+def test_a_patient_search_shows_own_patients_and_audits_each(
+    personas: Personas, client: Client, persona: str
 ) -> None:
-    client.force_login(personas.clinician)
-    page = client.get("/").content.decode()
+    client.force_login(getattr(personas, persona))
+    page = client.post("/worklist/search/", {"query": "Kanarie"}).content.decode()
     assert personas.patient.name in page
-    assert AuditEvent.objects.filter(action="patient.list", patient=personas.patient).count() == 1
+    assert AuditEvent.objects.filter(action="patient.search", patient=personas.patient).count() == 1
 
 
-def test_the_patient_list_of_another_organisation_is_empty(
+def test_a_patient_search_in_another_organisation_finds_nothing(
     personas: Personas, client: Client
 ) -> None:
     client.force_login(personas.outsider_clinician)
-    page = client.get("/").content.decode()
+    page = client.post("/worklist/search/", {"query": "Kanarie"}).content.decode()
     assert personas.patient.name not in page
     assert not AuditEvent.objects.filter(patient=personas.patient).exists()
 
 
-def test_a_clinic_admin_alone_sees_no_patients(personas: Personas, client: Client) -> None:
+def test_a_clinic_admin_alone_is_sent_to_the_admin_and_finds_no_patients(
+    personas: Personas, client: Client
+) -> None:
     client.force_login(personas.admin)
-    assert personas.patient.name not in client.get("/").content.decode()
+    assert client.get("/")["Location"] == "/admin/"
+    page = client.post("/worklist/search/", {"query": "Kanarie"}).content.decode()
+    assert personas.patient.name not in page

@@ -1,0 +1,226 @@
+"""Answering one question at a time, checking the answers, submitting once.
+
+The server decides which questions are asked (enable-when, through the
+engine's ``enabled_items``); an answer to a question that is no longer asked
+is deleted as soon as it stops being asked. Submitting goes through
+``scoring.services.response_submit``, which is idempotent; the submission
+token makes sure the answers submitted are the answers the patient checked.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from questionnaires.models import Answer, Invitation, Response
+from scoring.engine import AnswerError, Definition, Item, enabled_items, validate_answers
+from scoring.services import response_submit
+
+if TYPE_CHECKING:
+    from scoring.models import ScoringResult
+
+ANSWERS_LOCKED = "These answers have been submitted and can no longer be changed."
+INVALID_ANSWER = "The answer does not fit the question: {problems}"
+
+
+class AnswersLockedError(Exception):
+    """The response is submitted: its answers never change again."""
+
+
+def asked_items(definition: Definition, answers: Mapping[str, Any]) -> list[Item]:
+    """The items asked, in order, given the answers so far (display texts included)."""
+    enabled = enabled_items(definition, answers)
+    return [item for item in definition.items if item.id in enabled]
+
+
+def _drop_not_asked(definition: Definition, answers: dict[str, Any]) -> set[str]:
+    """Remove answers to items enable-when no longer asks; return their ids.
+
+    Repeated until stable: dropping one answer can disable a chained item.
+    """
+    dropped: set[str] = set()
+    while True:
+        enabled = enabled_items(definition, answers)
+        gone = {item_id for item_id in answers if item_id not in enabled}
+        if not gone:
+            return dropped
+        for item_id in gone:
+            del answers[item_id]
+        dropped |= gone
+
+
+def answer_save(*, response: Response, item_id: str, value: Any, language: str) -> None:
+    """Store (or, for ``None``, clear) one answer as soon as it is given.
+
+    Raises AnswersLockedError after submit and AnswerError for an answer the
+    definition refuses (the form checks first; this is the backstop).
+    """
+    definition = response.questionnaire_version.definition
+    item = definition.item(item_id)
+    if item.type == "display":
+        return
+    if value is not None:
+        problems = validate_answers(definition, {item_id: value})
+        if problems:
+            raise AnswerError(problems)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.is_submitted:
+            raise AnswersLockedError(ANSWERS_LOCKED)
+        answers = locked.answers_dict()
+        if value is None:
+            answers.pop(item_id, None)
+        else:
+            answers[item_id] = value
+        dropped = _drop_not_asked(definition, answers)
+        if value is None or item_id in dropped:
+            Answer.objects.filter(response=locked, item_id=item_id).delete()
+        else:
+            Answer.objects.update_or_create(
+                response=locked, item_id=item_id, defaults={"value": value}
+            )
+        if dropped:
+            Answer.objects.filter(response=locked, item_id__in=dropped).delete()
+        locked.submission_token = ""  # the answers changed: check them again
+        locked.language = language
+        fields = ["submission_token", "language"]
+        if locked.status == Response.Status.NOT_STARTED:
+            locked.status = Response.Status.IN_PROGRESS
+            locked.started_at = now
+            fields += ["status", "started_at"]
+        locked.save(update_fields=fields)
+        if locked.invitation_id is not None:
+            Invitation.objects.filter(
+                pk=locked.invitation_id,
+                state__in=[Invitation.State.SENT, Invitation.State.OPENED],
+            ).update(state=Invitation.State.IN_PROGRESS)
+    response.status = locked.status
+    response.submission_token = ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    asked: list[Item]
+    answers: dict[str, Any]
+
+    @property
+    def total(self) -> int:
+        return len(self.asked)
+
+    def position(self, item_id: str) -> int:
+        """1-based page number of an asked item."""
+        return next(i for i, item in enumerate(self.asked, 1) if item.id == item_id)
+
+    def previous(self, item_id: str) -> Item | None:
+        index = self.position(item_id) - 1
+        return self.asked[index - 1] if index > 0 else None
+
+    def next(self, item_id: str) -> Item | None:
+        index = self.position(item_id)
+        return self.asked[index] if index < len(self.asked) else None
+
+    @property
+    def missing_required(self) -> list[Item]:
+        return [
+            item
+            for item in self.asked
+            if item.required and item.type != "display" and item.id not in self.answers
+        ]
+
+    @property
+    def first_unanswered(self) -> Item | None:
+        for item in self.asked:
+            if item.type != "display" and item.id not in self.answers:
+                return item
+        return None
+
+    @property
+    def answered_count(self) -> int:
+        return sum(1 for item in self.asked if item.id in self.answers)
+
+    @property
+    def question_count(self) -> int:
+        return sum(1 for item in self.asked if item.type != "display")
+
+
+def response_progress(response: Response) -> Progress:
+    answers = response.answers_dict()
+    try:
+        asked = asked_items(response.questionnaire_version.definition, answers)
+    except AnswerError:  # pragma: no cover - stored answers are validated on save
+        asked = list(response.questionnaire_version.definition.items)
+    return Progress(asked=asked, answers=answers)
+
+
+def submission_token_issue(*, response: Response) -> str:
+    """The token the check-your-answers page carries; unchanged until an answer changes."""
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if not locked.submission_token:
+            locked.submission_token = secrets.token_urlsafe(16)
+            locked.save(update_fields=["submission_token"])
+    response.submission_token = locked.submission_token
+    return locked.submission_token
+
+
+class Submit(enum.Enum):
+    SUBMITTED = "submitted"
+    STALE = "stale"
+    INCOMPLETE = "incomplete"
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    result: Submit
+    scoring: ScoringResult | None = None
+
+
+def response_finish(*, response: Response, token: str, channel: str) -> SubmitOutcome:
+    """Submit the checked answers exactly once.
+
+    Already submitted (a double click, the back button, a second tab): the
+    stored result, nothing new. A token that is not the current one: the
+    answers changed since that page was shown, so the patient checks again.
+    The token is compared under the row lock ``answer_save`` takes too, so no
+    answer can change between the check and the submit.
+    """
+    with transaction.atomic():
+        locked = (
+            Response.objects.select_for_update()
+            .only("status", "submission_token", "channel", "invitation_id")
+            .get(pk=response.pk)
+        )
+        if locked.is_submitted:
+            return SubmitOutcome(Submit.SUBMITTED, response_submit(response_id=response.pk))
+        if not token or not secrets.compare_digest(token, locked.submission_token or ""):
+            return SubmitOutcome(Submit.STALE)
+        if response_progress(response).missing_required:
+            return SubmitOutcome(Submit.INCOMPLETE)
+        stored = response_submit(response_id=response.pk)
+        if locked.channel != channel:
+            Response.objects.filter(pk=response.pk).update(channel=channel)
+        if locked.invitation_id is not None:
+            # Submitted once every response of the invitation is (one query).
+            unsubmitted = Response.objects.filter(invitation_id=OuterRef("pk")).exclude(
+                status=Response.Status.SUBMITTED
+            )
+            Invitation.objects.filter(pk=locked.invitation_id).exclude(
+                state=Invitation.State.CANCELLED
+            ).exclude(Exists(unsubmitted)).update(state=Invitation.State.SUBMITTED)
+    response.status = Response.Status.SUBMITTED
+    return SubmitOutcome(Submit.SUBMITTED, stored)
+
+
+def response_result(*, response: Response) -> ScoringResult:
+    """The stored result of a submitted response (response_submit is idempotent)."""
+    if not response.is_submitted:
+        raise ValueError("not submitted")
+    return response_submit(response_id=response.pk)

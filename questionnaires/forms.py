@@ -1,0 +1,632 @@
+"""Forms: reading one answer from a question page, birth dates, and reception.
+
+Answer forms are built from the definition's item: they parse what the
+patient typed or chose into the ANSWERS.json value (docs/definitions.md) and
+give GOV.UK-style messages that say how to fix the answer. The templates
+render them by hand (fieldset and legend, hints, errors at the field), so
+every item type gets exactly the markup screen readers expect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pro_portal.cpr import InvalidCprError, parse_cpr
+from pro_portal.models import Organisation, Patient
+from questionnaires.models import QuestionnaireVersion
+from scoring.engine import Item, pick_language
+
+CHOICE_TYPES = frozenset({"single_choice", "yes_no", "nrs"})
+SET_TYPES = frozenset({"multiple_choice", "body_regions"})
+NUMBER_TYPES = frozenset({"integer", "decimal"})
+TEXT_TYPES = frozenset({"short_text", "long_text"})
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def text(value: Mapping[str, str] | None, language: str) -> str:
+    return pick_language(value, language) if value else ""
+
+
+def number_text(value: float | int, language: str, decimals: int | None = None) -> str:
+    """A number as the patient reads it: Danish decimal comma, no trailing zeros."""
+    from django.utils import translation
+
+    with translation.override(language):
+        if isinstance(value, float) and not value.is_integer():
+            places = decimals if decimals is not None else len(repr(value).split(".")[1])
+            return formats.number_format(value, decimal_pos=places, use_l10n=True)
+        return formats.number_format(int(value), use_l10n=True)
+
+
+# --- Dates typed as day, month and year (GOV.UK date input) ---------------------------
+
+
+@dataclass
+class DateParts:
+    """Three boxes; ``error`` names the problem and ``bad`` the boxes to highlight."""
+
+    day: str = ""
+    month: str = ""
+    year: str = ""
+    value: dt.date | None = None
+    error: str = ""
+    bad: set[str] = field(default_factory=set)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.day or self.month or self.year)
+
+    @property
+    def first_bad(self) -> str:
+        for part in ("day", "month", "year"):
+            if part in self.bad:
+                return part
+        return "day"
+
+
+def read_date_parts(data: Mapping[str, Any], prefix: str) -> DateParts:
+    """Parse ``<prefix>-day``, ``-month`` and ``-year``; sets ``error`` when wrong."""
+    parts = DateParts(
+        day=str(data.get(f"{prefix}-day", "")).strip(),
+        month=str(data.get(f"{prefix}-month", "")).strip(),
+        year=str(data.get(f"{prefix}-year", "")).strip(),
+    )
+    if parts.empty:
+        return parts
+    missing = [name for name in ("day", "month", "year") if not getattr(parts, name)]
+    if missing:
+        names = {"day": _("a day"), "month": _("a month"), "year": _("a year")}
+        parts.error = _("The date must include %(part)s") % {"part": names[missing[0]]}
+        parts.bad = set(missing)
+        return parts
+    if not (parts.day.isdigit() and parts.month.isdigit() and parts.year.isdigit()):
+        parts.error = _("The date must be a real date, written with numbers")
+        parts.bad = {"day", "month", "year"}
+        return parts
+    if len(parts.year) != 4:
+        parts.error = _("The year must have 4 numbers")
+        parts.bad = {"year"}
+        return parts
+    try:
+        parts.value = dt.date(int(parts.year), int(parts.month), int(parts.day))
+    except ValueError:
+        parts.error = _("The date must be a real date")
+        parts.bad = {"day", "month", "year"}
+    return parts
+
+
+class BirthDateForm:
+    """The first question behind an invitation link or a visit code."""
+
+    prefix = "birth"
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self.parts = read_date_parts(data or {}, self.prefix)
+        self.error = ""
+        if data is not None:
+            if self.parts.empty:
+                self.error = _("Enter your date of birth")
+                self.parts.bad = {"day", "month", "year"}
+            elif self.parts.error:
+                self.error = self.parts.error
+            elif self.parts.value and self.parts.value > timezone.localdate():
+                self.error = _("Your date of birth must be in the past")
+                self.parts.bad = {"day", "month", "year"}
+
+    def is_valid(self) -> bool:
+        return not self.error and self.parts.value is not None
+
+    @property
+    def value(self) -> dt.date:
+        assert self.parts.value is not None
+        return self.parts.value
+
+
+# --- One answer ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    label: str
+    checked: bool
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class RegionGroup:
+    legend: str
+    choices: list[Choice]
+
+
+#: Body regions grouped the way people think of their body (by code prefix).
+REGION_GROUPS: list[tuple[Any, tuple[str, ...]]] = [
+    (gettext_lazy("Head and neck"), ("head", "face", "jaw", "neck")),
+    (gettext_lazy("Shoulders, arms and hands"), ("shoulder", "arm", "elbow", "wrist", "hand")),
+    (
+        gettext_lazy("Chest, stomach and back"),
+        ("chest", "abdomen", "upper_back", "lower_back", "back", "pelvis", "groin"),
+    ),
+    (gettext_lazy("Hips, legs and feet"), ("hip", "leg", "thigh", "knee", "ankle", "foot")),
+]
+
+
+def _region_group(code: str) -> int:
+    for index, (_legend, prefixes) in enumerate(REGION_GROUPS):
+        if any(code == p or code.startswith(p + "_") for p in prefixes):
+            return index
+    return len(REGION_GROUPS)
+
+
+class AnswerForm:
+    """Reads and checks the answer to one item.
+
+    ``data`` is the POST; ``stored`` the answer saved before (ANSWERS.json
+    value) shown when the page opens. After ``is_valid()``, ``value`` is the
+    answer to save (``None``: no answer).
+    """
+
+    def __init__(
+        self,
+        item: Item,
+        language: str,
+        *,
+        data: Mapping[str, Any] | None = None,
+        stored: Any = None,
+    ) -> None:
+        self.item = item
+        self.language = language
+        self.bound = data is not None
+        self.error = ""
+        self.value: Any = None
+        self.raw: str = ""
+        self.selected: set[str] = set()
+        self.date = DateParts()
+        if data is None:
+            self._show(stored)
+        else:
+            self._read(data)
+
+    # What the page shows ------------------------------------------------------------
+
+    def _show(self, stored: Any) -> None:
+        kind = self.item.type
+        if stored is None:
+            return
+        if kind in SET_TYPES:
+            self.selected = {str(code) for code in stored}
+        elif kind in CHOICE_TYPES:
+            self.selected = {str(stored)}
+        elif kind in NUMBER_TYPES:
+            self.raw = number_text(stored, self.language)
+        elif kind == "date":
+            year, month, day = str(stored).split("-")
+            self.date = DateParts(day=str(int(day)), month=str(int(month)), year=year)
+        else:
+            self.raw = str(stored)
+
+    @property
+    def options(self) -> list[Choice]:
+        kind = self.item.type
+        if kind == "yes_no":
+            return [
+                Choice("yes", _("Yes"), "yes" in self.selected),
+                Choice("no", _("No"), "no" in self.selected),
+            ]
+        if kind == "nrs":
+            return [Choice(str(n), str(n), str(n) in self.selected) for n in range(11)]
+        return [
+            Choice(
+                option.code,
+                text(option.label, self.language),
+                option.code in self.selected,
+                option.exclusive,
+            )
+            for option in self.item.options
+        ]
+
+    @property
+    def region_groups(self) -> list[RegionGroup]:
+        """Body regions in groups (head, arms, trunk, legs, other), each a fieldset."""
+        buckets: dict[int, list[Choice]] = {}
+        for choice in self.options:
+            index = len(REGION_GROUPS) + 1 if choice.exclusive else _region_group(choice.code)
+            buckets.setdefault(index, []).append(choice)
+        legends = [str(legend) for legend, _prefixes in REGION_GROUPS] + [_("Other"), ""]
+        return [RegionGroup(legends[i], buckets[i]) for i in sorted(buckets)]
+
+    @property
+    def unit(self) -> str:
+        return text(self.item.unit, self.language)
+
+    @property
+    def anchors(self) -> tuple[str, str]:
+        if self.item.anchors is None:
+            return ("", "")
+        return (
+            text(self.item.anchors[0], self.language),
+            text(self.item.anchors[1], self.language),
+        )
+
+    @property
+    def max_length(self) -> int:
+        default = 200 if self.item.type == "short_text" else 2000
+        return self.item.max_length or default
+
+    @property
+    def input_mode(self) -> str:
+        return "decimal" if self.item.type == "decimal" else "numeric"
+
+    @property
+    def example(self) -> str:
+        """A number within bounds, written as the patient would type it."""
+        low = self.item.min if self.item.min is not None else 0
+        high = self.item.max if self.item.max is not None else low + 100
+        middle = (low + high) / 2
+        if self.item.type == "decimal" and (self.item.decimals or 0) > 0:
+            return number_text(round(middle, 0) + 0.5, self.language, 1)
+        return number_text(round(middle), self.language)
+
+    # Reading the POST ---------------------------------------------------------------
+
+    def _read(self, data: Mapping[str, Any]) -> None:
+        kind = self.item.type
+        if kind in SET_TYPES:
+            getlist = getattr(data, "getlist", None)
+            codes = getlist("answer") if getlist else data.get("answer", [])
+            self.selected = {str(c) for c in codes}
+        elif kind in CHOICE_TYPES:
+            chosen = data.get("answer")
+            self.selected = {str(chosen)} if chosen else set()
+        elif kind == "date":
+            self.date = read_date_parts(data, "answer")
+        else:
+            self.raw = str(data.get("answer", ""))
+            if kind in NUMBER_TYPES:
+                self.raw = self.raw.strip()
+
+    def is_valid(self) -> bool:
+        if not self.bound:
+            return False
+        self.error = ""
+        reader = {
+            "single_choice": self._choice,
+            "yes_no": self._choice,
+            "nrs": self._choice,
+            "multiple_choice": self._set,
+            "body_regions": self._set,
+            "integer": self._number,
+            "decimal": self._number,
+            "date": self._date,
+            "short_text": self._text,
+            "long_text": self._text,
+        }.get(self.item.type)
+        if reader is None:  # display: nothing to answer
+            return True
+        reader()
+        return not self.error
+
+    def _choice(self) -> None:
+        codes = {choice.code for choice in self.options}
+        chosen = next(iter(self.selected), None)
+        if chosen is None:
+            if self.item.required:
+                self.error = (
+                    _("Select yes or no")
+                    if self.item.type == "yes_no"
+                    else _("Select a number from 0 to 10")
+                    if self.item.type == "nrs"
+                    else _("Select an answer")
+                )
+            return
+        if chosen not in codes:
+            self.error = _("Select one of the answers")
+            return
+        self.value = int(chosen) if self.item.type == "nrs" else chosen
+
+    def _set(self) -> None:
+        options = {choice.code: choice for choice in self.options}
+        chosen = [code for code in options if code in self.selected]  # definition order
+        if not chosen:
+            if self.item.required:
+                self.error = _("Select at least one answer")
+            return
+        if len(chosen) != len(self.selected):
+            self.error = _("Select one of the answers")
+            return
+        exclusive = [code for code in chosen if options[code].exclusive]
+        if exclusive and len(chosen) > 1:
+            self.error = _("Choose “%(label)s” on its own, or untick it") % {
+                "label": options[exclusive[0]].label
+            }
+            return
+        low, high = self.item.min, self.item.max
+        if low is not None and len(chosen) < low:
+            self.error = _("Select at least %(count)s answers") % {"count": int(low)}
+            return
+        if high is not None and len(chosen) > high:
+            self.error = _("Select no more than %(count)s answers") % {"count": int(high)}
+            return
+        self.value = chosen
+
+    def _number(self) -> None:
+        raw = self.raw.replace(" ", "").replace("\u00a0", "")
+        unit = self.unit
+        if unit and raw.lower().endswith(unit.lower()):
+            raw = raw[: -len(unit)]
+        if not raw:
+            if self.item.required:
+                self.error = _("Enter a number")
+            return
+        low, high = self.item.min, self.item.max
+        between = {
+            "min": number_text(low, self.language) if low is not None else "",
+            "max": number_text(high, self.language) if high is not None else "",
+        }
+        if self.item.type == "integer":
+            if not _INTEGER.fullmatch(raw):
+                self.error = _("Enter a whole number, like %(example)s") % {"example": self.example}
+                return
+            number: int | float = int(raw)
+        else:
+            raw = raw.replace(",", ".")
+            if not _DECIMAL.fullmatch(raw):
+                self.error = _("Enter a number, like %(example)s") % {"example": self.example}
+                return
+            try:
+                decimal = Decimal(raw)
+            except InvalidOperation:  # pragma: no cover - the pattern allows only numbers
+                self.error = _("Enter a number, like %(example)s") % {"example": self.example}
+                return
+            places = self.item.decimals or 0
+            exponent = decimal.as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > places:
+                self.error = (
+                    _("Enter a whole number")
+                    if places == 0
+                    else _("Enter the number with at most %(places)s decimal") % {"places": places}
+                )
+                return
+            number = int(decimal) if decimal == decimal.to_integral_value() else float(decimal)
+        if (low is not None and number < low) or (high is not None and number > high):
+            self.error = _("Enter a number from %(min)s to %(max)s") % between
+            return
+        self.value = number
+
+    def _date(self) -> None:
+        parts = self.date
+        if parts.empty:
+            if self.item.required:
+                self.error = _("Enter a date")
+                parts.bad = {"day", "month", "year"}
+            return
+        if parts.error:
+            self.error = parts.error
+            return
+        assert parts.value is not None
+        iso = parts.value.isoformat()
+        if self.item.min_date and iso < self.item.min_date:
+            self.error = _("The date must be on or after %(date)s") % {
+                "date": formats.date_format(dt.date.fromisoformat(self.item.min_date))
+            }
+        elif self.item.max_date and iso > self.item.max_date:
+            self.error = _("The date must be on or before %(date)s") % {
+                "date": formats.date_format(dt.date.fromisoformat(self.item.max_date))
+            }
+        if self.error:
+            parts.bad = {"day", "month", "year"}
+            return
+        self.value = iso
+
+    def _text(self) -> None:
+        value = self.raw.strip()
+        if not value:
+            if self.item.required:
+                self.error = _("Enter an answer")
+            return
+        if len(value) > self.max_length:
+            self.error = _("Your answer must be %(count)s characters or fewer") % {
+                "count": self.max_length
+            }
+            return
+        self.value = value
+
+    @property
+    def error_anchor(self) -> str:
+        """The id of the control the error summary links to."""
+        kind = self.item.type
+        if kind in CHOICE_TYPES or kind in SET_TYPES:
+            options = self.options
+            first = next((c for c in options if c.checked), options[0] if options else None)
+            return f"answer-{first.code}" if first else "answer"
+        if kind == "date":
+            return f"answer-{self.date.first_bad}"
+        return "answer"
+
+
+def answer_text(item: Item, value: Any, language: str) -> str:
+    """An answer as the patient gave it, for the check-your-answers page."""
+    if value is None:
+        return ""
+    kind = item.type
+    form = AnswerForm(item, language, stored=value)
+    if kind in CHOICE_TYPES or kind in SET_TYPES:
+        labels = [choice.label for choice in form.options if choice.checked]
+        return ", ".join(labels)
+    if kind in NUMBER_TYPES:
+        unit = form.unit
+        return f"{number_text(value, language)} {unit}".strip()
+    if kind == "date":
+        from django.utils import translation
+
+        with translation.override(language):
+            return formats.date_format(dt.date.fromisoformat(value), "DATE_FORMAT")
+    return str(value)
+
+
+# --- Reception --------------------------------------------------------------------------
+
+
+class CprForm(forms.Form):
+    """Finding a patient: the CPR number comes only in a POST body."""
+
+    cpr = forms.CharField(
+        label=gettext_lazy("CPR number"),
+        max_length=11,
+        help_text=gettext_lazy("10 digits, for example 010190-1234."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean_cpr(self) -> str:
+        value: str = self.cleaned_data["cpr"]
+        try:
+            return parse_cpr(value).digits
+        except InvalidCprError:
+            raise forms.ValidationError(
+                gettext_lazy("Enter a CPR number of 10 digits, like 010190-1234.")
+            ) from None
+
+
+class PatientCreateForm(forms.Form):
+    cpr = forms.CharField(widget=forms.HiddenInput)
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
+    mobile = forms.CharField(
+        label=gettext_lazy("Mobile number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    preferred_language = forms.ChoiceField(
+        label=gettext_lazy("Language of the questionnaires"), choices=Patient.Language.choices
+    )
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"), queryset=Organisation.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations])
+        if len(organisations) == 1:
+            field.initial = organisations[0].pk
+            field.widget = forms.HiddenInput()
+
+    def clean_cpr(self) -> str:
+        value: str = self.cleaned_data["cpr"]
+        try:
+            return parse_cpr(value).digits
+        except InvalidCprError:
+            raise forms.ValidationError(gettext_lazy("Enter a valid CPR number.")) from None
+
+    def clean_mobile(self) -> str:
+        value: str = self.cleaned_data["mobile"].replace(" ", "")
+        if value and not re.fullmatch(r"\+?[0-9]{8,15}", value):
+            raise forms.ValidationError(gettext_lazy("Enter a mobile number of 8 digits or more."))
+        return value
+
+
+class VersionsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Active questionnaire versions, labelled with their title in the user's language."""
+
+    language = "da"
+
+    def label_from_instance(self, obj: Any) -> str:
+        assert isinstance(obj, QuestionnaireVersion)
+        return f"{obj.title(self.language)} ({obj.version})"
+
+
+class InviteForm(forms.Form):
+    """A consultation (date and time) and the questionnaires to answer before it."""
+
+    date = forms.DateField(
+        label=gettext_lazy("Date of the consultation"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    time = forms.TimeField(
+        label=gettext_lazy("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    versions = VersionsField(
+        label=gettext_lazy("Questionnaires"),
+        queryset=QuestionnaireVersion.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choose at least one questionnaire.")},
+    )
+    send_email = forms.BooleanField(label=gettext_lazy("Send the link by e-mail"), required=False)
+    send_sms = forms.BooleanField(label=gettext_lazy("Send the link by SMS"), required=False)
+
+    def __init__(self, *args: Any, patient: Patient, language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        versions = self.fields["versions"]
+        assert isinstance(versions, VersionsField)
+        versions.queryset = QuestionnaireVersion.objects.filter(
+            status=QuestionnaireVersion.Status.ACTIVE
+        ).order_by("questionnaire_id")
+        versions.language = language
+        self.fields["send_email"].initial = bool(patient.email)
+        self.fields["send_sms"].initial = bool(patient.mobile)
+        if not patient.email:
+            self.fields["send_email"].disabled = True
+        if not patient.mobile:
+            self.fields["send_sms"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        date, time = cleaned.get("date"), cleaned.get("time")
+        if date and time:
+            starts_at = timezone.make_aware(dt.datetime.combine(date, time))
+            if starts_at <= timezone.now():
+                self.add_error("time", gettext_lazy("The consultation must be in the future."))
+            cleaned["starts_at"] = starts_at
+        return cleaned
+
+
+class ResendForm(forms.Form):
+    send_email = forms.BooleanField(required=False)
+    send_sms = forms.BooleanField(required=False)
+
+
+class KioskEnrolForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name of this tablet"),
+        max_length=100,
+        help_text=gettext_lazy("For example “Waiting room, by the window”."),
+    )
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"), queryset=Organisation.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, organisations: Sequence[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations])
+        if len(organisations) == 1:
+            field.initial = organisations[0].pk
+            field.widget = forms.HiddenInput()
+
+
+class VisitCodeForm:
+    """The code from reception, on the tablet."""
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self.code = str((data or {}).get("code", "")).strip().replace(" ", "")
+        self.error = ""
+        if data is not None:
+            if not self.code:
+                self.error = _("Enter the code you got at reception")
+            elif not re.fullmatch(r"[0-9]{6}", self.code):
+                self.error = _("The code has 6 numbers")

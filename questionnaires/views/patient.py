@@ -1,0 +1,414 @@
+"""The patient's pages: open the link, answer one question per page, check, submit once.
+
+Every page works without JavaScript (plain forms, post/redirect/get) and is
+never cached. Views parse, call one service and render; the answering rules
+live in ``questionnaires.answering``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from questionnaires.answering import (
+    AnswersLockedError,
+    Progress,
+    Submit,
+    answer_save,
+    response_finish,
+    response_progress,
+    response_result,
+    submission_token_issue,
+)
+from questionnaires.forms import AnswerForm, BirthDateForm, answer_text, text
+from questionnaires.invitations import Unlock, invitation_for_token, invitation_unlock
+from questionnaires.models import Invitation, Response
+from questionnaires.patient_session import (
+    SESSION_HOME,
+    PatientSession,
+    current_kiosk,
+    home_session,
+    home_session_start,
+    kiosk_session,
+    kiosk_session_expired,
+)
+from questionnaires.views.common import no_store, patient_page, set_language_if_unchosen
+from scoring.engine import Item, Section
+
+#: Up to this many unanswered questions are listed one by one in the error
+#: summary; more would bury the way forward, so the summary links to the first.
+MISSING_LISTED = 5
+
+
+def _language() -> str:
+    return translation.get_language() or "da"
+
+
+def _patient_context(session: PatientSession, **extra: Any) -> dict[str, Any]:
+    context = {"session": session, "organisation": session.organisation, **extra}
+    if session.on_kiosk:
+        context["idle_warning"] = settings.KIOSK_IDLE_WARNING_SECONDS
+        context["idle_wipe"] = settings.KIOSK_IDLE_WIPE_SECONDS
+    return context
+
+
+# --- Opening the link ---------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
+    """The link's first page: the birth date, before anything personal shows."""
+    if current_kiosk(request) is not None:
+        return no_store(render(request, "questionnaires/kiosk/use_visit_code.html"))
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        return no_store(
+            render(
+                request,
+                "questionnaires/patient/link_problem.html",
+                {"problem": "unknown"},
+                status=404,
+            )
+        )
+    problem = _link_problem(invitation)
+    if problem:
+        return no_store(
+            render(request, "questionnaires/patient/link_problem.html", {"problem": problem})
+        )
+    form = BirthDateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        outcome = invitation_unlock(invitation=invitation, birth_date=form.value)
+        if outcome.result is Unlock.OPENED:
+            home_session_start(request, invitation)
+            response = redirect("questionnaires:overview")
+            set_language_if_unchosen(request, response, invitation.patient.preferred_language)
+            return no_store(response)
+        if outcome.result is Unlock.LOCKED:
+            return no_store(
+                render(request, "questionnaires/patient/link_problem.html", {"problem": "locked"})
+            )
+        form.error = _("The date of birth does not match the one we have. Check it and try again.")
+        form.parts.bad = {"day", "month", "year"}
+        attempts_left = outcome.attempts_left
+    else:
+        attempts_left = None
+    return no_store(
+        render(
+            request,
+            "questionnaires/patient/invitation_open.html",
+            {"form": form, "attempts_left": attempts_left},
+        )
+    )
+
+
+def _link_problem(invitation: Invitation) -> str:
+    if invitation.is_locked:
+        return "locked"
+    state = invitation.current_state
+    if state == Invitation.State.CANCELLED:
+        return "cancelled"
+    if state == Invitation.State.EXPIRED:
+        return "expired"
+    return ""
+
+
+# --- Overview -------------------------------------------------------------------------------
+
+
+def _rows(session: PatientSession, language: str) -> list[dict[str, Any]]:
+    rows = []
+    for response in session.responses():
+        progress = response_progress(response)
+        rows.append(
+            {
+                "response": response,
+                "title": response.questionnaire_version.title(language),
+                "description": text(
+                    response.questionnaire_version.definition.description, language
+                ),
+                "answered": progress.answered_count,
+                "questions": progress.question_count,
+            }
+        )
+    return rows
+
+
+@require_GET
+@patient_page
+def overview(request: HttpRequest, session: PatientSession) -> HttpResponse:
+    """Who reads the answers and when, what is collected, and the questionnaires."""
+    language = _language()
+    rows = _rows(session, language)
+    consultation = session.invitation.consultation if session.invitation else None
+    return render(
+        request,
+        "questionnaires/patient/overview.html",
+        _patient_context(
+            session,
+            rows=rows,
+            consultation=consultation,
+            all_done=all(r["response"].is_submitted for r in rows),
+        ),
+    )
+
+
+@require_GET
+@patient_page
+def resume(request: HttpRequest, session: PatientSession, response_id: str) -> HttpResponse:
+    """Carry on where the patient left off."""
+    response = session.response(response_id)
+    if response.is_submitted:
+        return redirect("questionnaires:done", response_id=response.public_id)
+    item = response_progress(response).first_unanswered
+    if item is None:
+        return redirect("questionnaires:check", response_id=response.public_id)
+    return redirect("questionnaires:question", response_id=response.public_id, item_id=item.id)
+
+
+# --- One question per page ------------------------------------------------------------------
+
+
+def _question_url(response: Response, item: Item, *, from_check: bool = False) -> str:
+    url = reverse(
+        "questionnaires:question", kwargs={"response_id": response.public_id, "item_id": item.id}
+    )
+    return url + "?from=check" if from_check else url
+
+
+def _after_answer(response: Response, item_id: str, *, from_check: bool) -> str:
+    """Where Continue leads: the next question asked, or the check page."""
+    progress = response_progress(response)
+    check = reverse("questionnaires:check", kwargs={"response_id": response.public_id})
+    if from_check:
+        missing = progress.first_unanswered
+        return _question_url(response, missing, from_check=True) if missing else check
+    if item_id in {i.id for i in progress.asked}:
+        following = progress.next(item_id)
+    else:  # pragma: no cover - an answer never disables its own question
+        following = progress.first_unanswered
+    return _question_url(response, following) if following else check
+
+
+@require_http_methods(["GET", "POST"])
+@patient_page
+def question(
+    request: HttpRequest, session: PatientSession, response_id: str, item_id: str
+) -> HttpResponse:
+    response = session.response(response_id)
+    if response.is_submitted:
+        return redirect("questionnaires:done", response_id=response.public_id)
+    progress = response_progress(response)
+    if item_id not in {item.id for item in progress.asked}:
+        # Not asked (enable-when) or no such question: carry on where it makes sense.
+        return redirect("questionnaires:resume", response_id=response.public_id)
+    definition = response.questionnaire_version.definition
+    item = definition.item(item_id)
+    language = _language()
+    from_check = request.GET.get("from") == "check"
+    if request.method == "POST":
+        form = AnswerForm(item, language, data=request.POST)
+        later = request.POST.get("action") == "later"
+        valid = form.is_valid()
+        # "Save and carry on later" with nothing chosen is not an error: there
+        # is simply nothing to save.
+        if valid or (later and _is_empty(form)):
+            if valid:
+                try:
+                    answer_save(
+                        response=response, item_id=item.id, value=form.value, language=language
+                    )
+                except AnswersLockedError:
+                    return redirect("questionnaires:done", response_id=response.public_id)
+            if later:
+                return redirect("questionnaires:saved")
+            return redirect(_after_answer(response, item.id, from_check=from_check))
+    else:
+        form = AnswerForm(item, language, stored=progress.answers.get(item.id))
+    return render(
+        request,
+        "questionnaires/patient/question.html",
+        _patient_context(session, **_question_context(response, progress, item, form, from_check)),
+    )
+
+
+def _intro_applies(section: Section, item: Item) -> bool:
+    """A section's intro explains how to answer its questions ("over the last 2
+    weeks, how often…", "answer from 0 to 10"): it is shown with every question
+    of the kind the section starts with, not with a different kind of question
+    that happens to share the section (a body map after 0–10 scales)."""
+    asked = [i for i in section.items if i.type != "display"]
+    return bool(asked) and item.type == asked[0].type
+
+
+def _is_empty(form: AnswerForm) -> bool:
+    return not (form.selected or form.raw.strip() or not form.date.empty)
+
+
+def _question_context(
+    response: Response, progress: Progress, item: Item, form: AnswerForm, from_check: bool
+) -> dict[str, Any]:
+    language = form.language
+    definition = response.questionnaire_version.definition
+    section = next(s for s in definition.sections if any(i.id == item.id for i in s.items))
+    previous = progress.previous(item.id)
+    if from_check:
+        back_url = reverse("questionnaires:check", kwargs={"response_id": response.public_id})
+    elif previous is not None:
+        back_url = _question_url(response, previous)
+    else:
+        back_url = reverse("questionnaires:overview")
+    return {
+        "response": response,
+        "title": response.questionnaire_version.title(language),
+        "item": item,
+        "form": form,
+        "question": text(item.text, language),
+        "help": text(item.help, language),
+        "section_title": text(section.title, language),
+        "section_intro": text(section.intro, language) if _intro_applies(section, item) else "",
+        "position": progress.position(item.id),
+        "total": progress.total,
+        "back_url": back_url,
+        "from_check": from_check,
+    }
+
+
+# --- Check your answers, submit, thank you --------------------------------------------------
+
+
+@require_GET
+@patient_page
+def check(request: HttpRequest, session: PatientSession, response_id: str) -> HttpResponse:
+    response = session.response(response_id)
+    if response.is_submitted:
+        return redirect("questionnaires:done", response_id=response.public_id)
+    language = _language()
+    progress = response_progress(response)
+    rows = [
+        {
+            "item": item,
+            "question": text(item.text, language),
+            "answer": answer_text(item, progress.answers.get(item.id), language),
+            "required": item.required,
+            "change_url": _question_url(response, item, from_check=True),
+        }
+        for item in progress.asked
+        if item.type != "display"
+    ]
+    missing = progress.missing_required
+    token = "" if missing else submission_token_issue(response=response)
+    return render(
+        request,
+        "questionnaires/patient/check.html",
+        _patient_context(
+            session,
+            response=response,
+            title=response.questionnaire_version.title(language),
+            rows=rows,
+            missing=[
+                {
+                    "question": text(i.text, language),
+                    "url": _question_url(response, i, from_check=True),
+                }
+                for i in missing
+            ],
+            token=token,
+            changed=request.GET.get("changed") == "1",
+        ),
+    )
+
+
+@require_POST
+@patient_page
+def submit(request: HttpRequest, session: PatientSession, response_id: str) -> HttpResponse:
+    response = session.response(response_id)
+    outcome = response_finish(
+        response=response,
+        token=request.POST.get("submission_token", ""),
+        channel=session.channel,
+    )
+    if outcome.result is Submit.SUBMITTED:
+        return redirect("questionnaires:done", response_id=response.public_id)
+    url = reverse("questionnaires:check", kwargs={"response_id": response.public_id})
+    return redirect(url + "?changed=1" if outcome.result is Submit.STALE else url)
+
+
+@require_GET
+@patient_page
+def done(request: HttpRequest, session: PatientSession, response_id: str) -> HttpResponse:
+    """Thank you, what happens next, the patient-support texts — and help now
+    whenever a safety rule fired."""
+    response = session.response(response_id)
+    if not response.is_submitted:
+        return redirect("questionnaires:resume", response_id=response.public_id)
+    language = _language()
+    result = response_result(response=response).engine_result
+    messages: list[str] = []
+    for message in result.patient_messages:
+        said = message.in_language(language)
+        if said and said not in messages:
+            messages.append(said)
+    remaining = [r for r in session.responses() if not r.is_submitted]
+    consultation = response.invitation.consultation if response.invitation else None
+    return render(
+        request,
+        "questionnaires/patient/done.html",
+        _patient_context(
+            session,
+            response=response,
+            title=response.questionnaire_version.title(language),
+            safety=any(flag.safety for flag in result.flags),
+            support=messages,
+            next_response=remaining[0] if remaining else None,
+            consultation=consultation,
+        ),
+    )
+
+
+@require_GET
+@patient_page
+def saved(request: HttpRequest, session: PatientSession) -> HttpResponse:
+    return render(request, "questionnaires/patient/saved.html", _patient_context(session))
+
+
+@require_POST
+@never_cache
+def leave(request: HttpRequest) -> HttpResponse:
+    """End the patient's session on this browser (a shared computer)."""
+    if request.session.get(SESSION_HOME) is not None:
+        request.session.flush()
+    return no_store(render(request, "questionnaires/patient/left.html"))
+
+
+@require_GET
+@never_cache
+def help_now(request: HttpRequest) -> HttpResponse:
+    """Where to get help now — reachable from every patient page, no session needed."""
+    kiosk = current_kiosk(request)
+    context: dict[str, Any] = {}
+    if kiosk is None:
+        session = home_session(request)
+        context["organisation"] = session.organisation if session else None
+        context["back_to_questionnaires"] = session is not None
+    else:
+        # On the tablet the idle watch runs here too, so the help page is wiped
+        # like every other page.
+        found = None if kiosk_session_expired(request) else kiosk_session(request, kiosk)
+        context.update(
+            organisation=kiosk.organisation,
+            back_to_questionnaires=found is not None,
+            session=found,
+            kiosk=kiosk,
+            idle_warning=settings.KIOSK_IDLE_WARNING_SECONDS,
+            idle_wipe=settings.KIOSK_IDLE_WIPE_SECONDS,
+        )
+    return no_store(render(request, "questionnaires/patient/help.html", context))

@@ -1,0 +1,115 @@
+"""Data the browser tests start from (written through the same services the app uses)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from django.utils import timezone
+
+from pro_portal.models import Patient, User
+from questionnaires.invitations import invitation_create
+from questionnaires.library import LIBRARY_DIR, read_definition
+from questionnaires.models import Answer, Invitation, QuestionnaireVersion, Response
+from questionnaires.services import (
+    questionnaire_activate,
+    questionnaire_publish,
+    questionnaire_record_review,
+)
+from tests import factories
+
+
+def _text(value: str) -> dict[str, str]:
+    return {"da": value, "en": value}
+
+
+#: A small definition with a date question: no library questionnaire asks for a date.
+DATES: dict[str, Any] = {
+    "format": 1,
+    "id": "e2e_dates",
+    "version": "1.0.0",
+    "languages": ["da", "en"],
+    "title": {"da": "Hvornår", "en": "When"},
+    "description": {"da": "Et spørgsmål om en dato.", "en": "One question about a date."},
+    "intended_use": "dialogue",
+    "patient_group": {"description": _text("Test"), "inclusion": [], "exclusion": []},
+    "recall_period": {"da": "nu", "en": "now"},
+    "provenance": {"kind": "own", "note": _text("PRO Portal")},
+    "instruments": [{"id": "portal", "name": "PRO Portal", "licence": "own", "source": "own"}],
+    "sections": [
+        {
+            "id": "when",
+            "kind": "generic",
+            "title": {"da": "Hvornår", "en": "When"},
+            "items": [
+                {
+                    "id": "when.started",
+                    "type": "date",
+                    "text": {"da": "Hvornår begyndte det?", "en": "When did it start?"},
+                    "min": "1900-01-01",
+                    "max": "2100-12-31",
+                }
+            ],
+        }
+    ],
+    "test_vectors": [],
+}
+
+
+@functools.cache
+def _content(questionnaire_id: str) -> dict[str, Any]:
+    """A library definition, read once per run (the database is new for each test)."""
+    if questionnaire_id == "e2e_dates":
+        return DATES
+    return read_definition(LIBRARY_DIR / questionnaire_id / "1.0.0.yaml")
+
+
+def active(questionnaire_id: str) -> QuestionnaireVersion:
+    """The questionnaire published, reviewed and active."""
+    version = questionnaire_publish(
+        content=_content(questionnaire_id), source=f"{questionnaire_id}/1.0.0.yaml"
+    ).version
+    if version.status != QuestionnaireVersion.Status.ACTIVE:
+        reviewer = factories.clinician(factories.version_reviewer_organisation())
+        questionnaire_record_review(
+            version=version, reviewer=reviewer, reviewed_on=dt.date(2026, 1, 1), by=None
+        )
+        questionnaire_activate(version=version, by=None)
+    return version
+
+
+def invite(patient: Patient, by: User, *questionnaire_ids: str) -> tuple[Invitation, str]:
+    """An invitation to the given questionnaires; returns it and its link's path."""
+    issued = invitation_create(
+        patient=patient,
+        starts_at=timezone.now() + dt.timedelta(days=2),
+        versions=[active(q) for q in questionnaire_ids],
+        by=by,
+        email=False,
+        sms=False,
+    )
+    path = "/i/" + issued.link.rstrip("/").rsplit("/", 1)[-1] + "/"
+    return issued.invitation, path
+
+
+def response(invitation: Invitation, questionnaire_id: str) -> Response:
+    return invitation.responses.get(questionnaire_version__questionnaire_id=questionnaire_id)
+
+
+def vector_answers(version: QuestionnaireVersion, overall: str) -> dict[str, Any]:
+    """Complete answers from one of the definition's own test vectors."""
+    for vector in version.definition.test_vectors:
+        if vector.expect.overall == overall and vector.previous is None:
+            return {k: list(v) if isinstance(v, tuple) else v for k, v in vector.answers.items()}
+    raise LookupError(f"{version} has no {overall} test vector")
+
+
+def give_answers(target: Response, answers: dict[str, Any]) -> None:
+    Answer.objects.filter(response=target).delete()
+    Answer.objects.bulk_create(
+        [Answer(response=target, item_id=k, value=v) for k, v in answers.items()]
+    )
+    Response.objects.filter(pk=target.pk).update(
+        status=Response.Status.IN_PROGRESS, submission_token=""
+    )

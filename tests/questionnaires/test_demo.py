@@ -1,0 +1,55 @@
+"""The demo: the library active, answers across red, yellow and green, links and a kiosk code."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from questionnaires.models import Invitation, QuestionnaireVersion, Response, VisitCode
+from scoring.models import ScoringResult
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings, capsys) -> str:
+    settings.DEBUG = True
+    call_command("demo_data")
+    return capsys.readouterr().out
+
+
+def test_the_demo_activates_the_library_and_has_answers_in_red_yellow_and_green(
+    demo: str,
+) -> None:
+    versions = QuestionnaireVersion.objects.all()
+    assert versions.count() >= 13
+    assert all(v.status == QuestionnaireVersion.Status.ACTIVE for v in versions)
+    assert {v.clinical_reviewer.username for v in versions} == {"laege"}
+    colours = set(ScoringResult.objects.values_list("overall", flat=True))
+    assert {"red", "yellow", "green"} <= colours
+
+
+def test_the_demo_prints_working_links_with_the_birth_date_to_type(demo: str) -> None:
+    line = next(line for line in demo.splitlines() if "John Smith" in line and "/i/" in line)
+    day, month, year = re.search(r"birth date (\d+) (\d+) (\d+)", line).groups()
+    path = re.search(r"(/i/\S+)", line).group(1)
+    client = Client()
+    reply = client.post(path, {"birth-day": day, "birth-month": month, "birth-year": year})
+    assert reply["Location"] == "/answer/"
+    assert re.search(r"visit code \d{3} \d{3}", demo)
+    assert VisitCode.objects.count() == 1
+
+
+def test_running_the_demo_twice_reissues_the_links_instead_of_adding_rows(
+    demo: str, settings, capsys
+) -> None:
+    counts = (Invitation.objects.count(), Response.objects.count(), ScoringResult.objects.count())
+    call_command("demo_data")
+    assert (
+        Invitation.objects.count(),
+        Response.objects.count(),
+        ScoringResult.objects.count(),
+    ) == counts

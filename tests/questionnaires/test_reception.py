@@ -1,0 +1,232 @@
+"""Reception: find or register a patient by CPR (POST only), invite, cancel, reissue, codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from pro_portal.models import AuditEvent, Patient
+from questionnaires.answering import response_finish, submission_token_issue
+from questionnaires.models import Answer, Consultation, Invitation, Response, VisitCode
+from questionnaires.sms import LocmemSmsBackend
+from tests import factories
+from tests.conftest import Personas
+from tests.factories import CANARY_CPR, CANARY_CPR_FORMATTED
+from tests.questionnaires.test_patient_flow import PHQ9_ALL_ZERO, invite, response_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox() -> None:
+    LocmemSmsBackend.outbox.clear()
+
+
+def invite_form(versions: list[str], **extra: str) -> dict[str, object]:
+    day = timezone.localdate() + dt.timedelta(days=3)
+    return {"date": day.isoformat(), "time": "10:30", "versions": versions, **extra}
+
+
+def test_finding_a_patient_by_cpr_goes_to_their_page_without_the_cpr_in_the_url(
+    personas: Personas, client: Client
+) -> None:
+    client.force_login(personas.secretary)
+    reply = client.post("/reception/", {"step": "find", "cpr": CANARY_CPR_FORMATTED})
+    assert reply["Location"] == f"/patients/{personas.patient.public_id}/"
+    assert CANARY_CPR not in reply["Location"]
+
+
+def test_a_cpr_in_the_url_is_never_read(personas: Personas, client: Client) -> None:
+    client.force_login(personas.secretary)
+    page = client.get(f"/reception/?cpr={CANARY_CPR}&step=find").content.decode()
+    assert personas.patient.name not in page
+    assert not AuditEvent.objects.filter(action="patient.search").exists()
+
+
+def test_views_receiving_a_cpr_hide_it_from_error_reports(personas: Personas, rf) -> None:
+    from questionnaires.views import reception
+
+    request = rf.post("/reception/", {"step": "find", "cpr": CANARY_CPR})
+    request.user = personas.secretary
+    request.session = {}
+    reception.find(request)
+    assert request.sensitive_post_parameters == ("cpr",)
+
+
+def test_an_unknown_cpr_offers_to_register_the_patient(personas: Personas, client: Client) -> None:
+    client.force_login(personas.secretary)
+    page = client.post("/reception/", {"step": "find", "cpr": "0101801237"}).content.decode()
+    assert 'name="step" value="create"' in page
+    reply = client.post(
+        "/reception/",
+        {
+            "step": "create",
+            "cpr": "0101801237",
+            "name": "John Smith",
+            "email": "john@example.org",
+            "mobile": "+45 12 34 56 78",
+            "preferred_language": "en",
+            "organisation": personas.organisation.pk,
+        },
+    )
+    patient = Patient.objects.get(name="John Smith")
+    assert reply["Location"] == f"/patients/{patient.public_id}/"
+    assert patient.organisation == personas.organisation
+    assert patient.mobile == "+4512345678"
+    assert AuditEvent.objects.filter(action="patient.create", patient=patient).exists()
+
+
+def test_an_invalid_cpr_is_an_error_at_the_field(personas: Personas, client: Client) -> None:
+    client.force_login(personas.secretary)
+    page = client.post("/reception/", {"step": "find", "cpr": "123"}).content.decode()
+    assert "is-invalid" in page
+
+
+def test_a_clinic_admin_alone_cannot_use_reception(personas: Personas, client: Client) -> None:
+    client.force_login(personas.admin)
+    assert client.get("/reception/").status_code == 404
+
+
+def test_inviting_books_the_consultation_and_shows_the_link_once(
+    personas: Personas, client: Client
+) -> None:
+    factories.published_version("phq9", active=True)
+    gad7 = factories.published_version("gad7", active=True)
+    client.force_login(personas.secretary)
+    url = f"/patients/{personas.patient.public_id}/"
+    versions = [str(v.pk) for v in (gad7,)]
+    reply = client.post(url + "invite/", invite_form(versions, send_email="on"))
+    assert reply["Location"] == url
+    invitation = Invitation.objects.get()
+    assert invitation.state == Invitation.State.SENT
+    assert Consultation.objects.get().patient == personas.patient
+    assert list(
+        Response.objects.values_list("questionnaire_version__questionnaire_id", flat=True)
+    ) == ["gad7"]
+    page = client.get(url).content.decode()
+    link = re.search(r'<code class="issued-link[^"]*">([^<]+)</code>', page)
+    assert link
+    assert "/i/" in link.group(1)
+    assert link.group(1) not in client.get(url).content.decode()  # shown once
+
+
+def test_the_invitation_email_says_who_reads_the_answers_and_when(
+    personas: Personas,
+) -> None:
+    _invitation, token = invite(personas, email=True, sms=False)
+    (message,) = mail.outbox
+    assert message.to == [personas.patient.email]
+    assert f"/i/{token}/" in message.body
+    assert "Lægerne i Søby" in message.body
+    assert "112" in message.body
+    assert "1813" in message.body
+    assert "national" in message.body
+    assert CANARY_CPR not in message.body
+
+
+def test_the_invitation_sms_goes_through_the_sms_backend(personas: Personas) -> None:
+    personas.patient.mobile = "+4512345678"
+    personas.patient.save()
+    invitation, token = invite(personas, email=False, sms=True)
+    (sms,) = LocmemSmsBackend.outbox
+    assert sms.to == "+4512345678"
+    assert f"/i/{token}/" in sms.body
+    assert "112" in sms.body
+    invitation.refresh_from_db()
+    assert invitation.texted_at is not None
+    assert not mail.outbox
+
+
+def test_the_invitation_is_written_in_the_patients_language(personas: Personas) -> None:
+    personas.patient.preferred_language = "en"
+    personas.patient.save()
+    invite(personas, email=True, sms=False)
+    assert "not straight away" in mail.outbox[0].body
+
+
+def test_only_active_questionnaires_can_be_sent(personas: Personas, client: Client) -> None:
+    draft = factories.published_version("gad7")
+    client.force_login(personas.secretary)
+    reply = client.post(
+        f"/patients/{personas.patient.public_id}/invite/", invite_form([str(draft.pk)])
+    )
+    assert reply.status_code == 400
+    assert not Invitation.objects.exists()
+
+
+def test_a_consultation_in_the_past_is_refused(personas: Personas, client: Client) -> None:
+    version = factories.published_version("phq9", active=True)
+    client.force_login(personas.secretary)
+    data = invite_form([str(version.pk)])
+    data["date"] = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    reply = client.post(f"/patients/{personas.patient.public_id}/invite/", data)
+    assert reply.status_code == 400
+    assert not Invitation.objects.exists()
+
+
+def test_reception_cancels_and_reissues_a_link(personas: Personas, client: Client) -> None:
+    invitation, _token = invite(personas, email=False, sms=False)
+    client.force_login(personas.secretary)
+    client.post(f"/invitations/{invitation.public_id}/cancel/")
+    invitation.refresh_from_db()
+    assert invitation.state == Invitation.State.CANCELLED
+    old_hash = invitation.token_hash
+    client.post(f"/invitations/{invitation.public_id}/reissue/", {"send_email": "on"})
+    invitation.refresh_from_db()
+    assert invitation.state == Invitation.State.SENT
+    assert invitation.token_hash != old_hash
+    assert len(mail.outbox) == 1
+    page = client.get(f"/patients/{personas.patient.public_id}/").content.decode()
+    assert 'class="issued-link' in page
+
+
+def test_another_organisations_clinician_cannot_touch_an_invitation(
+    personas: Personas, client: Client
+) -> None:
+    invitation, _token = invite(personas, email=False, sms=False)
+    client.force_login(personas.outsider_clinician)
+    assert client.post(f"/invitations/{invitation.public_id}/cancel/").status_code == 404
+    assert client.post(f"/invitations/{invitation.public_id}/reissue/").status_code == 404
+    assert client.post(f"/patients/{personas.patient.public_id}/visit-code/").status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.state == Invitation.State.SENT
+
+
+def test_the_secretary_sees_invitation_status_but_never_answers_or_flags(
+    personas: Personas, client: Client
+) -> None:
+    invitation, _token = invite(personas, email=False, sms=False)
+    response = response_of(invitation)
+    answers = {**PHQ9_ALL_ZERO, "phq9.9": "2"}
+    Answer.objects.bulk_create(
+        [Answer(response=response, item_id=k, value=v) for k, v in answers.items()]
+    )
+    response_finish(
+        response=response, token=submission_token_issue(response=response), channel="home"
+    )
+    client.force_login(personas.secretary)
+    page = client.get(f"/patients/{personas.patient.public_id}/").content.decode()
+    assert "Submitted" in page or "Indsendt" in page or "submitted" in page.lower()
+    assert not re.search(r"\b(red|rød|phq9_item9\w*|score)\b", page, re.IGNORECASE)
+    assert "Mere end halvdelen" not in page
+    assert "More than half" not in page
+
+
+def test_a_visit_code_is_six_digits_valid_today_and_shown_once(
+    personas: Personas, client: Client
+) -> None:
+    client.force_login(personas.secretary)
+    url = f"/patients/{personas.patient.public_id}/"
+    client.post(url + "visit-code/")
+    page = client.get(url).content.decode()
+    code = re.search(r'class="display-6 visit-code">(\d{3}) (\d{3})<', page)
+    assert code
+    visit = VisitCode.objects.get()
+    assert visit.valid_on == timezone.localdate()
+    assert code.group(1) + code.group(2) not in visit.code_hash
+    assert 'class="display-6 visit-code"' not in client.get(url).content.decode()
