@@ -62,6 +62,7 @@ class StaffSessionMiddleware:
     """
 
     EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
+    TOUCH_EVERY = 60  # seconds
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -75,7 +76,10 @@ class StaffSessionMiddleware:
                 logout(request)
                 messages.info(request, _("You were logged out after a period without activity."))
                 return redirect_to_login(request.get_full_path())
-            request.session["staff_last_seen"] = now
+            if now - int(last_seen) >= self.TOUCH_EVERY or "staff_last_seen" not in request.session:
+                # Not on every request: a session write per page view is a
+                # database write per page view. The timeout is exact to a minute.
+                request.session["staff_last_seen"] = now
             if not request.path.startswith(self.EXEMPT_PREFIXES) and not is_mfa_enabled(
                 user, [Authenticator.Type.TOTP]
             ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from functools import cached_property
 from typing import Any, ClassVar
@@ -179,11 +180,15 @@ class Invitation(models.Model):
 
     @property
     def current_state(self) -> str:
+        return self.state_at(self.state, self.expires_at, timezone.now())
+
+    @classmethod
+    def state_at(cls, state: str, expires_at: dt.datetime, now: dt.datetime) -> str:
         """The stored state, or expired once the link has run out."""
-        open_states = (self.State.SENT, self.State.OPENED, self.State.IN_PROGRESS)
-        if self.state in open_states and timezone.now() >= self.expires_at:
-            return self.State.EXPIRED
-        return self.state
+        open_states = (cls.State.SENT, cls.State.OPENED, cls.State.IN_PROGRESS)
+        if state in open_states and now >= expires_at:
+            return cls.State.EXPIRED
+        return state
 
     @property
     def is_locked(self) -> bool:

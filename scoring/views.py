@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,43 +56,95 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "scoring/no_role.html")
 
 
-@never_cache
-@login_required
-def worklist_view(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    roles = _roles(user)
-    clinical = Role.CLINICIAN in roles
+def _filters(request: HttpRequest) -> tuple[WorklistFilterForm, worklist.Filters]:
     data = request.GET.copy()
     data.setdefault("day", timezone.localdate().isoformat())
     form = WorklistFilterForm(data, questionnaires=_questionnaire_choices())
-    day = form.cleaned_data["day"] if form.is_valid() else timezone.localdate()
+    if not form.is_valid():  # a mistyped date or colour: today, unfiltered
+        return form, worklist.Filters(day=timezone.localdate())
     filters = worklist.Filters(
-        day=day,
-        colour=form.cleaned_data.get("colour") or None if form.is_valid() else None,
-        questionnaire=form.cleaned_data.get("questionnaire") or None if form.is_valid() else None,
-        unreviewed=bool(form.cleaned_data.get("unreviewed")) if form.is_valid() else False,
+        day=form.cleaned_data["day"],
+        colour=form.cleaned_data.get("colour") or None,
+        questionnaire=form.cleaned_data.get("questionnaire") or None,
+        unreviewed=bool(form.cleaned_data.get("unreviewed")),
     )
-    days = worklist.day_list(user, filters, clinical=clinical)
-    unreviewed = worklist.unreviewed(user) if clinical else []
-    overdue = worklist.overdue_reds(unreviewed)
-    awaiting = worklist.awaiting_review(unreviewed, filters)
-    shown = {row.consultation.patient for row in days}
-    shown |= {row.response.patient for row in overdue + awaiting}
+    return form, filters
+
+
+def _worklist_page(
+    request: HttpRequest,
+    template: str,
+    *,
+    tab: str,
+    shown: set[worklist.PatientRef],
+    clinical: bool,
+    language: str,
+    context: dict[str, object],
+) -> HttpResponse:
+    """Both worklist tabs: overdue reds on top, the tabs, search; audited."""
+    user = _staff(request)
+    alerts = worklist.alerts(user, language) if clinical else worklist.Alerts([], 0)
+    shown = shown | {row.patient for row in alerts.overdue}
     audit_record_many(action="worklist.view", actor=user, patients=shown)
     return render(
         request,
-        "scoring/worklist.html",
+        template,
         {
-            "form": form,
-            "day": day,
-            "previous_day": day - dt.timedelta(days=1),
-            "next_day": day + dt.timedelta(days=1),
+            **context,
+            "tab": tab,
             "clinical": clinical,
-            "days": days,
-            "overdue": overdue,
-            "awaiting": awaiting,
+            "overdue": alerts.overdue,
+            "awaiting_count": alerts.unreviewed,
             "search_form": PatientSearchForm(),
         },
+    )
+
+
+@never_cache
+@login_required
+def worklist_view(request: HttpRequest) -> HttpResponse:
+    """The day's consultations, red first; secretaries see invitation status only."""
+    user = _staff(request)
+    clinical = Role.CLINICIAN in _roles(user)
+    language = get_language() or "da"
+    form, filters = _filters(request)
+    days = worklist.day_list(user, filters, clinical=clinical, language=language)
+    return _worklist_page(
+        request,
+        "scoring/worklist.html",
+        tab="day",
+        shown={row.patient for row in days},
+        clinical=clinical,
+        language=language,
+        context={
+            "form": form,
+            "day": filters.day,
+            "previous_day": filters.day - dt.timedelta(days=1),
+            "next_day": filters.day + dt.timedelta(days=1),
+            "days": days,
+        },
+    )
+
+
+@never_cache
+@login_required
+def awaiting_view(request: HttpRequest) -> HttpResponse:
+    """Submitted responses nobody has reviewed, booked or not (follow-up
+    triage has no consultation): clinicians only."""
+    user = _staff(request)
+    if Role.CLINICIAN not in _roles(user):
+        raise Http404
+    language = get_language() or "da"
+    form, filters = _filters(request)
+    awaiting = worklist.awaiting_review(worklist.unreviewed(user, language), filters)
+    return _worklist_page(
+        request,
+        "scoring/awaiting.html",
+        tab="awaiting",
+        shown={row.patient for row in awaiting},
+        clinical=True,
+        language=language,
+        context={"form": form, "awaiting": awaiting},
     )
 
 
@@ -106,7 +158,8 @@ def search(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.POST)
     patients = worklist.search_patients(user, form.cleaned_data["query"]) if form.is_valid() else []
     clinical = Role.CLINICIAN in _roles(user)
-    responses = worklist.recent_responses(patients) if clinical else {}
+    language = get_language() or "da"
+    responses = worklist.recent_responses(patients, language) if clinical else {}
     audit_record_many(action="patient.search", actor=user, patients=patients)
     rows = [(patient, responses.get(patient.pk, [])) for patient in patients]
     return render(

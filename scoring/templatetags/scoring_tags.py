@@ -1,19 +1,14 @@
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from questionnaires.models import Invitation
-
 register = template.Library()
-
-
-@register.filter
-def invitation_state(invitation: Invitation) -> str:
-    """The invitation's state as the secretary reads it (expired when run out)."""
-    return str(Invitation.State(invitation.current_state).label)
 
 
 _COLOURS = {
@@ -29,7 +24,13 @@ _COLOURS = {
 @register.filter
 def colour_badge(colour: str | None) -> SafeString:
     """The colour as a shape, a word and a colour (cheaper than an include per row)."""
-    css, shape, word = _COLOURS.get(colour, _COLOURS[None])
+    return _badge(colour if colour in _COLOURS else None, get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _badge(colour: str | None, language: str | None) -> SafeString:
+    # Five colours × a few languages: built once each, not once per row.
+    css, shape, word = _COLOURS[colour]
     return format_html(
         '<span class="colour {}"><span aria-hidden="true">{}</span> {}</span>', css, shape, word
     )

@@ -6,8 +6,11 @@ import time
 
 import pyotp
 import pytest
+import time_machine
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests import factories
 
@@ -72,6 +75,23 @@ def test_staff_are_logged_out_after_the_idle_timeout(personas, client: Client, s
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert client.get("/").status_code == 302
+
+
+def test_activity_keeps_a_staff_session_alive_without_a_write_per_page(
+    personas, client: Client, settings
+) -> None:
+    settings.STAFF_IDLE_TIMEOUT = 120
+    with time_machine.travel(1_800_000_000, tick=False):
+        client.force_login(personas.clinician)
+        client.get("/worklist/")
+        with CaptureQueriesContext(connection) as queries:
+            client.get("/worklist/")  # seconds later: the session is not rewritten
+        assert not [q for q in queries.captured_queries if 'UPDATE "django_session"' in q["sql"]]
+    for minutes in (1.5, 3, 4.5):  # a page every 90 s: never idle for 120 s
+        with time_machine.travel(1_800_000_000 + minutes * 60, tick=False):
+            assert client.get("/worklist/").status_code == 200
+    with time_machine.travel(1_800_000_000 + 4.5 * 60 + 121, tick=False):
+        assert client.get("/worklist/").status_code == 302  # idle for over 120 s
 
 
 def test_a_deactivated_user_cannot_log_in(personas, client: Client) -> None:

@@ -1,0 +1,106 @@
+"""Benchmark: a clinician's worklist with a day of 100 consultations.
+
+On demand, not in CI::
+
+    .venv/bin/python tests/benchmarks/bench_day_list.py [--requests 300]
+
+Production-like (see harness.py): gunicorn, DEBUG off, PostgreSQL, Redis.
+The day has 100 consultations; 75 of them answered (red, yellow, green in
+turn) and not yet reviewed, so the page also lists 75 responses awaiting
+review. Server-side times come from the Server-Timing header the harness
+adds (from the request reaching the WSGI application to the response being
+built); the round trip as the client saw it is printed beside. Target
+(issue 6): server-side p95 ≤ 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks.harness import (
+    STAFF_SESSION,
+    Browser,
+    free_port,
+    gunicorn,
+    percentile,
+    port_open,
+    run_django,
+    scratch_site,
+)
+
+DAY = "2026-11-23"
+SEED = """
+import datetime as dt, json
+from django.db import connection
+from zoneinfo import ZoneInfo
+from tests import factories
+
+organisation = factories.OrganisationFactory()
+clinician = factories.clinician(organisation)
+secretary = factories.secretary(organisation)
+version = factories.published_version("phq9")
+answers = [factories.PHQ9_RED, factories.PHQ9_YELLOW, factories.PHQ9_GREEN, None]
+first = dt.datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+for i in range(100):
+    patient = factories.PatientFactory(organisation=organisation)
+    visit = factories.consultation(patient, first + dt.timedelta(minutes=5 * i), secretary)
+    invitation = factories.invitation(visit, patient, secretary)
+    if answers[i % 4] is not None:
+        factories.submitted(patient, version, answers[i % 4], invitation=invitation)
+connection.cursor().execute("ANALYZE")  # planner statistics, as a live database has
+print(json.dumps({"clinician": staff_session(clinician), "secretary": staff_session(secretary)}))
+"""
+
+
+def timings(browser: Browser, path: str, count: int) -> tuple[list[float], list[float]]:
+    """Server-side times (Server-Timing) and round trips as the client saw them."""
+    server, client = [], []
+    for _ in range(count):
+        status, html, elapsed = browser.request("GET", path)
+        if status != 200 or "Patient" not in html:
+            raise RuntimeError(f"{path}: HTTP {status}")
+        server.append(browser.server_seconds)
+        client.append(elapsed)
+    return server, client
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args()
+    if not port_open(5432):
+        print("PostgreSQL is not running on 127.0.0.1:5432", file=sys.stderr)
+        return 2
+    port = free_port()
+    with scratch_site(port) as env:
+        sessions = run_django(env, STAFF_SESSION + SEED)
+        with gunicorn(env, port, args.workers):
+            path = f"/worklist/?day={DAY}"
+            print(
+                f"gunicorn {args.workers} sync workers, DEBUG off, PostgreSQL,",
+                f"{os.cpu_count()} CPUs, client on the same machine",
+            )
+            for role in ("clinician", "secretary"):
+                browser = Browser(port)
+                browser.cookies = dict(sessions[role])
+                timings(browser, path, 30)  # warm up both workers
+                server, client = timings(browser, path, args.requests)
+                print(
+                    f"day list of 100 consultations as {role:<9}: server-side "
+                    f"p50 {statistics.median(server) * 1000:5.1f} ms, "
+                    f"p95 {percentile(server, 0.95) * 1000:5.1f} ms (target <= 50 ms); "
+                    f"round trip p95 {percentile(client, 0.95) * 1000:5.1f} ms "
+                    f"({len(server)} requests)"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
