@@ -159,7 +159,7 @@ def search(request: HttpRequest) -> HttpResponse:
     patients = worklist.search_patients(user, form.cleaned_data["query"]) if form.is_valid() else []
     clinical = Role.CLINICIAN in _roles(user)
     language = get_language() or "da"
-    responses = worklist.recent_responses(patients, language) if clinical else {}
+    responses = worklist.recent_responses(user, patients, language) if clinical else {}
     audit_record_many(action="patient.search", actor=user, patients=patients)
     rows = [(patient, responses.get(patient.pk, [])) for patient in patients]
     return render(

@@ -187,16 +187,16 @@ def day_list(
     Without ``clinical`` (secretaries) no colour or response is attached.
     """
     start = timezone.make_aware(dt.datetime.combine(filters.day, dt.time.min))
-    consultations = list(
-        visible_to(Consultation.objects.all(), user, roles=PATIENT_IDENTITY_ROLES)
-        .filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
-        .order_by("starts_at")
-        .values("id", "starts_at", *_PATIENT_FIELDS)
+    day = visible_to(Consultation.objects.all(), user, roles=PATIENT_IDENTITY_ROLES).filter(
+        starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1)
     )
+    consultations = list(day.order_by("starts_at").values("id", "starts_at", *_PATIENT_FIELDS))
+    # The day's invitations and responses through subqueries, not lists of ids
+    # (binding hundreds of ids cost more than the query).
     now = timezone.now()
     invitations: dict[int, list[tuple[int, str]]] = {}  # consultation: [(invitation, state)]
     for invitation in (
-        Invitation.objects.filter(consultation_id__in=[c["id"] for c in consultations])
+        Invitation.objects.filter(consultation__in=day.values("pk"))
         .order_by("created_at")
         .values("id", "consultation_id", "state", "expires_at")
     ):
@@ -204,8 +204,9 @@ def day_list(
         invitations.setdefault(invitation["consultation_id"], []).append((invitation["id"], state))
     responses: dict[int, list[ResponseRow]] = {}
     if clinical:
-        answered = Response.objects.filter(
-            invitation_id__in=[pk for listed in invitations.values() for pk, _state in listed]
+        # Colours only where the user is a clinician, not where they are a secretary.
+        answered = visible_to(Response.objects.all(), user, roles=CLINICAL_ROLES).filter(
+            invitation__consultation__in=day.values("pk")
         )
         for row in _response_rows(answered, language):
             responses.setdefault(row.invitation_id or 0, []).append(row)
@@ -285,10 +286,15 @@ def search_patients(user: User, text: str) -> list[Patient]:
     return list(patients.filter(query).order_by("name")[:50])
 
 
-def recent_responses(patients: list[Patient], language: str) -> dict[int, list[ResponseRow]]:
-    """Each patient's submitted responses, newest first, in one query."""
+def recent_responses(
+    user: User, patients: list[Patient], language: str
+) -> dict[int, list[ResponseRow]]:
+    """Each patient's submitted responses the user may see as a clinician,
+    newest first, in one query."""
     rows: dict[int, list[ResponseRow]] = {p.pk: [] for p in patients}
-    responses = Response.objects.filter(patient__in=patients).order_by("-submitted_at")
-    for row in _response_rows(responses, language):
+    responses = visible_to(Response.objects.all(), user, roles=CLINICAL_ROLES)
+    for row in _response_rows(
+        responses.filter(patient__in=patients).order_by("-submitted_at"), language
+    ):
         rows[row.patient.pk].append(row)
     return rows

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from pro_portal.models import AuditEvent
+from pro_portal.models import AuditEvent, Membership, Role
 from scoring.models import ResponseReview
 from tests import factories
 from tests.factories import PHQ9_GREEN, PHQ9_RED, PHQ9_YELLOW
@@ -69,6 +69,35 @@ def test_a_secretary_sees_invitation_status_but_no_colour_or_answers(personas, d
     assert "/responses/" not in html
     assert "/worklist/awaiting/" not in html
     assert client.get("/worklist/awaiting/").status_code == 404
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_clinician_who_is_a_secretary_elsewhere_sees_no_colours_there(personas, day, client):
+    version = day["Rasmus Rød"].responses.get().questionnaire_version
+    elsewhere = factories.PatientFactory(
+        organisation=personas.other_organisation, name="Anna Andet"
+    )
+    starts = dt.datetime(2026, 11, 23, 13, 0, tzinfo=COPENHAGEN)
+    visit = factories.consultation(elsewhere, starts, personas.secretary)
+    factories.submitted(
+        elsewhere,
+        version,
+        PHQ9_RED,
+        invitation=factories.invitation(visit, elsewhere, personas.secretary),
+    )
+    Membership.objects.create(
+        user=personas.clinician, organisation=personas.other_organisation, role=Role.SECRETARY
+    )
+    client.force_login(personas.clinician)
+    html = client.get("/worklist/?day=2026-11-23").content.decode()
+    row = html[html.index("Anna Andet") :]
+    row = row[: row.index("</tr>")]
+    assert "colour-red" not in row
+    assert "/responses/" not in row
+    assert "colour-red" in html[html.index("Rasmus Rød") :]  # own clinic: colours as usual
+    found = client.post("/worklist/search/", {"query": "Anna Andet"}).content.decode()
+    assert "Anna Andet" in found
+    assert "/responses/" not in found
 
 
 @time_machine.travel(TODAY, tick=False)
