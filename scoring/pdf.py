@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -92,19 +93,20 @@ def summary_pdf_store(*, response_id: int, language: str = "da") -> SummaryPdf:
     file_name = f"{response.public_id}-t{TEMPLATE_VERSION}.pdf"
     path = Path(settings.PRIVATE_FILES_ROOT) / "pdf" / file_name
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)  # atomic: a reader never sees half a file
-    if existing is not None:
+    # Atomic: a reader never sees half a file; a temporary name of its own, so
+    # two workers rendering the same response at once do not share one.
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as temporary:
+        temporary.write(data)
+    Path(temporary.name).replace(path)
+    facts = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    if existing is not None:  # the file had gone (deleted by hand, lost disk): rendered again
+        SummaryPdf.objects.filter(pk=existing.pk).update(**facts, rendered_at=timezone.now())
+        existing.refresh_from_db()
         return existing
     try:
         with transaction.atomic():
             return SummaryPdf.objects.create(
-                response=response,
-                template_version=TEMPLATE_VERSION,
-                file_name=file_name,
-                sha256=hashlib.sha256(data).hexdigest(),
-                size=len(data),
+                response=response, template_version=TEMPLATE_VERSION, file_name=file_name, **facts
             )
     except IntegrityError:  # rendered concurrently by another worker: same file
         return SummaryPdf.objects.get(response=response, template_version=TEMPLATE_VERSION)

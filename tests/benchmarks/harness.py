@@ -20,6 +20,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -159,9 +160,9 @@ def collectstatic(env: dict[str, str]) -> None:
 
 
 def _static_without_source_maps() -> type:
-    from whitenoise.storage import CompressedManifestStaticFilesStorage
+    from whitenoise.storage import CompressedManifestStaticFilesStorage  # type: ignore[import-untyped]
 
-    class StaticWithoutSourceMaps(CompressedManifestStaticFilesStorage):
+    class StaticWithoutSourceMaps(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
         patterns = (("*.css", CompressedManifestStaticFilesStorage.patterns[0][1]),)
 
     return StaticWithoutSourceMaps
@@ -184,6 +185,7 @@ class Browser:
         self.port = port
         self.cookies: dict[str, str] = {}
         self.server_seconds = 0.0  # of the last response, from its Server-Timing header
+        self.location = ""  # of the last response
 
     def request(
         self, method: str, path: str, body: dict[str, Any] | None = None
@@ -207,6 +209,7 @@ class Browser:
         text = response.read().decode("utf-8", "replace")
         elapsed = time.perf_counter() - started
         connection.close()
+        self.location = response.getheader("Location") or ""
         timing = re.search(r"dur=([0-9.]+)", response.getheader("Server-Timing") or "")
         self.server_seconds = float(timing.group(1)) / 1000 if timing else float("nan")
         for header, value in response.getheaders():
@@ -240,8 +243,9 @@ class Browser:
             raise RuntimeError("no submission token on the check page")
         form = {"csrfmiddlewaretoken": self.csrf(page), "submission_token": token.group(1)}
         status, _text, elapsed = self.request("POST", f"/answer/{response_id}/submit/", form)
-        if status != 302:
-            raise RuntimeError(f"submit gave HTTP {status}")
+        # Submitted: redirected to the thank-you page (not back to the answers).
+        if status != 302 or not self.location.endswith(f"/answer/{response_id}/done/"):
+            raise RuntimeError(f"submit gave HTTP {status} to {self.location!r}")
         return check, elapsed
 
 
@@ -308,6 +312,8 @@ def scratch_site(port: int) -> Iterator[dict[str, str]]:
             import redis
 
             redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+        for folder in (static_root, env["PRIVATE_FILES_ROOT"]):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # Signs a staff member in without the login form (measured elsewhere): a

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.utils import timezone
 from pypdf import PdfReader
 
 from pro_portal.models import AuditEvent
@@ -130,6 +134,19 @@ def test_rendering_twice_is_idempotent_and_the_file_name_holds_no_patient_data(
     assert first.file_name == f"{red_response.public_id}-t1.pdf"
     assert personas.patient.cpr not in first.file_name
     assert str(tmp_path) in str(next(tmp_path.rglob("*.pdf")))
+
+
+def test_a_pdf_whose_file_has_gone_is_rendered_again_and_its_record_matches_it(
+    personas, red_response, tmp_path
+) -> None:
+    first = summary_pdf_store(response_id=red_response.pk)
+    pdf_path(first).unlink()
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):  # a new "generated" time
+        again = summary_pdf_store(response_id=red_response.pk)
+    data = pdf_path(again).read_bytes()
+    assert again.pk == first.pk
+    assert (again.size, again.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert list(tmp_path.rglob("*.tmp")) == []  # no temporary file left behind
 
 
 def test_submit_enqueues_the_pdf_on_commit(
