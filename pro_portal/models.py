@@ -234,18 +234,45 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=8, choices=ActorKind.choices)
+    # Ids without database foreign-key constraints: every page view writes
+    # events, and checking (and key-share locking) the user, organisation and
+    # patient rows for each cost more than the insert itself. Django still
+    # protects the rows from deletion (PROTECT), and nothing ever deletes a
+    # patient, user or organisation that events refer to.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     kiosk = models.ForeignKey(
-        Kiosk, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Kiosk,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # audit look-ups are by patient, time or actor, not by kiosk
     )
     action = models.CharField(max_length=64, db_index=True)
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     patient = models.ForeignKey(
-        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Patient,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the (patient, at) index serves every look-up by patient
     )
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)

@@ -152,6 +152,9 @@ if REDIS_URL:
             "KEY_PREFIX": "pro_portal",
         }
     }
+    # Sessions read from Redis, written through to the database: a page view
+    # reads no session row, and nobody is logged out if Redis restarts empty.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -139,12 +139,14 @@ def test_the_colour_filter_keeps_only_that_colour(personas, day, client):
 
 
 def test_a_red_unreviewed_past_its_consultation_is_raised_to_the_top(personas, day, client):
-    client.force_login(personas.clinician)
     with time_machine.travel(dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC), tick=False):
+        client.force_login(personas.clinician)
         html = client.get("/worklist/?day=2026-11-23").content.decode()
+        assert "Rasmus Rød" in html
         assert 'id="overdue-title"' not in html  # 09:00 local: the 10:00 visit is ahead
     with time_machine.travel(dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC), tick=False):
-        client.force_login(personas.clinician)  # 90 minutes later: idle-timed out
+        client.logout()  # 90 minutes later: a new login (the last one idled out)
+        client.force_login(personas.clinician)
         html = client.get("/worklist/?day=2026-11-24").content.decode()  # even on another day
         overdue = html[html.index('id="overdue-title"') : html.index("filters")]
         assert "Rasmus Rød" in overdue
