@@ -66,7 +66,8 @@ def day_row(row: ConsultationRow, clinical: bool) -> SafeString:
     states = ", ".join(row.invitation_states) or "–"
     cells = format_html("<td>{}</td><td>{}</td><td>{}</td>", starts, row.patient.name, states)
     if clinical:
-        reviewed = format_html(' <span class="badge text-bg-light">{}</span>', _("reviewed"))
+        language = get_language()
+        reviewed = _reviewed_badge(language)
         links = format_html_join(
             ", ",
             '<a href="{}">{}</a>{}',
@@ -75,5 +76,11 @@ def day_row(row: ConsultationRow, clinical: bool) -> SafeString:
                 for r in row.responses
             ),
         )
-        cells += format_html("<td>{}</td><td>{}</td>", colour_badge(row.overall), links or "–")
+        badge = _badge(row.overall if row.overall in _COLOURS else None, language)
+        cells += format_html("<td>{}</td><td>{}</td>", badge, links or "–")
     return format_html('<tr class="row-{}">{}</tr>', row.overall or "none", cells)
+
+
+@functools.lru_cache(maxsize=16)
+def _reviewed_badge(language: str | None) -> SafeString:
+    return format_html(' <span class="badge text-bg-light">{}</span>', _("reviewed"))
