@@ -91,7 +91,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def production_environment(static_root: str, port: int) -> dict[str, str]:
+def production_environment(
+    static_root: str, port: int, database: str = BENCH_DB, redis_db: int = REDIS_DB
+) -> dict[str, str]:
     env = {
         **os.environ,
         "DEBUG": "false",
@@ -99,7 +101,7 @@ def production_environment(static_root: str, port: int) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "CPR_HASH_KEY": secrets.token_urlsafe(32),
         "FIELD_ENCRYPTION_SALT": secrets.token_urlsafe(16),
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "ALLOWED_HOSTS": "127.0.0.1",
         "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
         "SITE_URL": f"https://127.0.0.1:{port}",
@@ -110,7 +112,7 @@ def production_environment(static_root: str, port: int) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
     }
     if port_open(6379):
-        env["REDIS_URL"] = f"redis://127.0.0.1:6379/{REDIS_DB}"
+        env["REDIS_URL"] = f"redis://127.0.0.1:6379/{redis_db}"
         env["CELERY_TASK_ALWAYS_EAGER"] = "false"
     else:
         # No broker: tasks are queued in memory and never run (enqueue cost only).
@@ -118,19 +120,19 @@ def production_environment(static_root: str, port: int) -> dict[str, str]:
     return env
 
 
-def recreate_database() -> None:
+def recreate_database(database: str = BENCH_DB) -> None:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        db.execute(f"CREATE DATABASE {BENCH_DB}")
+        db.execute(f"DROP DATABASE IF EXISTS {database}")
+        db.execute(f"CREATE DATABASE {database}")
 
 
-def drop_database() -> None:
+def drop_database(database: str = BENCH_DB) -> None:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        db.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        db.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -181,8 +183,9 @@ def __getattr__(name: str) -> Any:
 class Browser:
     """Cookies and CSRF as a browser behind the TLS proxy would send them."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, timeout: float = 10) -> None:
         self.port = port
+        self.timeout = timeout
         self.cookies: dict[str, str] = {}
         self.server_seconds = 0.0  # of the last response, from its Server-Timing header
         self.location = ""  # of the last response
@@ -202,7 +205,7 @@ class Browser:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = f"https://127.0.0.1:{self.port}"
             headers["Referer"] = f"https://127.0.0.1:{self.port}{path}"
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         started = time.perf_counter()
         connection.request(method, path, body=data, headers=headers)
         response = connection.getresponse()
@@ -293,21 +296,24 @@ def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subproces
 
 
 @contextlib.contextmanager
-def scratch_site(port: int) -> Iterator[dict[str, str]]:
+def scratch_site(
+    port: int, database: str = BENCH_DB, redis_db: int = REDIS_DB
+) -> Iterator[dict[str, str]]:
     """A migrated scratch database and collected static files; the
-    production environment to run the site with. Dropped afterwards."""
+    production environment to run the site with. Dropped afterwards. A
+    script that may run beside another passes its own database names."""
     import tempfile
 
     static_root = tempfile.mkdtemp(prefix="bench-static-")
-    env = production_environment(static_root, port)
+    env = production_environment(static_root, port, database, redis_db)
     env["PRIVATE_FILES_ROOT"] = tempfile.mkdtemp(prefix="bench-private-")
-    recreate_database()
+    recreate_database(database)
     try:
         manage(env, "migrate", "--no-input")
         collectstatic(env)
         yield env
     finally:
-        drop_database()
+        drop_database(database)
         if "REDIS_URL" in env:
             import redis
 

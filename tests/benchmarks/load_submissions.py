@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import math
 import os
 import re
@@ -64,7 +63,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import psycopg
 
 from pro_portal.cpr import redact
-from tests.benchmarks import harness
 from tests.benchmarks.harness import (
     HELLO,
     ROOT,
@@ -79,8 +77,9 @@ from tests.benchmarks.harness import (
 
 # A scratch database and Redis database of its own: the other benchmarks use
 # pro_portal_bench and Redis 14 and drop them when they finish.
-harness.BENCH_DB = "pro_portal_load"
-harness.REDIS_DB = 13
+# Its own scratch databases: it may run beside the other benchmarks.
+LOAD_DB = "pro_portal_load"
+LOAD_REDIS_DB = 13
 
 KEEP_UP_SECONDS = 5  # the backlog allowed at the end of a window, in seconds of arrivals
 WARM_UP = 6  # submissions before the first step (not measured)
@@ -253,7 +252,7 @@ class Database:
     """A connection to the scratch database for counting and checking."""
 
     def __init__(self) -> None:
-        url = f"postgresql://postgres@127.0.0.1:5432/{harness.BENCH_DB}"
+        url = f"postgresql://postgres@127.0.0.1:5432/{LOAD_DB}"
         self.connection = psycopg.connect(url, autocommit=True)
         self.lock = threading.Lock()
 
@@ -371,15 +370,8 @@ def warm_web(port: int, workers: int) -> None:
     a time-out longer than the Browser's."""
 
     def hello(_index: int) -> int:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        try:
-            headers = {"Host": f"127.0.0.1:{port}", "X-Forwarded-Proto": "https"}
-            connection.request("GET", HELLO, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            return response.status
-        finally:
-            connection.close()
+        status, _text, _elapsed = Browser(port, timeout=120).request("GET", HELLO)
+        return status
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for _round in range(3):
@@ -551,7 +543,7 @@ def main() -> int:
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="load-celery-", suffix=".log")[1])
     try:
-        with scratch_site(port) as env:
+        with scratch_site(port, LOAD_DB, LOAD_REDIS_DB) as env:
             steps = run(args, env, port, rates, log, began)
         for line in summary(steps) + worker_log_summary(log):
             print(line)
