@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from questionnaires.models import Response
-from scoring.charts import trend_svg
+from scoring.charts import sparkline_svg, trend_svg
 from scoring.engine import Definition, Result, enabled_items, pick_language, result_from_dict
 from scoring.engine.evaluate import answer_labels
 from scoring.models import ScoringResult
@@ -71,6 +71,7 @@ class ScoreLine:
     prorated: bool
     missing: int
     change: float | int | None
+    trend: TrendShown | None = None  # when the definition trends this score
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ class TrendShown:
     score_id: str
     label: str
     points: tuple[tuple[dt.date, float | int], ...]
-    svg: str
+    svg: str  # the web page's chart
+    sparkline: str  # the PDF's, in the scores table
 
 
 @dataclass(frozen=True)
@@ -217,13 +219,19 @@ def _trends(
                 label=label,
                 points=tuple(points),
                 svg=trend_svg(points, label=label, value_range=score.range, bands=score.bands),
+                sparkline=sparkline_svg(
+                    points, label=label, value_range=score.range, bands=score.bands
+                ),
             )
         )
     return tuple(trends)
 
 
-def _scores(result: Result, previous: Result | None, language: str) -> tuple[ScoreLine, ...]:
+def _scores(
+    result: Result, previous: Result | None, trends: tuple[TrendShown, ...], language: str
+) -> tuple[ScoreLine, ...]:
     before = {s.id: s.value for s in previous.scores} if previous else {}
+    trend_of = {trend.score_id: trend for trend in trends}
     lines = []
     for score in result.scores:
         old = before.get(score.id)
@@ -240,6 +248,7 @@ def _scores(result: Result, previous: Result | None, language: str) -> tuple[Sco
                 prorated=score.prorated,
                 missing=len(score.items_missing),
                 change=change,
+                trend=trend_of.get(score.id),
             )
         )
     return tuple(lines)
@@ -290,6 +299,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
     answers = response.answers_dict()
     history = _history(response)
     previous = history[-2][1] if len(history) >= 2 else None
+    trends = _trends(history, definition, language)
     review = getattr(response, "review", None)
     patient = response.patient
     return Summary(
@@ -318,8 +328,8 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         not_assessable=tuple(
             f"{na.rule_id}: {', '.join(na.missing_items)}" for na in result.not_assessable
         ),
-        scores=_scores(result, previous, language),
-        trends=_trends(history, definition, language),
+        scores=_scores(result, previous, trends, language),
+        trends=trends,
         sections=_sections(definition, answers, result, language),
         reviewed=(
             _("Reviewed by %(name)s, %(when)s")

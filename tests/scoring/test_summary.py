@@ -15,7 +15,13 @@ from pypdf import PdfReader
 from pro_portal.models import AuditEvent
 from questionnaires.library import LIBRARY_DIR, read_definition
 from scoring.models import SummaryPdf
-from scoring.pdf import AssetOnlyFetcher, RefusedUrlError, pdf_path, summary_pdf_store
+from scoring.pdf import (
+    TEMPLATE_VERSION,
+    AssetOnlyFetcher,
+    RefusedUrlError,
+    pdf_path,
+    summary_pdf_store,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +115,28 @@ def test_the_pdf_has_every_flag_and_its_because_on_page_one(personas, red_respon
     assert len(pages) >= 2  # all answers follow on the next pages
 
 
+def test_page_one_of_the_pdf_holds_every_score_and_its_trend(personas, settings, tmp_path):
+    """Page 1 alone serves the consultation: the trends too, not spilled over."""
+    settings.PRIVATE_FILES_ROOT = tmp_path
+    version = factories.published_version("chronic_pain")
+    now = timezone.now()
+    days = (now - dt.timedelta(days=60), now - dt.timedelta(days=30), now)
+    for day, vector in zip(days, (GREEN, VECTORS["who5_fall_12_yellow"], RED_FLAG), strict=True):
+        with time_machine.travel(day, tick=False):
+            response = factories.submitted(personas.patient, version, vector["answers"])
+    first = " ".join(
+        pdf_text(pdf_path(summary_pdf_store(response_id=response.pk)).read_bytes())[0].split()
+    )
+    for score in CHRONIC_PAIN["scores"]:
+        assert " ".join(score["label"]["da"].split())[:20] in first
+    # WHO-5 as the two vectors state it (80, then 68), then today's response,
+    # oldest first, with the first and last dates.
+    assert "80 → 68 → " in first
+    first_day, last_day = (timezone.localdate(d).strftime("%d.%m.%y") for d in (days[0], days[2]))
+    assert f"({first_day}–{last_day})" in first
+    assert "pain_red_flags" in first
+
+
 def test_the_pdf_is_a4_with_its_fonts_embedded(personas, red_response) -> None:
     reader = PdfReader(pdf_path(summary_pdf_store(response_id=red_response.pk)))
     width, height = (float(x) for x in reader.pages[0].mediabox[2:])
@@ -131,7 +159,7 @@ def test_rendering_twice_is_idempotent_and_the_file_name_holds_no_patient_data(
     second = summary_pdf_store(response_id=red_response.pk)
     assert first.pk == second.pk
     assert SummaryPdf.objects.count() == 1
-    assert first.file_name == f"{red_response.public_id}-t1.pdf"
+    assert first.file_name == f"{red_response.public_id}-t{TEMPLATE_VERSION}.pdf"
     assert personas.patient.cpr not in first.file_name
     assert str(tmp_path) in str(next(tmp_path.rglob("*.pdf")))
 
