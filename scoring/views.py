@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from pro_portal.audit import audit_record, audit_record_many
 from pro_portal.models import Role, User
-from questionnaires.models import QuestionnaireVersion
 from scoring import worklist
 from scoring.access import access_response
 from scoring.forms import PatientSearchForm, WorklistFilterForm
@@ -39,11 +38,6 @@ def _roles(user: User) -> set[str]:
     return set(user.memberships.values_list("role", flat=True))
 
 
-def _questionnaire_choices() -> list[tuple[str, str]]:
-    ids = QuestionnaireVersion.objects.values_list("questionnaire_id", flat=True).distinct()
-    return [(qid, qid) for qid in sorted(ids)]
-
-
 @never_cache
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -56,10 +50,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "scoring/no_role.html")
 
 
-def _filters(request: HttpRequest) -> tuple[WorklistFilterForm, worklist.Filters]:
+def _filters(request: HttpRequest, language: str) -> tuple[WorklistFilterForm, worklist.Filters]:
     data = request.GET.copy()
     data.setdefault("day", timezone.localdate().isoformat())
-    form = WorklistFilterForm(data, questionnaires=_questionnaire_choices())
+    form = WorklistFilterForm(data, questionnaires=worklist.questionnaire_choices(language))
     if not form.is_valid():  # a mistyped date or colour: today, unfiltered
         return form, worklist.Filters(day=timezone.localdate())
     filters = worklist.Filters(
@@ -107,7 +101,7 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     clinical = Role.CLINICIAN in _roles(user)
     language = get_language() or "da"
-    form, filters = _filters(request)
+    form, filters = _filters(request, language)
     days = worklist.day_list(user, filters, clinical=clinical, language=language)
     return _worklist_page(
         request,
@@ -135,7 +129,7 @@ def awaiting_view(request: HttpRequest) -> HttpResponse:
     if Role.CLINICIAN not in _roles(user):
         raise Http404
     language = get_language() or "da"
-    form, filters = _filters(request)
+    form, filters = _filters(request, language)
     awaiting = worklist.awaiting_review(worklist.unreviewed(user, language), filters)
     return _worklist_page(
         request,

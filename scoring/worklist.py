@@ -126,15 +126,29 @@ def _overdue(
     return submitted_at + RED_UNREVIEWED_AFTER <= now
 
 
+def _title_text(title: object, language: str) -> str:
+    return pick_language(title, language) if isinstance(title, dict) else str(title or "")
+
+
 def _titles(version_ids: set[int], language: str) -> dict[int, str]:
     """Each version's title, read once per version rather than once per row
     (it lives in the version's JSON content, which PostgreSQL would read in
     whole for every row)."""
     versions = QuestionnaireVersion.objects.filter(pk__in=version_ids)
     return {
-        pk: pick_language(title, language) if isinstance(title, dict) else str(title or "")
+        pk: _title_text(title, language)
         for pk, title in versions.values_list("pk", "content__title")
     }
+
+
+def questionnaire_choices(language: str) -> list[tuple[str, str]]:
+    """(questionnaire id, title) for the filter, by title: a clinician knows
+    "Langvarige smerter", not ``chronic_pain``. The newest version's title."""
+    titles: dict[str, str] = {}
+    versions = QuestionnaireVersion.objects.order_by("questionnaire_id", "-published_at")
+    for questionnaire_id, title in versions.values_list("questionnaire_id", "content__title"):
+        titles.setdefault(questionnaire_id, _title_text(title, language) or questionnaire_id)
+    return sorted(titles.items(), key=lambda choice: choice[1].casefold())
 
 
 def _summary_url_maker() -> Callable[[uuid.UUID], str]:

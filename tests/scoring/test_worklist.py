@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pro_portal.models import AuditEvent, Membership, Role
+from questionnaires.library import LIBRARY_DIR, read_definition
 from scoring.models import ResponseReview
 from tests import factories
 from tests.factories import PHQ9_GREEN, PHQ9_RED, PHQ9_YELLOW
@@ -232,3 +233,23 @@ def test_a_day_list_of_100_consultations_takes_a_fixed_number_of_queries(persona
     # One statement (executemany) writes all 100 audit rows.
     assert audit_inserts == 1
     assert AuditEvent.objects.filter(action="worklist.view").count() == audited_before + 100
+
+
+def test_the_questionnaire_filter_lists_titles_and_keeps_that_questionnaire(personas, day, client):
+    """A clinician picks "Humør (PHQ-9)", not the id ``phq9``."""
+    pain = factories.published_version("chronic_pain")
+    patient = factories.PatientFactory(organisation=personas.organisation, name="Palle Smerte")
+    starts = dt.datetime(2026, 11, 23, 14, 0, tzinfo=COPENHAGEN)
+    visit = factories.consultation(patient, starts, personas.secretary)
+    invitation = factories.invitation(visit, patient, personas.secretary)
+    vectors = read_definition(LIBRARY_DIR / "chronic_pain/1.0.0.yaml")["test_vectors"]
+    green = next(v for v in vectors if v["id"] == "base_green")
+    factories.submitted(patient, pain, green["answers"], invitation=invitation)
+    client.force_login(personas.clinician)
+    html = client.get("/worklist/?day=2026-11-23").content.decode()
+    assert '<option value="phq9">Humør (PHQ-9)</option>' in html
+    assert '<option value="chronic_pain">Langvarige smerter</option>' in html
+    html = client.get("/worklist/?day=2026-11-23&questionnaire=chronic_pain").content.decode()
+    table = html[html.index('id="day-title"') :]
+    assert "Palle Smerte" in table
+    assert "Rasmus Rød" not in table
