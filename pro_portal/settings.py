@@ -169,6 +169,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker process is replaced after this many tasks: WeasyPrint keeps about
+# 0.25 MB per PDF rendered (measured, tests/benchmarks/bench_clinician.py), so
+# a long-lived process would grow without bound.
+CELERY_WORKER_MAX_TASKS_PER_CHILD: int = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=500)
 CELERY_TASK_SOFT_TIME_LIMIT: int = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT: int = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_IGNORE_RESULT = True

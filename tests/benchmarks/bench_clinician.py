@@ -5,17 +5,20 @@
 
 Summary PDF render time for the chronic-pain questionnaire, and in the same
 run WeasyPrint rendering the same text as unstyled HTML; the ratio is what the
-layout costs (target ≤ 2). The day list is measured under gunicorn by
-bench_day_list.py, the PDF pipeline under load by load_submissions.py.
+layout costs (target ≤ 2); and the memory a process keeps per render. The day
+list is measured under gunicorn by bench_day_list.py, the PDF pipeline under
+load by load_submissions.py.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import re
 import statistics
 import time
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
@@ -25,7 +28,7 @@ from weasyprint import HTML
 from questionnaires.library import LIBRARY_DIR, read_definition
 from scoring.models import ScoringResult
 from scoring.pdf import AssetOnlyFetcher, summary_pdf_render
-from scoring.summary import summary_build
+from scoring.summary import Summary, summary_build
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +76,9 @@ def blocked(styled, unstyled) -> tuple[list[float], list[float]]:
     return medians
 
 
-def test_pdf_render_against_unstyled_html(personas) -> None:
+@pytest.fixture
+def summary(personas) -> Summary:
+    """A chronic-pain summary with three responses behind it (trends)."""
     vectors = {
         v["id"]: v for v in read_definition(LIBRARY_DIR / "chronic_pain/1.0.0.yaml")["test_vectors"]
     }
@@ -82,7 +87,11 @@ def test_pdf_render_against_unstyled_html(personas) -> None:
         response = factories.submitted(personas.patient, version, vectors[vector]["answers"])
     stored = response.results.get(kind=ScoringResult.Kind.ORIGINAL)
     with translation.override("da"):
-        summary = summary_build(response=response, stored=stored, language="da")
+        return summary_build(response=response, stored=stored, language="da")
+
+
+def test_pdf_render_against_unstyled_html(summary: Summary) -> None:
+    with translation.override("da"):
         html = render_to_string("scoring/summary_pdf.html", {"s": summary})
     # The same text, without styles, layout or fonts: one paragraph per line.
     body = re.sub(r"<style.*?</style>|<title>.*?</title>", "", html, flags=re.S)
@@ -102,4 +111,28 @@ def test_pdf_render_against_unstyled_html(personas) -> None:
         f"(median {statistics.median(unstyled) * 1000:.0f}); ratio of the minima "
         f"{min(styled) / min(unstyled):.2f}, of the pairs median {median:.2f} "
         f"(quartiles {low:.2f}-{high:.2f}, worst {max(ratios):.2f}); target <= 2"
+    )
+
+
+def resident_megabytes() -> float:
+    with Path("/proc/self/status").open() as status:
+        kilobytes = next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+    return kilobytes / 1024
+
+
+def test_pdf_memory_kept_per_render(summary: Summary) -> None:
+    """What a long-lived worker keeps per PDF (sets CELERY_WORKER_MAX_TASKS_PER_CHILD)."""
+    summary_pdf_render(summary)
+    gc.collect()
+    readings = [resident_megabytes()]
+    for _ in range(3):
+        for _ in range(100):
+            summary_pdf_render(summary)
+        gc.collect()
+        readings.append(resident_megabytes())
+    steps = [after - before for before, after in itertools.pairwise(readings)]
+    print(
+        f"\nPDF summary, resident memory after 0/100/200/300 renders: "
+        f"{' / '.join(f'{r:.0f}' for r in readings)} MB; kept per render "
+        f"{statistics.median(steps) / 100:.2f} MB (median of three hundreds)"
     )
