@@ -253,3 +253,15 @@ def test_the_questionnaire_filter_lists_titles_and_keeps_that_questionnaire(pers
     table = html[html.index('id="day-title"') :]
     assert "Palle Smerte" in table
     assert "Rasmus Rød" not in table
+
+
+def test_a_name_that_looks_like_markup_is_shown_as_text(personas, day, client):
+    """Names come from registration systems: shown as typed, never as HTML."""
+    patient = day["Rasmus Rød"]
+    patient.name = '<img src=x onerror="alert(1)"> & Co'
+    patient.save(update_fields=["name"])
+    client.force_login(personas.clinician)
+    html = client.get("/worklist/?day=2026-11-23").content.decode()
+    table = html[html.index('id="day-title"') :]
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co" in table
+    assert "<img src=x" not in html
