@@ -140,6 +140,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool(
+    "DATABASE_SERVER_SIDE_BINDING", default=True
+):
+    # Parameters bound by the server, and a query prepared the fifth time a
+    # connection runs it (Django leaves preparing off unless asked): PostgreSQL
+    # then skips planning, which was a tenth of the day list's time
+    # (tests/benchmarks/bench_day_list.py). Turn off behind a pooler in
+    # transaction mode without prepared-statement support.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache ---------------------------------------------
