@@ -23,7 +23,8 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def morning(personas) -> dict[str, Any]:
-    """Today: a green patient at 09:00, a red one at 10:00, a yellow one at 11:00."""
+    """Today: a green patient at 09:00, a red one at 10:00, a yellow one at 11:00;
+    and a red from yesterday's consultation nobody reviewed (overdue all day)."""
     version = factories.published_version("phq9")
     today = timezone.localdate()
     rows = {}
@@ -40,6 +41,16 @@ def morning(personas) -> dict[str, Any]:
             personas.secretary,
         )
         rows[name] = factories.submitted(patient, version, answers, invitation=invitation)
+    patient = factories.PatientFactory(organisation=personas.organisation, name="Otto Overset")
+    yesterday = timezone.make_aware(dt.datetime.combine(today, dt.time(10, 0))) - dt.timedelta(
+        days=1
+    )
+    invitation = factories.invitation(
+        factories.consultation(patient, yesterday, personas.secretary), patient, personas.secretary
+    )
+    rows["Otto Overset"] = factories.submitted(
+        patient, version, factories.PHQ9_RED, invitation=invitation
+    )
     return rows
 
 
@@ -60,6 +71,8 @@ def test_a_clinician_logs_in_with_totp_finds_the_red_patient_first_and_gets_the_
     assert "Rasmus Rød" in rows.nth(0).inner_text()
     assert "Gitte Gul" in rows.nth(1).inner_text()
     assert "Grete Grøn" in rows.nth(2).inner_text()
+    # Yesterday's unreviewed red is raised above the day (and scanned with it).
+    assert "Otto Overset" in page.locator("section.overdue").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "clinician-worklist.png"), full_page=True)
     assert axe_violations(page) == []
 
