@@ -71,12 +71,12 @@ class StaffSessionMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
-            last_seen = request.session.get("staff_last_seen", now)
-            if now - int(last_seen) > settings.STAFF_IDLE_TIMEOUT:
+            idle = now - int(request.session.get("staff_last_seen", now))
+            if idle > settings.STAFF_IDLE_TIMEOUT:
                 logout(request)
                 messages.info(request, _("You were logged out after a period without activity."))
                 return redirect_to_login(request.get_full_path())
-            if now - int(last_seen) >= self.TOUCH_EVERY or "staff_last_seen" not in request.session:
+            if idle >= self.TOUCH_EVERY or "staff_last_seen" not in request.session:
                 # Not on every request: a session write per page view is a
                 # database write per page view. The timeout is exact to a minute.
                 request.session["staff_last_seen"] = now

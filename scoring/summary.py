@@ -15,7 +15,14 @@ from django.utils.translation import gettext_noop
 
 from questionnaires.models import Response
 from scoring.charts import sparkline_svg, trend_svg
-from scoring.engine import Definition, Result, enabled_items, pick_language, result_from_dict
+from scoring.engine import (
+    Definition,
+    Result,
+    enabled_items,
+    pick_language,
+    pick_text,
+    result_from_dict,
+)
 from scoring.engine.evaluate import answer_labels
 from scoring.models import ScoringResult
 
@@ -130,10 +137,6 @@ class Summary:
         return tuple(f for f in self.flags if f.colour in ("red", "yellow"))
 
 
-def _text(text: dict[str, str] | object, language: str) -> str:
-    return pick_language(text, language) if isinstance(text, dict) else str(text or "")
-
-
 def _answer_text(definition: Definition, item_id: str, answer: object, language: str) -> str:
     item = definition.item(item_id)
     given = tuple(answer) if isinstance(answer, list) else answer
@@ -158,13 +161,13 @@ def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagS
             rule_id=flag.rule_id,
             colour=flag.colour,
             safety=flag.safety,
-            text=_text(flag.clinician_text, language),
+            text=pick_text(flag.clinician_text, language),
             rule=flag.expression,
             source=sources.get(flag.rule_id, ""),
             answers=tuple(
                 AnswerShown(
                     item_id=a.item_id,
-                    question=_text(a.question, language),
+                    question=pick_text(a.question, language),
                     answer=", ".join(pick_language(label, language) for label in a.labels),
                     value=a.value,
                 )
@@ -172,7 +175,7 @@ def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagS
             ),
             scores=tuple(
                 ScoreShown(
-                    label=_text(s.label, language),
+                    label=pick_text(s.label, language),
                     value=s.value,
                     band=s.band or "",
                 )
@@ -212,7 +215,7 @@ def _trends(
             value = next((s.value for s in result.scores if s.id == score_id), None)
             if value is not None and past.submitted_at is not None:
                 points.append((timezone.localdate(past.submitted_at), value))
-        label = _text(score.label, language)
+        label = pick_text(score.label, language)
         trends.append(
             TrendShown(
                 score_id=score_id,
@@ -241,9 +244,9 @@ def _scores(
         lines.append(
             ScoreLine(
                 id=score.id,
-                label=_text(score.label, language),
+                label=pick_text(score.label, language),
                 value=score.value,
-                band=_text(score.band_label, language) if score.band_label else "",
+                band=pick_text(score.band_label, language) if score.band_label else "",
                 status=score.status,
                 prorated=score.prorated,
                 missing=len(score.items_missing),
@@ -269,7 +272,7 @@ def _sections(
             lines.append(
                 AnswerLine(
                     item_id=item.id,
-                    question=_text(item.text, language),
+                    question=pick_text(item.text, language),
                     answer=_answer_text(definition, item.id, answer, language)
                     if answer is not None
                     else "",
@@ -277,7 +280,7 @@ def _sections(
                 )
             )
         if lines:
-            sections.append(SectionShown(_text(section.title, language), tuple(lines)))
+            sections.append(SectionShown(pick_text(section.title, language), tuple(lines)))
     return tuple(sections)
 
 
@@ -309,7 +312,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         patient_name=patient.name,
         patient_cpr=patient.cpr_formatted,
         patient_birth_date=patient.birth_date,
-        questionnaire_title=_text(definition.title, language),
+        questionnaire_title=pick_text(definition.title, language),
         questionnaire_ref=response.questionnaire_version.ref,
         definition_version=stored.definition_version,
         engine_version=stored.engine_version,
@@ -322,7 +325,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         scored_at=stored.scored_at,
         generated_at=timezone.now(),
         overall=result.overall,
-        overall_meaning=_text(result.meaning.action, language),
+        overall_meaning=pick_text(result.meaning.action, language),
         agenda=_agenda(definition, answers),
         flags=_flags(result, definition, language),
         not_assessable=tuple(

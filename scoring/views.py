@@ -74,10 +74,13 @@ def _worklist_page(
     clinical: bool,
     language: str,
     context: dict[str, object],
+    alerts: worklist.Alerts | None = None,
 ) -> HttpResponse:
-    """Both worklist tabs: overdue reds on top, the tabs, search; audited."""
+    """Both worklist tabs: overdue reds on top, the tabs, search; audited.
+    ``alerts`` when the page has already read what they are made of."""
     user = _staff(request)
-    alerts = worklist.alerts(user, language) if clinical else worklist.Alerts([], 0)
+    if alerts is None:
+        alerts = worklist.alerts(user, language) if clinical else worklist.Alerts([], 0)
     shown = shown | {row.patient for row in alerts.overdue}
     audit_record_many(action="worklist.view", actor=user, patients=shown)
     return render(
@@ -130,7 +133,8 @@ def awaiting_view(request: HttpRequest) -> HttpResponse:
         raise Http404
     language = get_language() or "da"
     form, filters = _filters(request, language)
-    awaiting = worklist.awaiting_review(worklist.unreviewed(user, language), filters)
+    unreviewed = worklist.unreviewed(user, language)
+    awaiting = worklist.awaiting_review(unreviewed, filters)
     return _worklist_page(
         request,
         "scoring/awaiting.html",
@@ -139,6 +143,7 @@ def awaiting_view(request: HttpRequest) -> HttpResponse:
         clinical=True,
         language=language,
         context={"form": form, "awaiting": awaiting},
+        alerts=worklist.Alerts.of(unreviewed),  # the tab's own rows: no second read
     )
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from pro_portal.access import CLINICAL_ROLES, PATIENT_IDENTITY_ROLES, visible_to
 from pro_portal.models import Patient, User
 from questionnaires.models import Consultation, Invitation, QuestionnaireVersion, Response
-from scoring.engine import pick_language
+from scoring.engine import pick_text
 from scoring.models import ScoringResult
 
 # Red first, then yellow; "not assessable" (answers missing) before green
@@ -126,18 +126,13 @@ def _overdue(
     return submitted_at + RED_UNREVIEWED_AFTER <= now
 
 
-def _title_text(title: object, language: str) -> str:
-    return pick_language(title, language) if isinstance(title, dict) else str(title or "")
-
-
 def _titles(version_ids: set[int], language: str) -> dict[int, str]:
     """Each version's title, read once per version rather than once per row
     (it lives in the version's JSON content, which PostgreSQL would read in
     whole for every row)."""
     versions = QuestionnaireVersion.objects.filter(pk__in=version_ids)
     return {
-        pk: _title_text(title, language)
-        for pk, title in versions.values_list("pk", "content__title")
+        pk: pick_text(title, language) for pk, title in versions.values_list("pk", "content__title")
     }
 
 
@@ -147,7 +142,7 @@ def questionnaire_choices(language: str) -> list[tuple[str, str]]:
     titles: dict[str, str] = {}
     versions = QuestionnaireVersion.objects.order_by("questionnaire_id", "-published_at")
     for questionnaire_id, title in versions.values_list("questionnaire_id", "content__title"):
-        titles.setdefault(questionnaire_id, _title_text(title, language) or questionnaire_id)
+        titles.setdefault(questionnaire_id, pick_text(title, language) or questionnaire_id)
     return sorted(titles.items(), key=lambda choice: choice[1].casefold())
 
 
@@ -261,6 +256,11 @@ class Alerts:
 
     overdue: list[ResponseRow]  # reds unreviewed past the consultation, or 24 h after submitting
     unreviewed: int  # responses awaiting review, the tab's count
+
+    @classmethod
+    def of(cls, unreviewed: list[ResponseRow]) -> Alerts:
+        """From every unreviewed row, when a page has read them anyway."""
+        return cls(overdue=[r for r in unreviewed if r.overdue], unreviewed=len(unreviewed))
 
 
 def alerts(user: User, language: str) -> Alerts:

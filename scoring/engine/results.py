@@ -26,6 +26,11 @@ def pick_language(text: Text, language: str, fallbacks: Sequence[str] = ("en", "
     return next(iter(text.values()), "")
 
 
+def pick_text(text: object, language: str) -> str:
+    """A definition's text as shown: per language (``pick_language``), or plain."""
+    return pick_language(text, language) if isinstance(text, dict) else str(text or "")
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
     """A computed score. ``status`` is ``scored``, ``not_scored`` (too many
