@@ -299,3 +299,39 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("The audit log is append-only.")
+
+
+class OutboxMessage(models.Model):
+    """Work to do after a transaction commits: the transactional outbox.
+
+    Written in the same transaction as the change it follows (a submit writes
+    "render this response's summary PDF"), handed to Celery when that
+    transaction commits, and marked done by the task. A message that was
+    never handed over (the broker was down) or never finished (a worker died)
+    is still here, so the work can be recovered from the database alone
+    (``pro_portal.outbox.outbox_sweep``). The payload holds ids only, never
+    patient data.
+    """
+
+    task = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    handed_at = models.DateTimeField(null=True, blank=True)
+    handed_count = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes: ClassVar = [
+            # The sweep reads only unfinished messages, however long the history.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="outbox_unfinished",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "done" if self.done_at else "pending"
+        return f"{self.task} #{self.pk} ({state})"

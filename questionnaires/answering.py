@@ -2,9 +2,9 @@
 
 The server decides which questions are asked (enable-when, through the
 engine's ``enabled_items``); an answer to a question that is no longer asked
-is deleted as soon as it stops being asked. Submitting goes through
-``scoring.services.response_submit``, which is idempotent; the submission
-token makes sure the answers submitted are the answers the patient checked.
+is deleted as soon as it stops being asked. ``response_submit`` is the whole
+of a submit, idempotent; the submission token makes sure the answers
+submitted are the answers the patient checked.
 """
 
 from __future__ import annotations
@@ -13,18 +13,17 @@ import enum
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from questionnaires.models import Answer, Invitation, Response
+from pro_portal.audit import audit_record
+from pro_portal.outbox import outbox_add
+from questionnaires.models import Answer, Invitation, Response, ScoringResult
+from questionnaires.results import result_compute, result_original, result_store
 from scoring.engine import AnswerError, Definition, Item, enabled_items, validate_answers
-from scoring.services import response_submit
-
-if TYPE_CHECKING:
-    from scoring.models import ScoringResult
 
 ANSWERS_LOCKED = "These answers have been submitted and can no longer be changed."
 INVALID_ANSWER = "The answer does not fit the question: {problems}"
@@ -183,30 +182,45 @@ class SubmitOutcome:
     scoring: ScoringResult | None = None
 
 
-def response_finish(*, response: Response, token: str, channel: str) -> SubmitOutcome:
-    """Submit the checked answers exactly once.
+#: The summary PDF is rendered by the clinician side's task of this name. It
+#: is named, not imported: the patient side never imports the clinician side,
+#: and a guard test checks that every name written to the outbox is a task.
+SUMMARY_PDF_TASK = "scoring.render_summary_pdf"
+
+
+def response_submit(*, response: Response, token: str, channel: str) -> SubmitOutcome:
+    """Submit the checked answers exactly once: the whole of a response's submit.
+
+    One transaction and one row lock hold the submission token check, the
+    required answers, scoring under the version answered, the stored result
+    with its versions, the invitation's state, the audit event and the
+    outbox message for the summary PDF — all of it happens, or none.
 
     Already submitted (a double click, the back button, a second tab): the
     stored result, nothing new. A token that is not the current one: the
     answers changed since that page was shown, so the patient checks again.
-    The token is compared under the row lock ``answer_save`` takes too, so no
-    answer can change between the check and the submit.
+    ``answer_save`` takes the same lock, so no answer can change between the
+    check and the submit.
     """
     with transaction.atomic():
         locked = (
-            Response.objects.select_for_update()
-            .only("status", "submission_token", "channel", "invitation_id")
+            Response.objects.select_for_update(of=("self",))
+            .select_related("questionnaire_version", "patient")
             .get(pk=response.pk)
         )
         if locked.is_submitted:
-            return SubmitOutcome(Submit.SUBMITTED, response_submit(response_id=response.pk))
+            return SubmitOutcome(Submit.SUBMITTED, result_original(response_id=locked.pk))
         if not token or not secrets.compare_digest(token, locked.submission_token or ""):
             return SubmitOutcome(Submit.STALE)
-        if response_progress(response).missing_required:
+        if response_progress(locked).missing_required:
             return SubmitOutcome(Submit.INCOMPLETE)
-        stored = response_submit(response_id=response.pk)
-        if locked.channel != channel:
-            Response.objects.filter(pk=response.pk).update(channel=channel)
+        now = timezone.now()
+        locked.status = Response.Status.SUBMITTED
+        locked.submitted_at = now
+        locked.started_at = locked.started_at or now
+        locked.channel = channel
+        locked.save(update_fields=["status", "submitted_at", "started_at", "channel"])
+        stored = result_store(response=locked, result=result_compute(response=locked))
         if locked.invitation_id is not None:
             # Submitted once every response of the invitation is (one query).
             unsubmitted = Response.objects.filter(invitation_id=OuterRef("pk")).exclude(
@@ -215,12 +229,20 @@ def response_finish(*, response: Response, token: str, channel: str) -> SubmitOu
             Invitation.objects.filter(pk=locked.invitation_id).exclude(
                 state=Invitation.State.CANCELLED
             ).exclude(Exists(unsubmitted)).update(state=Invitation.State.SUBMITTED)
+        audit_record(
+            action="response.submit",
+            actor_kind="patient",
+            patient=locked.patient,
+            obj=locked,
+            detail={"questionnaire": locked.questionnaire_version.ref, "overall": stored.overall},
+        )
+        outbox_add(task=SUMMARY_PDF_TASK, response_id=locked.pk)
     response.status = Response.Status.SUBMITTED
     return SubmitOutcome(Submit.SUBMITTED, stored)
 
 
 def response_result(*, response: Response) -> ScoringResult:
-    """The stored result of a submitted response (response_submit is idempotent)."""
+    """The result stored when the response was submitted (a plain read)."""
     if not response.is_submitted:
         raise ValueError("not submitted")
-    return response_submit(response_id=response.pk)
+    return result_original(response_id=response.pk)

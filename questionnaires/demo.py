@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from pro_portal.demo import DemoReport
 from pro_portal.models import Organisation, Patient, User
-from questionnaires.answering import response_finish, submission_token_issue
+from questionnaires.answering import response_submit, submission_token_issue
 from questionnaires.invitations import invitation_create, invitation_reissue
 from questionnaires.kiosk import visit_code_create
 from questionnaires.models import Answer, Invitation, QuestionnaireVersion, Response
@@ -99,7 +99,7 @@ def _submitted(patient: Patient, secretary: User) -> None:
     Answer.objects.bulk_create(
         [Answer(response=response, item_id=k, value=v) for k, v in answers.items()]
     )
-    outcome = response_finish(
+    outcome = response_submit(
         response=response, token=submission_token_issue(response=response), channel="home"
     )
     if outcome.scoring is None or outcome.scoring.overall != colour:

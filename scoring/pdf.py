@@ -22,7 +22,8 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from questionnaires.models import Response
-from scoring.models import ScoringResult, SummaryPdf
+from questionnaires.results import result_original
+from scoring.models import SummaryPdf
 from scoring.summary import Summary, summary_build
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def summary_pdf_store(*, response_id: int, language: str = "da") -> SummaryPdf:
     response = Response.objects.select_related(
         "questionnaire_version__clinical_reviewer", "patient", "organisation", "review"
     ).get(pk=response_id, status=Response.Status.SUBMITTED)
-    stored = response.results.get(kind=ScoringResult.Kind.ORIGINAL)
+    stored = result_original(response_id=response.pk)
     with translation.override(language):
         summary = summary_build(response=response, stored=stored, language=language)
     data = summary_pdf_render(summary)

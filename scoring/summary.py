@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from questionnaires.models import Response
+from questionnaires.models import Response, ScoringResult
 from scoring.charts import sparkline_svg, trend_svg
 from scoring.engine import (
     Definition,
@@ -24,7 +24,6 @@ from scoring.engine import (
     result_from_dict,
 )
 from scoring.engine.evaluate import answer_labels
-from scoring.models import ScoringResult
 
 SEVERITY = {"red": 0, "yellow": 1, "green": 2}
 TREND_POINTS = 12

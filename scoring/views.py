@@ -20,10 +20,11 @@ from django.views.decorators.http import require_POST
 
 from pro_portal.audit import audit_record, audit_record_many
 from pro_portal.models import Role, User
+from questionnaires.results import result_original
 from scoring import worklist
 from scoring.access import access_response
 from scoring.forms import PatientSearchForm, WorklistFilterForm
-from scoring.models import ResponseReview, ScoringResult
+from scoring.models import ResponseReview
 from scoring.pdf import pdf_path, summary_pdf_store
 from scoring.summary import summary_build
 
@@ -172,7 +173,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required
 def summary(request: HttpRequest, response_id: str) -> HttpResponse:
     response = access_response(_staff(request), response_id, action="summary.view")
-    stored = response.results.get(kind=ScoringResult.Kind.ORIGINAL)
+    stored = result_original(response_id=response.pk)
     context = summary_build(response=response, stored=stored, language=get_language() or "da")
     pdf_ready = response.pdfs.exists()
     return render(

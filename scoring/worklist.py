@@ -19,9 +19,14 @@ from django.utils import timezone
 
 from pro_portal.access import CLINICAL_ROLES, PATIENT_IDENTITY_ROLES, visible_to
 from pro_portal.models import Patient, User
-from questionnaires.models import Consultation, Invitation, QuestionnaireVersion, Response
+from questionnaires.models import (
+    Consultation,
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    ScoringResult,
+)
 from scoring.engine import pick_text
-from scoring.models import ScoringResult
 
 # Red first, then yellow; "not assessable" (answers missing) before green
 # because someone must look at it; not answered last.

@@ -153,12 +153,13 @@ def submitted(
     *,
     invitation: Invitation | None = None,
 ) -> Response:
-    from scoring.services import response_submit
+    from questionnaires.answering import response_submit, submission_token_issue
 
     response = response_with_answers(patient, version, answers)
     if invitation is not None:
         response.invitation = invitation
         response.save(update_fields=["invitation"])
-    response_submit(response_id=response.pk)
+    token = submission_token_issue(response=response)
+    response_submit(response=response, token=token, channel=response.channel)
     response.refresh_from_db()
     return response

@@ -23,9 +23,9 @@ from questionnaires.answering import (
     Progress,
     Submit,
     answer_save,
-    response_finish,
     response_progress,
     response_result,
+    response_submit,
     submission_token_issue,
 )
 from questionnaires.forms import AnswerForm, BirthDateForm, answer_text, text
@@ -331,7 +331,7 @@ def check(request: HttpRequest, session: PatientSession, response_id: str) -> Ht
 @patient_page
 def submit(request: HttpRequest, session: PatientSession, response_id: str) -> HttpResponse:
     response = session.response(response_id)
-    outcome = response_finish(
+    outcome = response_submit(
         response=response,
         token=request.POST.get("submission_token", ""),
         channel=session.channel,

@@ -26,7 +26,7 @@ from django.utils import translation
 from weasyprint import HTML
 
 from questionnaires.library import LIBRARY_DIR, read_definition
-from scoring.models import ScoringResult
+from questionnaires.models import ScoringResult
 from scoring.pdf import AssetOnlyFetcher, summary_pdf_render
 from scoring.summary import Summary, summary_build
 from tests import factories

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from questionnaires.models import Answer, Invitation, Response
-from scoring.models import ScoringResult
+from questionnaires.models import Answer, Invitation, Response, ScoringResult
 from tests.conftest import Personas
 from tests.e2e import data
 from tests.e2e.conftest import (

@@ -8,8 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from questionnaires.models import Invitation, QuestionnaireVersion, Response, VisitCode
-from scoring.models import ScoringResult
+from questionnaires.models import (
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    ScoringResult,
+    VisitCode,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from pro_portal.models import AuditEvent, Patient
-from questionnaires.answering import response_finish, submission_token_issue
+from questionnaires.answering import response_submit, submission_token_issue
 from questionnaires.models import Answer, Consultation, Invitation, Response, VisitCode
 from questionnaires.sms import LocmemSmsBackend
 from tests import factories
@@ -206,7 +206,7 @@ def test_the_secretary_sees_invitation_status_but_never_answers_or_flags(
     Answer.objects.bulk_create(
         [Answer(response=response, item_id=k, value=v) for k, v in answers.items()]
     )
-    response_finish(
+    response_submit(
         response=response, token=submission_token_issue(response=response), channel="home"
     )
     client.force_login(personas.secretary)

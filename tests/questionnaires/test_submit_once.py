@@ -7,8 +7,7 @@ import re
 import pytest
 from django.test import Client
 
-from questionnaires.models import Answer, Invitation, Response
-from scoring.models import ScoringResult
+from questionnaires.models import Answer, Invitation, Response, ScoringResult
 from tests.conftest import Personas
 from tests.questionnaires.test_patient_flow import (
     PHQ9_ALL_ZERO,

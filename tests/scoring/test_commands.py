@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from scoring.models import ScoringResult
-from scoring.services import response_submit
+from questionnaires.models import ScoringResult
 from tests import factories
-from tests.scoring.test_submit import PHQ9_ALL_ZERO, PHQ9_TOTAL_6_ITEM9_1
+from tests.questionnaires.test_submit import PHQ9_ALL_ZERO, PHQ9_TOTAL_6_ITEM9_1
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +70,7 @@ def test_an_unknown_questionnaire_is_named(tmp_path: Path) -> None:
 def test_rescore_adds_rows_beside_the_originals_and_reports_no_difference(personas) -> None:
     version = factories.published_version("phq9")
     for answers in (PHQ9_ALL_ZERO, PHQ9_TOTAL_6_ITEM9_1):
-        response = factories.response_with_answers(personas.patient, version, answers)
-        response_submit(response_id=response.pk)
+        factories.submitted(personas.patient, version, answers)
     out = StringIO()
     call_command("rescore", "phq9", stdout=out)
     assert "2 responses rescored" in out.getvalue()
@@ -85,17 +83,16 @@ def test_rescore_prints_every_difference(personas, monkeypatch) -> None:
     """A changed engine (here: a result that says green) shows up line by line."""
     import dataclasses
 
-    from scoring import services
+    from questionnaires import results
 
     version = factories.published_version("phq9")
-    response = factories.response_with_answers(personas.patient, version, PHQ9_TOTAL_6_ITEM9_1)
-    response_submit(response_id=response.pk)
-    real = services.result_compute
+    response = factories.submitted(personas.patient, version, PHQ9_TOTAL_6_ITEM9_1)
+    real = results.result_compute
 
     def changed_engine(*, response):  # type: ignore[no-untyped-def]
         return dataclasses.replace(real(response=response), overall="green", flags=())
 
-    monkeypatch.setattr(services, "result_compute", changed_engine)
+    monkeypatch.setattr(results, "result_compute", changed_engine)
     out = StringIO()
     call_command("rescore", "phq9@1.0.0", stdout=out)
     text = out.getvalue()

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from questionnaires.lookup import versions_for
-from scoring.services import rescore
+from questionnaires.results import rescore
 
 
 class Command(BaseCommand):

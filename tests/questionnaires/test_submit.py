@@ -6,10 +6,9 @@ import pytest
 from django.db import connection
 
 from pro_portal.models import AuditEvent
-from questionnaires.models import Response
+from questionnaires.answering import Submit, response_submit, submission_token_issue
+from questionnaires.models import ImmutableResultError, Response, ScoringResult
 from scoring.engine import ENGINE_VERSION
-from scoring.models import ImmutableResultError, ScoringResult
-from scoring.services import response_submit
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +21,19 @@ PHQ9_TOTAL_6_ITEM9_1 = {
 PHQ9_ALL_ZERO = {f"phq9.{n}": "0" for n in range(1, 10)}
 
 
+def submit(response: Response) -> ScoringResult:
+    """Submit as the check page does: with the token it was shown."""
+    token = submission_token_issue(response=response)
+    outcome = response_submit(response=response, token=token, channel="home")
+    assert outcome.result is Submit.SUBMITTED
+    assert outcome.scoring is not None
+    return outcome.scoring
+
+
 def test_submit_scores_under_the_version_answered_and_records_both_versions(personas) -> None:
     version = factories.published_version("phq9")
     response = factories.response_with_answers(personas.patient, version, PHQ9_TOTAL_6_ITEM9_1)
-    stored = response_submit(response_id=response.pk)
+    stored = submit(response)
     response.refresh_from_db()
     assert response.status == Response.Status.SUBMITTED
     assert response.submitted_at is not None
@@ -43,8 +51,8 @@ def test_submit_scores_under_the_version_answered_and_records_both_versions(pers
 def test_a_second_submit_returns_the_same_result_and_creates_nothing(personas) -> None:
     version = factories.published_version("phq9")
     response = factories.response_with_answers(personas.patient, version, PHQ9_ALL_ZERO)
-    first = response_submit(response_id=response.pk)
-    second = response_submit(response_id=response.pk)
+    first = submit(response)
+    second = submit(response)
     assert first.pk == second.pk
     assert ScoringResult.objects.count() == 1
     assert AuditEvent.objects.filter(action="response.submit").count() == 1
@@ -53,7 +61,7 @@ def test_a_second_submit_returns_the_same_result_and_creates_nothing(personas) -
 def test_a_stored_result_is_never_changed(personas) -> None:
     version = factories.published_version("phq9")
     response = factories.response_with_answers(personas.patient, version, PHQ9_ALL_ZERO)
-    stored = response_submit(response_id=response.pk)
+    stored = submit(response)
     stored.overall = "red"
     with pytest.raises(ImmutableResultError):
         stored.save()
@@ -67,7 +75,7 @@ def test_the_database_refuses_to_change_a_stored_result(personas) -> None:
 
     version = factories.published_version("phq9")
     response = factories.response_with_answers(personas.patient, version, PHQ9_ALL_ZERO)
-    response_submit(response_id=response.pk)
+    submit(response)
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
@@ -82,11 +90,11 @@ def test_the_previous_response_of_the_same_questionnaire_feeds_change_rules(pers
     first = factories.response_with_answers(
         personas.patient, version, {f"who5.{n}": "4" for n in range(1, 6)}
     )  # 5 × 4 = 20 raw → 80
-    response_submit(response_id=first.pk)
+    submit(first)
     second = factories.response_with_answers(
         personas.patient, version, {f"who5.{n}": "3" for n in range(1, 6)}
     )  # 5 × 3 = 15 raw → 60: fell by 20 points
-    result = response_submit(response_id=second.pk).engine_result
+    result = submit(second).engine_result
     scores = {s.id: s.value for s in result.scores}
     assert scores["who5"] == 60
     assert any("change(who5)" in f.expression for f in result.flags), [

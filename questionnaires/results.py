@@ -1,4 +1,9 @@
-"""Running the engine on responses: submit, score, rescore."""
+"""Scoring results: computed by the engine, stored once, read plainly, rescored beside.
+
+The original result is written by ``questionnaires.answering.response_submit``
+in the submit transaction; ``rescore`` adds rows beside it (``manage.py
+rescore``) and never replaces it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from pro_portal.audit import audit_record
-from questionnaires.models import QuestionnaireVersion, Response
+from questionnaires.models import QuestionnaireVersion, Response, ScoringResult
 from scoring.engine import (
     ENGINE_VERSION,
     Result,
@@ -20,9 +24,6 @@ from scoring.engine import (
     result_to_dict,
     result_to_score_json,
 )
-from scoring.models import ScoringResult
-
-ALREADY_SUBMITTED = "This questionnaire has already been submitted."
 
 
 def previous_result(response: Response) -> Result | None:
@@ -49,7 +50,8 @@ def result_compute(*, response: Response) -> Result:
     return evaluate(definition, response.answers_dict(), previous_result(response))
 
 
-def _stored(response: Response, result: Result, **extra: Any) -> ScoringResult:
+def result_store(*, response: Response, result: Result, **extra: Any) -> ScoringResult:
+    """Store a result with the questionnaire, definition and engine versions."""
     return ScoringResult.objects.create(
         response=response,
         questionnaire_id=result.questionnaire,
@@ -61,45 +63,9 @@ def _stored(response: Response, result: Result, **extra: Any) -> ScoringResult:
     )
 
 
-@transaction.atomic
-def response_submit(*, response_id: int) -> ScoringResult:
-    """Submit exactly once and score in the same transaction.
-
-    A second submit (double click, back button, another tab) finds the
-    response already submitted and returns the stored result: one response,
-    one result. The row lock makes two simultaneous submits queue up.
-    """
-    response = (
-        Response.objects.select_for_update(of=("self",))
-        .select_related("questionnaire_version", "invitation")
-        .get(pk=response_id)
-    )
-    if response.is_submitted:
-        return response.results.get(kind=ScoringResult.Kind.ORIGINAL)
-    now = timezone.now()
-    response.status = Response.Status.SUBMITTED
-    response.submitted_at = now
-    response.started_at = response.started_at or now
-    response.save(update_fields=["status", "submitted_at", "started_at"])
-    stored = _stored(response, result_compute(response=response))
-    audit_record(
-        action="response.submit",
-        actor_kind="patient",
-        patient=response.patient,
-        obj=response,
-        detail={"questionnaire": response.questionnaire_version.ref, "overall": stored.overall},
-    )
-    transaction.on_commit(lambda: after_submit(response.pk))
-    return stored
-
-
-# Work queued after a submit commits (the PDF render joins here).
-AFTER_SUBMIT_HOOKS: list[Any] = []
-
-
-def after_submit(response_id: int) -> None:
-    for hook in AFTER_SUBMIT_HOOKS:
-        hook(response_id)
+def result_original(*, response_id: int) -> ScoringResult:
+    """The result stored when the response was submitted (a plain read)."""
+    return ScoringResult.objects.get(response_id=response_id, kind=ScoringResult.Kind.ORIGINAL)
 
 
 @dataclass(frozen=True)
@@ -139,10 +105,10 @@ def rescore(*, versions: list[QuestionnaireVersion]) -> tuple[str, int, list[Dif
     differences: list[Difference] = []
     for response in responses_to_rescore(versions):
         with transaction.atomic():
-            original = response.results.get(kind=ScoringResult.Kind.ORIGINAL)
-            stored = _stored(
-                response,
-                result_compute(response=response),
+            original = result_original(response_id=response.pk)
+            stored = result_store(
+                response=response,
+                result=result_compute(response=response),
                 kind=ScoringResult.Kind.RESCORE,
                 rescore_run=run,
             )
