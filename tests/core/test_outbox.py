@@ -35,7 +35,8 @@ def test_a_submit_writes_the_pdf_work_in_its_transaction_and_the_task_marks_it_d
     message = OutboxMessage.objects.get()
     # Written with the submit, before anything was handed over: ids only.
     assert (message.task, message.payload) == (SUMMARY_PDF_TASK, {"response_id": response.pk})
-    assert message.handed_at is None and message.done_at is None
+    assert message.handed_at is None
+    assert message.done_at is None
     for callback in callbacks:  # the submit transaction commits
         callback()
     message.refresh_from_db()
@@ -45,9 +46,13 @@ def test_a_submit_writes_the_pdf_work_in_its_transaction_and_the_task_marks_it_d
 
 
 def test_work_written_in_a_transaction_that_rolls_back_is_gone_with_it(personas) -> None:
-    with pytest.raises(RuntimeError, match="scoring failed"), transaction.atomic():
-        outbox.outbox_add(task=SUMMARY_PDF_TASK, response_id=1)
-        raise RuntimeError("scoring failed")
+    def submit_that_fails_after_writing_its_work() -> None:
+        with transaction.atomic():
+            outbox.outbox_add(task=SUMMARY_PDF_TASK, response_id=1)
+            raise RuntimeError("scoring failed")
+
+    with pytest.raises(RuntimeError, match="scoring failed"):
+        submit_that_fails_after_writing_its_work()
     assert not OutboxMessage.objects.exists()
 
 
