@@ -1,116 +1,137 @@
-"""The only way views obtain patient data.
+"""Who may see what, how a view declares it, and the scope patient data is read in.
 
-Each ``access_*`` helper checks that the user is an active member of the
-organisation that invited the patient, in a role allowed to see that kind of
-data, writes one AuditEvent for the read, and returns the object. Anything the
-user may not see is ``Http404`` — never 403, which would confirm that the
-patient exists. Other apps build their own helpers on ``access_object``.
+There are two doors to patient data, and nothing else reaches it:
+
+- **staff** go through ``scoring.door``: each of its helpers checks the
+  organisation that invited the patient and the user's role there, writes
+  the audit row, and reads inside ``patient_data_scope``;
+- **a patient** reaches their own answers through their own session,
+  unlocked by an invitation link or a kiosk visit code with their birth date
+  (``patient_own_session``).
+
+Every view says which kind it is with one decorator — ``staff_view`` (with
+the roles it needs), ``patient_own_session`` or ``no_patient_data`` — and a
+guard test walks the URLconf and fails on a view that says nothing. In the
+test suite a database hook fails any query on the patient tables made during
+a request outside a ``patient_data_scope``.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Collection
+import enum
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
 from typing import Any, TypeVar
 
-from django.db import models
-from django.http import Http404
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
-from pro_portal.audit import audit_record, audit_record_many
-from pro_portal.models import Membership, Patient, Role, User
+from pro_portal.models import Membership, Role, User
 
-M = TypeVar("M", bound=models.Model)
-
-# Who may see what. Secretaries run reception: they see who the patient is and
-# the status of invitations, never answers, scores or flags. Clinic admins
-# manage users and kiosks and see no patient data by that role alone.
+# What each role may see. Secretaries run reception: they see who the patient
+# is and the status of invitations, never answers, scores or flags. Clinic
+# admins manage users and kiosks and see no patient data by that role alone.
 PATIENT_IDENTITY_ROLES = frozenset({Role.CLINICIAN, Role.SECRETARY})
 CLINICAL_ROLES = frozenset({Role.CLINICIAN})
+KIOSK_ADMIN_ROLES = frozenset({Role.ADMIN})
+
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
-def _parse_uuid(value: uuid.UUID | str) -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
+class PatientData(enum.Enum):
+    """How a view reaches patient data (the URLconf guard requires one)."""
+
+    STAFF_DOOR = "staff, through scoring.door"
+    OWN_SESSION = "the patient's own session"
+    NONE = "none"
+
+
+_scope: ContextVar[str | None] = ContextVar("patient_data_scope", default=None)
+
+
+@contextmanager
+def patient_data_scope(door: str) -> Iterator[None]:
+    """Patient data is read inside this block, after ``door`` checked who asks."""
+    token = _scope.set(door)
     try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise Http404 from None
+        yield
+    finally:
+        _scope.reset(token)
 
 
-def visible_to(
-    queryset: models.QuerySet[M],
-    user: User,
-    *,
-    roles: Collection[str],
-    organisation_path: str = "organisation",
-) -> models.QuerySet[M]:
-    """Rows of organisations where ``user`` has one of ``roles``.
+def patient_data_door() -> str | None:
+    """The door the current code reads patient data through, or None."""
+    return _scope.get()
 
-    A filter, not a read: callers that show the rows must audit them.
-    """
+
+def organisations_where(user: User, roles: Collection[str]) -> QuerySet[Membership, Any]:
+    """Ids of the organisations where ``user`` holds one of ``roles``, as a
+    subquery (no join fan-out, so no ``DISTINCT`` over wide rows)."""
     if not (user.is_authenticated and user.is_active):
-        return queryset.none()
-    # A subquery, not a join through memberships: no duplicate rows, so no
-    # DISTINCT over wide rows (JSON columns included) on every list.
-    organisations = Membership.objects.filter(user=user, role__in=list(roles)).values(
-        "organisation_id"
-    )
-    return queryset.filter(**{f"{organisation_path}__in": organisations})
+        return Membership.objects.none().values("organisation_id")
+    return Membership.objects.filter(user=user, role__in=list(roles)).values("organisation_id")
 
 
-def access_object(
-    user: User,
-    queryset: models.QuerySet[M],
-    public_id: uuid.UUID | str,
-    *,
-    roles: Collection[str],
-    action: str,
-    organisation_path: str = "organisation",
-    patient_path: str | None = None,
-) -> M:
-    """Fetch one row the user may see, audit the read, or raise Http404."""
-    rows = visible_to(queryset, user, roles=roles, organisation_path=organisation_path)
-    obj = rows.filter(public_id=_parse_uuid(public_id)).first()
-    if obj is None:
+def staff_of(request: HttpRequest) -> User:
+    """The member of staff a ``staff_view`` serves."""
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - staff_view logged them in
         raise Http404
-    patient: Any = obj if isinstance(obj, Patient) else None
-    if patient_path is not None:
-        patient = obj
-        for attr in patient_path.split("__"):
-            patient = getattr(patient, attr)
-    audit_record(action=action, actor=user, patient=patient, obj=obj)
-    return obj
+    return user
 
 
-def access_patient(user: User, patient_id: uuid.UUID | str) -> Patient:
-    """The patient's identity and contact details (clinician or secretary)."""
-    return access_object(
-        user,
-        Patient.objects.select_related("organisation"),
-        patient_id,
-        roles=PATIENT_IDENTITY_ROLES,
-        action="patient.view",
-    )
+def _classified(view: Any, kind: PatientData) -> None:
+    view.patient_data = kind
 
 
-def access_patient_list(user: User, patients: models.QuerySet[Patient]) -> list[Patient]:
-    """Patients shown in a list: filtered to the user's organisations, each audited."""
-    rows = list(visible_to(patients, user, roles=PATIENT_IDENTITY_ROLES))
-    audit_record_many(action="patient.list", actor=user, patients=rows)
-    return rows
+def staff_view(
+    *, roles: Collection[str] | None, denied_template: str | None = None
+) -> Callable[[V], V]:
+    """A staff page: logged in, never cached, and only for users holding one
+    of ``roles`` somewhere (``None``: any logged-in user). Anyone else gets
+    404, which confirms nothing — or, with ``denied_template``, that page
+    (with ``forbidden`` set) saying who may use it, still as 404.
+
+    The patient data it shows comes through ``scoring.door``, which checks
+    the patient's own organisation.
+    """
+
+    def decorate(view: V) -> V:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if roles is not None and not organisations_where(staff_of(request), roles).exists():
+                if denied_template is None:
+                    raise Http404
+                return render(request, denied_template, {"forbidden": True}, status=404)
+            return view(request, *args, **kwargs)
+
+        guarded = login_required(never_cache(wrapper))
+        _classified(guarded, PatientData.STAFF_DOOR)
+        return guarded  # type: ignore[return-value]
+
+    return decorate
 
 
-def find_patient_by_cpr(user: User, cpr_text: str) -> Patient | None:
-    """Exact look-up by CPR number through the keyed hash; audited when found."""
-    try:
-        digest = Patient.hash_for(cpr_text)
-    except ValueError:
-        return None
-    patient = (
-        visible_to(Patient.objects.all(), user, roles=PATIENT_IDENTITY_ROLES)
-        .filter(cpr_hash=digest)
-        .first()
-    )
-    if patient is not None:
-        audit_record(action="patient.search", actor=user, patient=patient, obj=patient)
-    return patient
+def patient_own_session(view: V) -> V:
+    """A patient page: what it reads is the patient's own, reached through their
+    own session (or the link or visit code and birth date that open it)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        with patient_data_scope("patient"):
+            return view(request, *args, **kwargs)
+
+    _classified(wrapper, PatientData.OWN_SESSION)
+    return wrapper  # type: ignore[return-value]
+
+
+def no_patient_data(view: V) -> V:
+    """A page that reads no patient data at all (the test hook holds it to that)."""
+    _classified(view, PatientData.NONE)
+    return view

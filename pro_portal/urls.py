@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from pro_portal import views
 from pro_portal.admin import site as admin_site
-from scoring import views as scoring_views
+from scoring.views import clinician as scoring_views
 
 urlpatterns = [
     path("", scoring_views.home, name="home"),

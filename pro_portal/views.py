@@ -11,6 +11,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from pro_portal.access import no_patient_data
+
 logger = logging.getLogger(__name__)
 
 
@@ -37,6 +39,7 @@ def _check_celery() -> str:
     return f"ok ({len(replies)} worker{'s' if len(replies) != 1 else ''})"
 
 
+@no_patient_data
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from pro_portal.access import KIOSK_ADMIN_ROLES, organisations_where
 from pro_portal.audit import audit_record
 from pro_portal.models import Kiosk, Organisation, Patient, User
 from questionnaires.models import Invitation, QuestionnaireVersion, Response, VisitCode
@@ -29,6 +30,11 @@ BASIC_DATA = "basic_data"
 #: Wrong visit codes on one tablet before it pauses (guessing codes), and for how long.
 WRONG_CODES_BEFORE_PAUSE = 10
 PAUSE_SECONDS = 5 * 60
+
+
+def kiosk_admin_organisations(user: User) -> list[Organisation]:
+    """Organisations whose waiting-room tablets the user may enrol."""
+    return list(Organisation.objects.filter(pk__in=organisations_where(user, KIOSK_ADMIN_ROLES)))
 
 
 def kiosk_enrol(*, organisation: Organisation, name: str, by: User) -> tuple[Kiosk, str]:

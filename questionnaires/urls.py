@@ -1,4 +1,4 @@
-"""Patient-facing and reception URLs of the questionnaires app.
+"""Patient-facing URLs of the questionnaires app: at home and on the kiosk.
 
 Patient pages name responses by their random public id; a CPR number is
 never part of a URL.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from questionnaires.views import kiosk, patient, reception
+from questionnaires.views import kiosk, patient
 
 app_name = "questionnaires"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -31,11 +31,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("kiosk/finish/", kiosk.finish, name="kiosk_finish"),
     path("kiosk/restore/", kiosk.restore, name="kiosk_restore"),
     path("kiosk/hand-back/", kiosk.handback, name="kiosk_handback"),
-    # Reception (secretaries and clinicians).
-    path("reception/", reception.find, name="find"),
-    path("patients/<str:patient_id>/", reception.patient, name="patient"),
-    path("patients/<str:patient_id>/invite/", reception.invite, name="invite"),
-    path("patients/<str:patient_id>/visit-code/", reception.visit_code, name="visit_code"),
-    path("invitations/<str:invitation_id>/cancel/", reception.cancel, name="cancel"),
-    path("invitations/<str:invitation_id>/reissue/", reception.reissue, name="reissue"),
 ]

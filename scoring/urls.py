@@ -1,10 +1,11 @@
-"""Clinician URLs: worklist, search, summary, PDF, review."""
+"""Staff URLs: worklist, search, summary, PDF, review, and reception."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from scoring import views
+from scoring.views import clinician as views
+from scoring.views import reception
 
 app_name = "scoring"
 urlpatterns = [
@@ -14,4 +15,11 @@ urlpatterns = [
     path("responses/<str:response_id>/", views.summary, name="summary"),
     path("responses/<str:response_id>/pdf", views.summary_pdf, name="summary_pdf"),
     path("responses/<str:response_id>/review", views.mark_reviewed, name="review"),
+    # Reception (secretaries and clinicians).
+    path("reception/", reception.find, name="find"),
+    path("patients/<str:patient_id>/", reception.patient, name="patient"),
+    path("patients/<str:patient_id>/invite/", reception.invite, name="invite"),
+    path("patients/<str:patient_id>/visit-code/", reception.visit_code, name="visit_code"),
+    path("invitations/<str:invitation_id>/cancel/", reception.cancel, name="cancel"),
+    path("invitations/<str:invitation_id>/reissue/", reception.reissue, name="reissue"),
 ]

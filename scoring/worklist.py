@@ -1,7 +1,9 @@
 """Selectors for the worklist: who needs attention today, and why.
 
-Reads only; the views audit what they show. Every list is fetched with a
-fixed number of queries whatever its length.
+Reads only, for ``scoring.door``, which decides the organisations each list
+may show (``organisations``: a subquery of organisation ids) and audits what
+is shown. Every list is fetched with a fixed number of queries whatever its
+length.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from pro_portal.access import CLINICAL_ROLES, PATIENT_IDENTITY_ROLES, visible_to
-from pro_portal.models import Patient, User
+from pro_portal.models import Patient
 from questionnaires.models import (
     Consultation,
     Invitation,
@@ -27,6 +28,10 @@ from questionnaires.models import (
     ScoringResult,
 )
 from scoring.engine import pick_text
+
+#: Ids of the organisations a list may show, as a subquery
+#: (``pro_portal.access.organisations_where``).
+Organisations = QuerySet[Any]
 
 # Red first, then yellow; "not assessable" (answers missing) before green
 # because someone must look at it; not answered last.
@@ -194,15 +199,16 @@ def _response_rows(responses: QuerySet[Response], language: str) -> list[Respons
 
 
 def day_list(
-    user: User, filters: Filters, *, clinical: bool, language: str
+    filters: Filters, *, seen: Organisations, clinical: Organisations | None, language: str
 ) -> list[ConsultationRow]:
-    """The day's consultations of the user's organisations, red first.
+    """The day's consultations of the ``seen`` organisations, red first.
 
-    Without ``clinical`` (secretaries) no colour or response is attached.
+    Colours and responses only from the ``clinical`` organisations (where
+    the user is a clinician); without them (secretaries) none are attached.
     """
     start = timezone.make_aware(dt.datetime.combine(filters.day, dt.time.min))
-    day = visible_to(Consultation.objects.all(), user, roles=PATIENT_IDENTITY_ROLES).filter(
-        starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1)
+    day = Consultation.objects.filter(
+        organisation__in=seen, starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1)
     )
     consultations = list(day.order_by("starts_at").values("id", "starts_at", *_PATIENT_FIELDS))
     # The day's invitations and responses through subqueries, not lists of ids
@@ -217,10 +223,10 @@ def day_list(
         state = Invitation.state_at(invitation["state"], invitation["expires_at"], now)
         invitations.setdefault(invitation["consultation_id"], []).append((invitation["id"], state))
     responses: dict[int, list[ResponseRow]] = {}
-    if clinical:
+    if clinical is not None:
         # Colours only where the user is a clinician, not where they are a secretary.
-        answered = visible_to(Response.objects.all(), user, roles=CLINICAL_ROLES).filter(
-            invitation__consultation__in=day.values("pk")
+        answered = Response.objects.filter(
+            organisation__in=clinical, invitation__consultation__in=day.values("pk")
         )
         for row in _response_rows(answered, language):
             responses.setdefault(row.invitation_id or 0, []).append(row)
@@ -230,27 +236,27 @@ def day_list(
     for consultation in consultations:
         listed = invitations.get(consultation["id"], [])
         kept = [r for pk, _state in listed for r in responses.get(pk, []) if filters.keep(r)]
-        if clinical and narrowing and not kept:
+        if clinical is not None and narrowing and not kept:
             continue
         states = [labels[state] for _pk, state in listed]
         rows.append(
             ConsultationRow(consultation["starts_at"], _patient(consultation), states, kept)
         )
-    if clinical:
+    if clinical is not None:
         rows.sort(key=lambda row: (COLOUR_RANK[row.overall], row.starts_at))
     return rows
 
 
-def _unreviewed(user: User) -> QuerySet[Response]:
-    return visible_to(Response.objects.all(), user, roles=CLINICAL_ROLES).filter(
-        status=Response.Status.SUBMITTED, review__isnull=True
+def _unreviewed(clinical: Organisations) -> QuerySet[Response]:
+    return Response.objects.filter(
+        organisation__in=clinical, status=Response.Status.SUBMITTED, review__isnull=True
     )
 
 
-def unreviewed(user: User, language: str) -> list[ResponseRow]:
+def unreviewed(clinical: Organisations, language: str) -> list[ResponseRow]:
     """Every submitted response no clinician has reviewed, booked or not,
     overdue reds first, then by colour, oldest first within a colour."""
-    rows = _response_rows(_unreviewed(user).order_by("submitted_at"), language)
+    rows = _response_rows(_unreviewed(clinical).order_by("submitted_at"), language)
     rows.sort(key=lambda r: (not r.overdue, COLOUR_RANK[r.overall]))
     return rows
 
@@ -268,7 +274,7 @@ class Alerts:
         return cls(overdue=[r for r in unreviewed if r.overdue], unreviewed=len(unreviewed))
 
 
-def alerts(user: User, language: str) -> Alerts:
+def alerts(clinical: Organisations, language: str) -> Alerts:
     """The count of unreviewed responses and the overdue reds, in one query
     when (as on most days) no red is overdue."""
     now = timezone.now()
@@ -276,7 +282,7 @@ def alerts(user: User, language: str) -> Alerts:
         invitation__consultation__isnull=True, submitted_at__lte=now - RED_UNREVIEWED_AFTER
     )
     red = Q(results__kind=ScoringResult.Kind.ORIGINAL, results__overall=ScoringResult.Overall.RED)
-    unreviewed = _unreviewed(user)
+    unreviewed = _unreviewed(clinical)
     counts = unreviewed.aggregate(
         total=Count("pk", distinct=True), overdue=Count("pk", filter=late & red, distinct=True)
     )
@@ -293,7 +299,7 @@ def awaiting_review(rows: list[ResponseRow], filters: Filters) -> list[ResponseR
     return [r for r in rows if filters.keep(r)]
 
 
-def search_patients(user: User, text: str) -> list[Patient]:
+def search_patients(seen: Organisations, text: str) -> list[Patient]:
     """By exact CPR number (through the keyed hash) or part of the name."""
     text = text.strip()
     if not text:
@@ -301,17 +307,17 @@ def search_patients(user: User, text: str) -> list[Patient]:
     query = Q(name__icontains=text)
     with contextlib.suppress(ValueError):  # not a CPR number: search by name only
         query |= Q(cpr_hash=Patient.hash_for(text))
-    patients = visible_to(Patient.objects.all(), user, roles=PATIENT_IDENTITY_ROLES)
+    patients = Patient.objects.filter(organisation__in=seen)
     return list(patients.filter(query).order_by("name")[:50])
 
 
 def recent_responses(
-    user: User, patients: list[Patient], language: str
+    clinical: Organisations, patients: list[Patient], language: str
 ) -> dict[int, list[ResponseRow]]:
-    """Each patient's submitted responses the user may see as a clinician,
+    """Each patient's submitted responses of the ``clinical`` organisations,
     newest first, in one query."""
     rows: dict[int, list[ResponseRow]] = {p.pk: [] for p in patients}
-    responses = visible_to(Response.objects.all(), user, roles=CLINICAL_ROLES)
+    responses = Response.objects.filter(organisation__in=clinical)
     for row in _response_rows(
         responses.filter(patient__in=patients).order_by("-submitted_at"), language
     ):

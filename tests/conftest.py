@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,3 +57,19 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _patient_data_only_through_a_door(request: pytest.FixtureRequest) -> Iterator[None]:
+    """During a request, a query on a patient table outside a door fails the
+    test (tests/door.py). Only tests that use the database are watched."""
+    uses_database = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db"} & set(request.fixturenames)
+    )
+    if not uses_database:
+        yield
+        return
+    from tests.door import doors_enforced
+
+    with doors_enforced():
+        yield

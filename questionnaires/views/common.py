@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from pro_portal.access import patient_own_session
 from pro_portal.models import Kiosk
 from questionnaires.patient_session import (
     PatientSession,
@@ -70,7 +71,7 @@ def patient_page(view: PatientView[P]) -> Callable[Concatenate[HttpRequest, P], 
             session = found
         return no_store(view(request, session, *args, **kwargs))
 
-    return wrapper
+    return patient_own_session(wrapper)
 
 
 def kiosk_reset(

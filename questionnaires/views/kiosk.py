@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -20,11 +19,18 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pro_portal.models import Kiosk, User
-from questionnaires.access import kiosk_admin_organisations
+from pro_portal.access import (
+    KIOSK_ADMIN_ROLES,
+    no_patient_data,
+    patient_own_session,
+    staff_of,
+    staff_view,
+)
+from pro_portal.models import Kiosk
 from questionnaires.forms import BirthDateForm, KioskEnrolForm, VisitCodeForm
 from questionnaires.kiosk import (
     KioskUnlock,
+    kiosk_admin_organisations,
     kiosk_enrol,
     kiosk_responses,
     kiosk_token_rotate,
@@ -51,18 +57,15 @@ def _not_enrolled(request: HttpRequest) -> HttpResponse:
     return no_store(render(request, "questionnaires/kiosk/not_enrolled.html", status=403))
 
 
-@login_required
+@staff_view(roles=KIOSK_ADMIN_ROLES, denied_template="questionnaires/kiosk/enrol.html")
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
     """A clinic admin, on the tablet itself, makes it the clinic's kiosk.
 
     The admin is logged out at once: the tablet must never stay logged in.
     """
-    user = request.user
-    assert isinstance(user, User)
-    organisations = list(kiosk_admin_organisations(user))
-    if not organisations:
-        return render(request, "questionnaires/kiosk/enrol.html", {"forbidden": True}, status=404)
+    user = staff_of(request)
+    organisations = kiosk_admin_organisations(user)
     form = KioskEnrolForm(
         request.POST if request.method == "POST" else None, organisations=organisations
     )
@@ -86,6 +89,7 @@ def _idle_context(kiosk: Kiosk) -> dict[str, Any]:
 
 
 @never_cache
+@patient_own_session
 @require_http_methods(["GET", "POST"])
 def welcome(request: HttpRequest) -> HttpResponse:
     """The tablet's start page: the visit code from reception and the birth date."""
@@ -125,6 +129,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
     )
 
 
+@patient_own_session
 @require_POST
 def alive(request: HttpRequest) -> HttpResponse:
     """The tablet's script reports input: the server's idle clock starts again."""
@@ -137,6 +142,7 @@ def alive(request: HttpRequest) -> HttpResponse:
     return no_store(HttpResponse(status=204))
 
 
+@no_patient_data
 @require_http_methods(["GET", "POST"])
 def timeout(request: HttpRequest) -> HttpResponse:
     """Nobody used the tablet for too long: wipe it and start again."""
@@ -146,6 +152,7 @@ def timeout(request: HttpRequest) -> HttpResponse:
     return kiosk_reset(request, kiosk=kiosk, after="idle")
 
 
+@no_patient_data
 @require_POST
 def finish(request: HttpRequest) -> HttpResponse:
     """The patient is done: wipe the tablet, then ask them to hand it back."""
@@ -157,6 +164,7 @@ def finish(request: HttpRequest) -> HttpResponse:
     )
 
 
+@no_patient_data
 @require_GET
 def restore(request: HttpRequest) -> HttpResponse:
     """After a wipe: give the tablet back its place as a kiosk, then go on.
@@ -198,6 +206,7 @@ def restore(request: HttpRequest) -> HttpResponse:
     return no_store(response)
 
 
+@no_patient_data
 @require_GET
 def handback(request: HttpRequest) -> HttpResponse:
     """Nothing personal: thank you, please hand the tablet back."""

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pro_portal.access import no_patient_data, patient_own_session
 from questionnaires.answering import (
     AnswersLockedError,
     Progress,
@@ -64,6 +65,7 @@ def _patient_context(session: PatientSession, **extra: Any) -> dict[str, Any]:
 
 
 @never_cache
+@patient_own_session
 @require_http_methods(["GET", "POST"])
 def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
     """The link's first page: the birth date, before anything personal shows."""
@@ -380,6 +382,7 @@ def saved(request: HttpRequest, session: PatientSession) -> HttpResponse:
     return render(request, "questionnaires/patient/saved.html", _patient_context(session))
 
 
+@no_patient_data
 @require_POST
 @never_cache
 def leave(request: HttpRequest) -> HttpResponse:
@@ -389,6 +392,7 @@ def leave(request: HttpRequest) -> HttpResponse:
     return no_store(render(request, "questionnaires/patient/left.html"))
 
 
+@patient_own_session
 @require_GET
 @never_cache
 def help_now(request: HttpRequest) -> HttpResponse:

@@ -49,7 +49,7 @@ def test_a_cpr_in_the_url_is_never_read(personas: Personas, client: Client) -> N
 
 
 def test_views_receiving_a_cpr_hide_it_from_error_reports(personas: Personas, rf) -> None:
-    from questionnaires.views import reception
+    from scoring.views import reception
 
     request = rf.post("/reception/", {"step": "find", "cpr": CANARY_CPR})
     request.user = personas.secretary

@@ -6,45 +6,30 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from pro_portal.audit import audit_record, audit_record_many
-from pro_portal.models import Role, User
+from pro_portal.access import CLINICAL_ROLES, PATIENT_IDENTITY_ROLES, staff_of, staff_view
+from pro_portal.models import Role
 from questionnaires.results import result_original
-from scoring import worklist
-from scoring.access import access_response
+from scoring import door, worklist
 from scoring.forms import PatientSearchForm, WorklistFilterForm
-from scoring.models import ResponseReview
 from scoring.pdf import pdf_path, summary_pdf_store
+from scoring.reviews import review_record
 from scoring.summary import summary_build
 
 
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
-
-
-def _roles(user: User) -> set[str]:
-    return set(user.memberships.values_list("role", flat=True))
-
-
-@never_cache
-@login_required
+@staff_view(roles=None)
 def home(request: HttpRequest) -> HttpResponse:
     """Staff land on the worklist; a clinic admin alone goes to the admin."""
-    roles = _roles(_staff(request))
-    if roles & {Role.CLINICIAN, Role.SECRETARY}:
+    roles = set(staff_of(request).memberships.values_list("role", flat=True))
+    if roles & PATIENT_IDENTITY_ROLES:
         return redirect("scoring:worklist")
     if Role.ADMIN in roles:
         return redirect("admin:index")
@@ -71,124 +56,93 @@ def _worklist_page(
     template: str,
     *,
     tab: str,
-    shown: set[worklist.PatientRef],
-    clinical: bool,
-    language: str,
+    page: door.WorklistPage,
     context: dict[str, object],
-    alerts: worklist.Alerts | None = None,
 ) -> HttpResponse:
-    """Both worklist tabs: overdue reds on top, the tabs, search; audited.
-    ``alerts`` when the page has already read what they are made of."""
-    user = _staff(request)
-    if alerts is None:
-        alerts = worklist.alerts(user, language) if clinical else worklist.Alerts([], 0)
-    shown = shown | {row.patient for row in alerts.overdue}
-    audit_record_many(action="worklist.view", actor=user, patients=shown)
+    """Both worklist tabs: overdue reds on top, the tabs, search."""
     return render(
         request,
         template,
         {
             **context,
             "tab": tab,
-            "clinical": clinical,
-            "overdue": alerts.overdue,
-            "awaiting_count": alerts.unreviewed,
+            "clinical": page.clinical,
+            "overdue": page.alerts.overdue,
+            "awaiting_count": page.alerts.unreviewed,
             "search_form": PatientSearchForm(),
         },
     )
 
 
-@never_cache
-@login_required
+@staff_view(roles=PATIENT_IDENTITY_ROLES)
 def worklist_view(request: HttpRequest) -> HttpResponse:
     """The day's consultations, red first; secretaries see invitation status only."""
-    user = _staff(request)
-    clinical = Role.CLINICIAN in _roles(user)
     language = get_language() or "da"
     form, filters = _filters(request, language)
-    days = worklist.day_list(user, filters, clinical=clinical, language=language)
+    page = door.day_page(staff_of(request), filters, language=language)
     return _worklist_page(
         request,
         "scoring/worklist.html",
         tab="day",
-        shown={row.patient for row in days},
-        clinical=clinical,
-        language=language,
+        page=page,
         context={
             "form": form,
             "day": filters.day,
             "previous_day": filters.day - dt.timedelta(days=1),
             "next_day": filters.day + dt.timedelta(days=1),
-            "days": days,
+            "days": page.rows,
         },
     )
 
 
-@never_cache
-@login_required
+@staff_view(roles=CLINICAL_ROLES)
 def awaiting_view(request: HttpRequest) -> HttpResponse:
     """Submitted responses nobody has reviewed, booked or not (follow-up
     triage has no consultation): clinicians only."""
-    user = _staff(request)
-    if Role.CLINICIAN not in _roles(user):
-        raise Http404
     language = get_language() or "da"
     form, filters = _filters(request, language)
-    unreviewed = worklist.unreviewed(user, language)
-    awaiting = worklist.awaiting_review(unreviewed, filters)
+    page = door.awaiting_page(staff_of(request), filters, language=language)
     return _worklist_page(
         request,
         "scoring/awaiting.html",
         tab="awaiting",
-        shown={row.patient for row in awaiting},
-        clinical=True,
-        language=language,
-        context={"form": form, "awaiting": awaiting},
-        alerts=worklist.Alerts.of(unreviewed),  # the tab's own rows: no second read
+        page=page,
+        context={"form": form, "awaiting": page.rows},
     )
 
 
-@never_cache
 @sensitive_post_parameters("query")
-@login_required
+@staff_view(roles=PATIENT_IDENTITY_ROLES)
 @require_POST
 def search(request: HttpRequest) -> HttpResponse:
     """Search by name or CPR number — POST only, so a CPR number is never in a URL."""
-    user = _staff(request)
     form = PatientSearchForm(request.POST)
-    patients = worklist.search_patients(user, form.cleaned_data["query"]) if form.is_valid() else []
-    clinical = Role.CLINICIAN in _roles(user)
-    language = get_language() or "da"
-    responses = worklist.recent_responses(user, patients, language) if clinical else {}
-    audit_record_many(action="patient.search", actor=user, patients=patients)
-    rows = [(patient, responses.get(patient.pk, [])) for patient in patients]
+    query = form.cleaned_data["query"] if form.is_valid() else ""
+    page = door.patient_search(staff_of(request), query, language=get_language() or "da")
     return render(
         request,
         "scoring/search.html",
-        {"form": form, "rows": rows, "clinical": clinical, "searched": form.is_valid()},
+        {"form": form, "rows": page.rows, "clinical": page.clinical, "searched": form.is_valid()},
     )
 
 
-@never_cache
-@login_required
+@staff_view(roles=CLINICAL_ROLES)
 def summary(request: HttpRequest, response_id: str) -> HttpResponse:
-    response = access_response(_staff(request), response_id, action="summary.view")
-    stored = result_original(response_id=response.pk)
-    context = summary_build(response=response, stored=stored, language=get_language() or "da")
-    pdf_ready = response.pdfs.exists()
-    return render(
-        request,
-        "scoring/summary.html",
-        {"s": context, "response": response, "pdf_ready": pdf_ready},
-    )
+    with door.response_record(staff_of(request), response_id, action="summary.view") as response:
+        stored = result_original(response_id=response.pk)
+        context = summary_build(response=response, stored=stored, language=get_language() or "da")
+        return render(
+            request,
+            "scoring/summary.html",
+            {"s": context, "response": response, "pdf_ready": response.pdfs.exists()},
+        )
 
 
-@never_cache
-@login_required
+@staff_view(roles=CLINICAL_ROLES)
 def summary_pdf(request: HttpRequest, response_id: str) -> FileResponse:
     """The stored PDF, or one rendered now if the task has not run yet."""
-    response = access_response(_staff(request), response_id, action="summary.pdf")
-    record = summary_pdf_store(response_id=response.pk, language=get_language() or "da")
+    with door.response_record(staff_of(request), response_id, action="summary.pdf") as response:
+        record = summary_pdf_store(response_id=response.pk, language=get_language() or "da")
     submitted = timezone.localtime(response.submitted_at or timezone.now())
     # The download name holds no patient data.
     filename = (
@@ -202,16 +156,13 @@ def summary_pdf(request: HttpRequest, response_id: str) -> FileResponse:
     )
 
 
-@login_required
+@staff_view(roles=CLINICAL_ROLES)
 @require_POST
 def mark_reviewed(request: HttpRequest, response_id: str) -> HttpResponse:
-    user = _staff(request)
-    response = access_response(user, response_id, action="response.review")
-    try:
-        ResponseReview.objects.create(response=response, reviewed_by=user)
-    except IntegrityError:
-        messages.info(request, _("This response had already been reviewed."))
-    else:
-        audit_record(action="response.reviewed", actor=user, patient=response.patient, obj=response)
-        messages.success(request, _("Marked as reviewed."))
+    user = staff_of(request)
+    with door.response_record(user, response_id, action="response.review") as response:
+        if review_record(response=response, by=user):
+            messages.success(request, _("Marked as reviewed."))
+        else:
+            messages.info(request, _("This response had already been reviewed."))
     return redirect(reverse("scoring:summary", args=[response.public_id]))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,9 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pro_portal.access import access_patient, find_patient_by_cpr
-from pro_portal.models import Patient, User
-from questionnaires.access import access_invitation, reception_organisations
+from pro_portal.access import PATIENT_IDENTITY_ROLES, staff_of, staff_view
+from pro_portal.models import Patient
 from questionnaires.forms import CprForm, InviteForm, PatientCreateForm, ResendForm
 from questionnaires.invitations import (
     InvitationError,
@@ -35,37 +33,32 @@ from questionnaires.invitations import (
 )
 from questionnaires.kiosk import visit_code_create
 from questionnaires.models import Invitation
+from scoring import door
 
 #: Shown once on the next page, then gone (the raw link is never stored).
 SESSION_ISSUED = "reception_issued_link"
 SESSION_VISIT_CODE = "reception_visit_code"
 
 
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
-
-
-@login_required
 @sensitive_post_parameters("cpr")
-@sensitive_variables("cpr")
+@staff_view(roles=PATIENT_IDENTITY_ROLES, denied_template="questionnaires/reception/find.html")
 @require_http_methods(["GET", "POST"])
 def find(request: HttpRequest) -> HttpResponse:
     """Find a patient by CPR number, or register them when not found."""
-    user = _staff(request)
-    organisations = list(reception_organisations(user))
-    if not organisations:
-        return render(
-            request, "questionnaires/reception/find.html", {"forbidden": True}, status=404
-        )
+    with door.reception(staff_of(request)) as desk:
+        return _find(request, desk)
+
+
+@sensitive_variables("cpr")
+def _find(request: HttpRequest, desk: door.Reception) -> HttpResponse:
+    user, organisations = desk.user, desk.organisations
     cpr_form = CprForm(request.POST if request.POST.get("step") == "find" else None)
     create_form: PatientCreateForm | None = None
     if request.method == "POST" and request.POST.get("step") == "find" and cpr_form.is_valid():
         cpr = cpr_form.cleaned_data["cpr"]
-        patient = find_patient_by_cpr(user, cpr)
+        patient = desk.patient_by_cpr(cpr)
         if patient is not None:
-            return redirect("questionnaires:patient", patient_id=patient.public_id)
+            return redirect("scoring:patient", patient_id=patient.public_id)
         create_form = PatientCreateForm(
             initial={"cpr": cpr, "preferred_language": "da"}, organisations=organisations
         )
@@ -73,9 +66,9 @@ def find(request: HttpRequest) -> HttpResponse:
         create_form = PatientCreateForm(request.POST, organisations=organisations)
         if create_form.is_valid():
             data = create_form.cleaned_data
-            existing = find_patient_by_cpr(user, data["cpr"])
+            existing = desk.patient_by_cpr(data["cpr"])
             if existing is not None:
-                return redirect("questionnaires:patient", patient_id=existing.public_id)
+                return redirect("scoring:patient", patient_id=existing.public_id)
             try:
                 patient = patient_create(
                     organisation=data["organisation"],
@@ -90,7 +83,7 @@ def find(request: HttpRequest) -> HttpResponse:
                 create_form.add_error(None, exc)
             else:
                 messages.success(request, _("The patient is registered."))
-                return redirect("questionnaires:patient", patient_id=patient.public_id)
+                return redirect("scoring:patient", patient_id=patient.public_id)
     return render(
         request,
         "questionnaires/reception/find.html",
@@ -150,11 +143,12 @@ def _patient_page(
     )
 
 
-@login_required
+@staff_view(roles=PATIENT_IDENTITY_ROLES)
 @require_http_methods(["GET"])
 def patient(request: HttpRequest, patient_id: str) -> HttpResponse:
     """The reception page of one patient: identity, consultations, invitations."""
-    return _patient_page(request, access_patient(_staff(request), patient_id))
+    with door.patient_record(staff_of(request), patient_id, action="patient.view") as found:
+        return _patient_page(request, found)
 
 
 def _remember_link(request: HttpRequest, issued: IssuedLink) -> None:
@@ -166,12 +160,17 @@ def _remember_link(request: HttpRequest, issued: IssuedLink) -> None:
     }
 
 
-@login_required
+@staff_view(roles=PATIENT_IDENTITY_ROLES)
 @require_POST
 def invite(request: HttpRequest, patient_id: str) -> HttpResponse:
     """Book the consultation and invite the patient to the chosen questionnaires."""
-    user = _staff(request)
-    patient = access_patient(user, patient_id)
+    user = staff_of(request)
+    with door.patient_record(user, patient_id, action="patient.view") as patient:
+        return _invite(request, patient)
+
+
+def _invite(request: HttpRequest, patient: Patient) -> HttpResponse:
+    user = staff_of(request)
     language = translation.get_language() or "da"
     form = InviteForm(request.POST, patient=patient, language=language)
     if form.is_valid():
@@ -188,57 +187,57 @@ def invite(request: HttpRequest, patient_id: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             _remember_link(request, issued)
-            return redirect("questionnaires:patient", patient_id=patient.public_id)
+            return redirect("scoring:patient", patient_id=patient.public_id)
     return _patient_page(request, patient, form, status=400)
 
 
-@login_required
+@staff_view(roles=PATIENT_IDENTITY_ROLES)
 @require_POST
 def cancel(request: HttpRequest, invitation_id: str) -> HttpResponse:
-    user = _staff(request)
-    invitation = access_invitation(user, invitation_id, action="invitation.view")
-    try:
-        invitation_cancel(invitation=invitation, by=user)
-    except InvitationError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, _("The link is cancelled. It no longer opens the questionnaires.")
-        )
-    return redirect("questionnaires:patient", patient_id=invitation.patient.public_id)
+    user = staff_of(request)
+    with door.invitation_record(user, invitation_id, action="invitation.view") as invitation:
+        try:
+            invitation_cancel(invitation=invitation, by=user)
+        except InvitationError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("The link is cancelled. It no longer opens the questionnaires.")
+            )
+    return redirect("scoring:patient", patient_id=invitation.patient.public_id)
 
 
-@login_required
+@staff_view(roles=PATIENT_IDENTITY_ROLES)
 @require_POST
 def reissue(request: HttpRequest, invitation_id: str) -> HttpResponse:
     """A new link for the same invitation; the answers given so far are kept."""
-    user = _staff(request)
-    invitation = access_invitation(user, invitation_id, action="invitation.view")
+    user = staff_of(request)
     form = ResendForm(request.POST)
     form.is_valid()
-    try:
-        issued = invitation_reissue(
-            invitation=invitation,
-            by=user,
-            email=bool(form.cleaned_data.get("send_email")),
-            sms=bool(form.cleaned_data.get("send_sms")),
-        )
-    except InvitationError as exc:
-        messages.error(request, str(exc))
-    else:
-        _remember_link(request, issued)
-    return redirect("questionnaires:patient", patient_id=invitation.patient.public_id)
+    with door.invitation_record(user, invitation_id, action="invitation.view") as invitation:
+        try:
+            issued = invitation_reissue(
+                invitation=invitation,
+                by=user,
+                email=bool(form.cleaned_data.get("send_email")),
+                sms=bool(form.cleaned_data.get("send_sms")),
+            )
+        except InvitationError as exc:
+            messages.error(request, str(exc))
+        else:
+            _remember_link(request, issued)
+    return redirect("scoring:patient", patient_id=invitation.patient.public_id)
 
 
-@login_required
+@staff_view(roles=PATIENT_IDENTITY_ROLES)
 @require_POST
 def visit_code(request: HttpRequest, patient_id: str) -> HttpResponse:
     """A six-digit code for the waiting-room tablet, valid today; shown once."""
-    user = _staff(request)
-    patient = access_patient(user, patient_id)
-    visit, code = visit_code_create(patient=patient, by=user)
+    user = staff_of(request)
+    with door.patient_record(user, patient_id, action="patient.view") as patient:
+        visit, code = visit_code_create(patient=patient, by=user)
     request.session[SESSION_VISIT_CODE] = {
         "code": f"{code[:3]} {code[3:]}",
         "valid_on": str(visit.valid_on),
     }
-    return redirect("questionnaires:patient", patient_id=patient.public_id)
+    return redirect("scoring:patient", patient_id=patient.public_id)

@@ -1,0 +1,217 @@
+"""The one door to patient data for staff.
+
+Every helper here checks the organisation that invited the patient and the
+user's role there, writes the audit row for what it returns, and reads
+inside ``patient_data_scope`` — in one call, so a view cannot forget any of
+the three. Views never filter by organisation or write audit rows
+themselves. Anything the user may not see is ``Http404``, never 403, which
+would confirm that the patient exists.
+
+One-patient helpers are context managers: the check and the audit happen
+on entry, and the block (reading the summary, rendering the page, calling a
+reception service) runs inside the scope. List helpers return the rows
+shown and audit exactly those patients.
+
+Who may see what (``pro_portal.access``): clinicians and secretaries see who
+the patient is and their invitations; only clinicians see answers, scores
+and flags.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import models
+from django.http import Http404
+
+from pro_portal.access import (
+    CLINICAL_ROLES,
+    PATIENT_IDENTITY_ROLES,
+    organisations_where,
+    patient_data_scope,
+)
+from pro_portal.audit import audit_record, audit_record_many
+from pro_portal.models import Organisation, Patient, User
+from questionnaires.models import Invitation, Response
+from scoring import worklist
+
+M = TypeVar("M", bound=models.Model)
+
+DOOR = "staff"
+
+
+def _parse_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Http404 from None
+
+
+def _one(
+    user: User,
+    queryset: models.QuerySet[M],
+    public_id: uuid.UUID | str,
+    *,
+    roles: Collection[str],
+) -> M:
+    row = queryset.filter(
+        organisation__in=organisations_where(user, roles), public_id=_parse_uuid(public_id)
+    ).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+@contextmanager
+def patient_record(user: User, patient_id: uuid.UUID | str, *, action: str) -> Iterator[Patient]:
+    """One patient's identity, consultations and invitations (clinician or secretary)."""
+    with patient_data_scope(DOOR):
+        patient = _one(
+            user,
+            Patient.objects.select_related("organisation"),
+            patient_id,
+            roles=PATIENT_IDENTITY_ROLES,
+        )
+        audit_record(action=action, actor=user, patient=patient, obj=patient)
+        yield patient
+
+
+@contextmanager
+def invitation_record(
+    user: User, invitation_id: uuid.UUID | str, *, action: str
+) -> Iterator[Invitation]:
+    """One invitation, for reception (clinician or secretary)."""
+    with patient_data_scope(DOOR):
+        invitation = _one(
+            user,
+            Invitation.objects.select_related("patient", "organisation", "consultation"),
+            invitation_id,
+            roles=PATIENT_IDENTITY_ROLES,
+        )
+        audit_record(action=action, actor=user, patient=invitation.patient, obj=invitation)
+        yield invitation
+
+
+@contextmanager
+def response_record(user: User, response_id: uuid.UUID | str, *, action: str) -> Iterator[Response]:
+    """A submitted response with its answers, scores and flags: clinicians only."""
+    with patient_data_scope(DOOR):
+        response = _one(
+            user,
+            Response.objects.filter(status=Response.Status.SUBMITTED).select_related(
+                "questionnaire_version", "patient", "organisation", "invitation__consultation"
+            ),
+            response_id,
+            roles=CLINICAL_ROLES,
+        )
+        audit_record(action=action, actor=user, patient=response.patient, obj=response)
+        yield response
+
+
+@dataclass(frozen=True)
+class Reception:
+    """The reception desk of one member of staff: where they may register and
+    invite patients, and a look-up by CPR number that is audited when it finds."""
+
+    user: User
+    organisations: list[Organisation]
+
+    def patient_by_cpr(self, cpr_text: str) -> Patient | None:
+        """Exact look-up through the keyed hash; audited when found."""
+        try:
+            digest = Patient.hash_for(cpr_text)
+        except ValueError:
+            return None
+        patient = Patient.objects.filter(
+            organisation__in=organisations_where(self.user, PATIENT_IDENTITY_ROLES),
+            cpr_hash=digest,
+        ).first()
+        if patient is not None:
+            audit_record(action="patient.search", actor=self.user, patient=patient, obj=patient)
+        return patient
+
+
+@contextmanager
+def reception(user: User) -> Iterator[Reception]:
+    """Finding and registering patients (clinician or secretary)."""
+    organisations = list(
+        Organisation.objects.filter(pk__in=organisations_where(user, PATIENT_IDENTITY_ROLES))
+    )
+    if not organisations:
+        raise Http404
+    with patient_data_scope(DOOR):
+        yield Reception(user=user, organisations=organisations)
+
+
+def _clinical(user: User) -> worklist.Organisations | None:
+    """The organisations where the user is a clinician, or None when nowhere."""
+    organisations = organisations_where(user, CLINICAL_ROLES)
+    return organisations if organisations.exists() else None
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    rows: list[Any]
+    alerts: worklist.Alerts
+    clinical: bool
+
+
+def day_page(user: User, filters: worklist.Filters, *, language: str) -> WorklistPage:
+    """The day's consultations, red first, with the overdue reds above them;
+    colours only where the user is a clinician. Audits every patient shown."""
+    with patient_data_scope(DOOR):
+        clinical = _clinical(user)
+        rows = worklist.day_list(
+            filters,
+            seen=organisations_where(user, PATIENT_IDENTITY_ROLES),
+            clinical=clinical,
+            language=language,
+        )
+        alerts = (
+            worklist.alerts(clinical, language) if clinical is not None else worklist.Alerts([], 0)
+        )
+        shown = {row.patient for row in rows} | {row.patient for row in alerts.overdue}
+        audit_record_many(action="worklist.view", actor=user, patients=shown)
+    return WorklistPage(rows=rows, alerts=alerts, clinical=clinical is not None)
+
+
+def awaiting_page(user: User, filters: worklist.Filters, *, language: str) -> WorklistPage:
+    """Submitted responses nobody has reviewed, booked or not: clinicians only."""
+    with patient_data_scope(DOOR):
+        clinical = _clinical(user)
+        if clinical is None:
+            raise Http404
+        unreviewed = worklist.unreviewed(clinical, language)
+        rows = worklist.awaiting_review(unreviewed, filters)
+        alerts = worklist.Alerts.of(unreviewed)  # the tab's own rows: no second read
+        shown = {row.patient for row in rows} | {row.patient for row in alerts.overdue}
+        audit_record_many(action="worklist.view", actor=user, patients=shown)
+    return WorklistPage(rows=rows, alerts=alerts, clinical=True)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[tuple[Patient, list[worklist.ResponseRow]]]
+    clinical: bool
+
+
+def patient_search(user: User, text: str, *, language: str) -> SearchPage:
+    """Patients by exact CPR number or part of the name; a clinician also sees
+    their submitted responses. Audits every patient found."""
+    with patient_data_scope(DOOR):
+        patients = worklist.search_patients(organisations_where(user, PATIENT_IDENTITY_ROLES), text)
+        clinical = _clinical(user)
+        responses = (
+            worklist.recent_responses(clinical, patients, language) if clinical is not None else {}
+        )
+        audit_record_many(action="patient.search", actor=user, patients=patients)
+    return SearchPage(
+        rows=[(patient, responses.get(patient.pk, [])) for patient in patients],
+        clinical=clinical is not None,
+    )
