@@ -23,13 +23,10 @@ from django.utils.translation import gettext_lazy
 
 from pro_portal.cpr import InvalidCprError, parse_cpr
 from pro_portal.models import Organisation, Patient
+from questionnaires.item_types import number_text
 from questionnaires.models import QuestionnaireVersion
 from scoring.engine import Item, pick_language
-
-CHOICE_TYPES = frozenset({"single_choice", "yes_no", "nrs"})
-SET_TYPES = frozenset({"multiple_choice", "body_regions"})
-NUMBER_TYPES = frozenset({"integer", "decimal"})
-TEXT_TYPES = frozenset({"short_text", "long_text"})
+from scoring.engine.item_types import item_type, options_of
 
 _INTEGER = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -37,17 +34,6 @@ _DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 def text(value: Mapping[str, str] | None, language: str) -> str:
     return pick_language(value, language) if value else ""
-
-
-def number_text(value: float | int, language: str, decimals: int | None = None) -> str:
-    """A number as the patient reads it: Danish decimal comma, no trailing zeros."""
-    from django.utils import translation
-
-    with translation.override(language):
-        if isinstance(value, float) and not value.is_integer():
-            places = decimals if decimals is not None else len(repr(value).split(".")[1])
-            return formats.number_format(value, decimal_pos=places, use_l10n=True)
-        return formats.number_format(int(value), use_l10n=True)
 
 
 # --- Dates typed as day, month and year (GOV.UK date input) ---------------------------
@@ -175,7 +161,9 @@ class AnswerForm:
 
     ``data`` is the POST; ``stored`` the answer saved before (ANSWERS.json
     value) shown when the page opens. After ``is_valid()``, ``value`` is the
-    answer to save (``None``: no answer).
+    answer to save (``None``: no answer). How the answer is given (the item
+    type's ``entry``) decides how it is read; the type's widget template
+    (``template``) shows it.
     """
 
     def __init__(
@@ -187,6 +175,7 @@ class AnswerForm:
         stored: Any = None,
     ) -> None:
         self.item = item
+        self.kind = item_type(item)
         self.language = language
         self.bound = data is not None
         self.error = ""
@@ -201,17 +190,21 @@ class AnswerForm:
 
     # What the page shows ------------------------------------------------------------
 
+    @property
+    def template(self) -> str:
+        return self.kind.template
+
     def _show(self, stored: Any) -> None:
-        kind = self.item.type
+        entry = self.kind.entry
         if stored is None:
             return
-        if kind in SET_TYPES:
+        if entry == "any_of":
             self.selected = {str(code) for code in stored}
-        elif kind in CHOICE_TYPES:
+        elif entry == "one_of":
             self.selected = {str(stored)}
-        elif kind in NUMBER_TYPES:
+        elif entry == "number":
             self.raw = number_text(stored, self.language)
-        elif kind == "date":
+        elif entry == "date":
             year, month, day = str(stored).split("-")
             self.date = DateParts(day=str(int(day)), month=str(int(month)), year=year)
         else:
@@ -219,14 +212,10 @@ class AnswerForm:
 
     @property
     def options(self) -> list[Choice]:
-        kind = self.item.type
-        if kind == "yes_no":
-            return [
-                Choice("yes", _("Yes"), "yes" in self.selected),
-                Choice("no", _("No"), "no" in self.selected),
-            ]
-        if kind == "nrs":
-            return [Choice(str(n), str(n), str(n) in self.selected) for n in range(11)]
+        if self.kind.scale is not None:  # 0–10: every number is a choice
+            low, high = self.kind.scale
+            numbers = [str(n) for n in range(low, high + 1)]
+            return [Choice(n, n, n in self.selected) for n in numbers]
         return [
             Choice(
                 option.code,
@@ -234,7 +223,7 @@ class AnswerForm:
                 option.code in self.selected,
                 option.exclusive,
             )
-            for option in self.item.options
+            for option in options_of(self.item)
         ]
 
     @property
@@ -262,12 +251,11 @@ class AnswerForm:
 
     @property
     def max_length(self) -> int:
-        default = 200 if self.item.type == "short_text" else 2000
-        return self.item.max_length or default
+        return self.item.max_length or self.kind.max_length or 0
 
     @property
     def input_mode(self) -> str:
-        return "decimal" if self.item.type == "decimal" else "numeric"
+        return "numeric" if self.kind.whole else "decimal"
 
     @property
     def example(self) -> str:
@@ -275,26 +263,26 @@ class AnswerForm:
         low = self.item.min if self.item.min is not None else 0
         high = self.item.max if self.item.max is not None else low + 100
         middle = (low + high) / 2
-        if self.item.type == "decimal" and (self.item.decimals or 0) > 0:
+        if not self.kind.whole and (self.item.decimals or 0) > 0:
             return number_text(round(middle, 0) + 0.5, self.language, 1)
         return number_text(round(middle), self.language)
 
     # Reading the POST ---------------------------------------------------------------
 
     def _read(self, data: Mapping[str, Any]) -> None:
-        kind = self.item.type
-        if kind in SET_TYPES:
+        entry = self.kind.entry
+        if entry == "any_of":
             getlist = getattr(data, "getlist", None)
             codes = getlist("answer") if getlist else data.get("answer", [])
             self.selected = {str(c) for c in codes}
-        elif kind in CHOICE_TYPES:
+        elif entry == "one_of":
             chosen = data.get("answer")
             self.selected = {str(chosen)} if chosen else set()
-        elif kind == "date":
+        elif entry == "date":
             self.date = read_date_parts(data, "answer")
         else:
             self.raw = str(data.get("answer", ""))
-            if kind in NUMBER_TYPES:
+            if entry == "number":
                 self.raw = self.raw.strip()
 
     def is_valid(self) -> bool:
@@ -302,46 +290,39 @@ class AnswerForm:
             return False
         self.error = ""
         reader = {
-            "single_choice": self._choice,
-            "yes_no": self._choice,
-            "nrs": self._choice,
-            "multiple_choice": self._set,
-            "body_regions": self._set,
-            "integer": self._number,
-            "decimal": self._number,
+            "one_of": self._choice,
+            "any_of": self._set,
+            "number": self._number,
             "date": self._date,
-            "short_text": self._text,
-            "long_text": self._text,
-        }.get(self.item.type)
+            "text": self._text,
+        }.get(self.kind.entry)
         if reader is None:  # display: nothing to answer
             return True
         reader()
         return not self.error
+
+    def _unanswered(self) -> str:
+        # The registry holds the message untranslated; translated here, as shown.
+        return _(self.kind.unanswered)
 
     def _choice(self) -> None:
         codes = {choice.code for choice in self.options}
         chosen = next(iter(self.selected), None)
         if chosen is None:
             if self.item.required:
-                self.error = (
-                    _("Select yes or no")
-                    if self.item.type == "yes_no"
-                    else _("Select a number from 0 to 10")
-                    if self.item.type == "nrs"
-                    else _("Select an answer")
-                )
+                self.error = self._unanswered()
             return
         if chosen not in codes:
             self.error = _("Select one of the answers")
             return
-        self.value = int(chosen) if self.item.type == "nrs" else chosen
+        self.value = int(chosen) if self.kind.answer == "number" else chosen
 
     def _set(self) -> None:
         options = {choice.code: choice for choice in self.options}
         chosen = [code for code in options if code in self.selected]  # definition order
         if not chosen:
             if self.item.required:
-                self.error = _("Select at least one answer")
+                self.error = self._unanswered()
             return
         if len(chosen) != len(self.selected):
             self.error = _("Select one of the answers")
@@ -368,14 +349,14 @@ class AnswerForm:
             raw = raw[: -len(unit)]
         if not raw:
             if self.item.required:
-                self.error = _("Enter a number")
+                self.error = self._unanswered()
             return
         low, high = self.item.min, self.item.max
         between = {
             "min": number_text(low, self.language) if low is not None else "",
             "max": number_text(high, self.language) if high is not None else "",
         }
-        if self.item.type == "integer":
+        if self.kind.whole:
             if not _INTEGER.fullmatch(raw):
                 self.error = _("Enter a whole number, like %(example)s") % {"example": self.example}
                 return
@@ -409,7 +390,7 @@ class AnswerForm:
         parts = self.date
         if parts.empty:
             if self.item.required:
-                self.error = _("Enter a date")
+                self.error = self._unanswered()
                 parts.bad = {"day", "month", "year"}
             return
         if parts.error:
@@ -434,7 +415,7 @@ class AnswerForm:
         value = self.raw.strip()
         if not value:
             if self.item.required:
-                self.error = _("Enter an answer")
+                self.error = self._unanswered()
             return
         if len(value) > self.max_length:
             self.error = _("Your answer must be %(count)s characters or fewer") % {
@@ -446,34 +427,14 @@ class AnswerForm:
     @property
     def error_anchor(self) -> str:
         """The id of the control the error summary links to."""
-        kind = self.item.type
-        if kind in CHOICE_TYPES or kind in SET_TYPES:
+        entry = self.kind.entry
+        if entry in ("one_of", "any_of"):
             options = self.options
             first = next((c for c in options if c.checked), options[0] if options else None)
             return f"answer-{first.code}" if first else "answer"
-        if kind == "date":
+        if entry == "date":
             return f"answer-{self.date.first_bad}"
         return "answer"
-
-
-def answer_text(item: Item, value: Any, language: str) -> str:
-    """An answer as the patient gave it, for the check-your-answers page."""
-    if value is None:
-        return ""
-    kind = item.type
-    form = AnswerForm(item, language, stored=value)
-    if kind in CHOICE_TYPES or kind in SET_TYPES:
-        labels = [choice.label for choice in form.options if choice.checked]
-        return ", ".join(labels)
-    if kind in NUMBER_TYPES:
-        unit = form.unit
-        return f"{number_text(value, language)} {unit}".strip()
-    if kind == "date":
-        from django.utils import translation
-
-        with translation.override(language):
-            return formats.date_format(dt.date.fromisoformat(value), "DATE_FORMAT")
-    return str(value)
 
 
 # --- Reception --------------------------------------------------------------------------

@@ -13,17 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from questionnaires.item_types import answer_text
 from questionnaires.models import Response, ScoringResult
 from scoring.charts import sparkline_svg, trend_svg
-from scoring.engine import (
-    Definition,
-    Result,
-    enabled_items,
-    pick_language,
-    pick_text,
-    result_from_dict,
-)
-from scoring.engine.evaluate import answer_labels
+from scoring.engine import Definition, Result, enabled_items, pick_text, result_from_dict
+from scoring.engine.item_types import item_type
 
 SEVERITY = {"red": 0, "yellow": 1, "green": 2}
 TREND_POINTS = 12
@@ -136,13 +130,6 @@ class Summary:
         return tuple(f for f in self.flags if f.colour in ("red", "yellow"))
 
 
-def _answer_text(definition: Definition, item_id: str, answer: object, language: str) -> str:
-    item = definition.item(item_id)
-    given = tuple(answer) if isinstance(answer, list) else answer
-    labels = answer_labels(item, definition.plan, given, definition.languages)  # type: ignore[arg-type]
-    return ", ".join(pick_language(label, language) for label in labels)
-
-
 def _review_status(response: Response, language: str) -> str:
     version = response.questionnaire_version
     if version.clinical_reviewer is None or version.reviewed_on is None:
@@ -154,6 +141,9 @@ def _review_status(response: Response, language: str) -> str:
 
 
 def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagShown, ...]:
+    # A flag's answers are written from the answer itself, as on every other
+    # page, not from the labels the engine recorded when it scored (those
+    # have plain ISO dates).
     sources = {rule.id: rule.source for rule in definition.rules}
     flags = [
         FlagShown(
@@ -167,7 +157,7 @@ def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagS
                 AnswerShown(
                     item_id=a.item_id,
                     question=pick_text(a.question, language),
-                    answer=", ".join(pick_language(label, language) for label in a.labels),
+                    answer=answer_text(definition.item(a.item_id), a.answer, language),
                     value=a.value,
                 )
                 for a in flag.because.answers
@@ -267,14 +257,11 @@ def _sections(
             # Display texts and questions enable-when skipped were never answered.
             if item.type == "display" or item.id not in asked:
                 continue
-            answer = answers.get(item.id)
             lines.append(
                 AnswerLine(
                     item_id=item.id,
                     question=pick_text(item.text, language),
-                    answer=_answer_text(definition, item.id, answer, language)
-                    if answer is not None
-                    else "",
+                    answer=answer_text(item, answers.get(item.id), language),
                     colour=result.item_colours.get(item.id),
                 )
             )
@@ -290,7 +277,7 @@ def _agenda(definition: Definition, answers: dict[str, object]) -> tuple[str, ..
     return tuple(
         str(answers[item.id]).strip()
         for item in agenda.items
-        if item.type in ("short_text", "long_text") and str(answers.get(item.id) or "").strip()
+        if item_type(item).answer == "text" and str(answers.get(item.id) or "").strip()
     )
 
 

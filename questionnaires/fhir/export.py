@@ -30,7 +30,15 @@ from scoring.engine import (
     enabled_items,
     evaluate,
 )
-from scoring.engine.model import CODE_TYPES, SET_TYPES, Number, Text
+from scoring.engine.item_types import (
+    CODE_TYPES,
+    ITEM_TYPES,
+    PLAIN,
+    SET_TYPES,
+    answer_text,
+    item_type,
+)
+from scoring.engine.model import Number, Text
 from scoring.engine.rules.ast import Call, Compare, Logic, Name, Node, Num
 from scoring.engine.rules.compiler import referenced_names
 from scoring.engine.rules.parser import parse
@@ -278,20 +286,7 @@ class _Exporter:
         extension: list[dict[str, Any]] = []
         self.text(entry, "text", item.text or {"en": item.id})
         kind = item.type
-        fhir_type = {
-            "single_choice": "choice",
-            "multiple_choice": "choice",
-            "body_regions": "choice",
-            "integer": "integer",
-            "nrs": "integer",
-            "decimal": "decimal",
-            "yes_no": "boolean",
-            "date": "date",
-            "short_text": "string",
-            "long_text": "text",
-            "display": "display",
-        }[kind]
-        entry["type"] = fhir_type
+        entry["type"] = ITEM_TYPES[kind].fhir_type
         if kind in ("nrs", "body_regions"):
             extension.append({"url": c.ITEM_TYPE, "valueCode": kind})
         if kind != "display":
@@ -326,8 +321,8 @@ class _Exporter:
     def bounds(self, item: Item) -> list[dict[str, Any]]:
         kind = item.type
         found: list[dict[str, Any]] = []
-        if kind in ("integer", "nrs", "decimal"):
-            key = "valueDecimal" if kind == "decimal" else "valueInteger"
+        if ITEM_TYPES[kind].answer == "number":
+            key = ITEM_TYPES[kind].fhir_value  # bounds are written like the answers
             for url, bound in ((c.MIN_VALUE, item.min), (c.MAX_VALUE, item.max)):
                 if bound is not None:
                     found.append({"url": url, key: bound})
@@ -709,21 +704,19 @@ def _listed(value: object) -> list[object]:
 
 
 def _answer_values(definition: Definition, item: Item, given: object) -> list[dict[str, Any]]:
-    if item.type == "yes_no":
-        return [{"valueBoolean": given == "yes"}]
-    if item.type in CODE_TYPES or item.type in SET_TYPES:
-        codes = [given] if isinstance(given, str) else [str(code) for code in _listed(given)]
-        options = {o.code: o for o in item.options}
-        found = []
-        for code in codes:
-            coding: dict[str, Any] = {"system": option_system(definition, item.id), "code": code}
-            c.put_text(coding, "display", options[code].label, definition.languages[:1])
-            found.append({"valueCoding": coding})
-        return found
-    if item.type in ("integer", "nrs"):
-        return [{"valueInteger": given}]
-    if item.type == "decimal":
-        return [{"valueDecimal": given}]
-    if item.type == "date":
-        return [{"valueDate": given}]
-    return [{"valueString": given}]
+    """The answers' ``value[x]`` (scoring/engine/item_types.py): a choice's
+    display is the answer's text in the first language, as pages show it."""
+    key = item_type(item).fhir_value
+    if key == "valueBoolean":
+        return [{key: given == "yes"}]
+    if key != "valueCoding":
+        return [{key: given}]
+    codes = [given] if isinstance(given, str) else [str(code) for code in _listed(given)]
+    found = []
+    for code in codes:
+        coding: dict[str, Any] = {"system": option_system(definition, item.id), "code": code}
+        if definition.languages:
+            first = definition.languages[0]
+            coding["display"] = answer_text(item, code, first, formats=PLAIN)
+        found.append({"valueCoding": coding})
+    return found

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from questionnaires.fhir.common import number_literal, string_literal
 from scoring.engine import Condition, Definition, Item, Score
+from scoring.engine.item_types import item_type
 from scoring.engine.model import Number
 from scoring.engine.rules.ast import Arith, Call, Name, Neg, Node, Num, Quantifier, Str
 from scoring.engine.rules.parser import parse
@@ -141,8 +142,7 @@ class FhirpathWriter:
                     f".answerOption.where(valueCoding.code = {self.code(item)})"
                     f".extension.where(url = {string_literal(ORDINAL_URL)}).valueDecimal"
                 )
-            key = "valueDecimal" if item.type == "decimal" else "valueInteger"
-            return f"{answers}.{key}"
+            return f"{answers}.{item_type(item).fhir_value}"  # a number typed or 0–10
 
         return self.define(("v", item.id), "v", item.id, build, f"the value of {item.id}")
 
@@ -179,9 +179,9 @@ class FhirpathWriter:
             return f"{answers}.empty()" if enabled == "true" else f"{answers}.empty() and {enabled}"
         if isinstance(value, str):
             codes, positive = [value], op == "="
-        elif item.type in ("integer", "nrs", "decimal"):
+        elif item_type(item).answer == "number":
             assert value is not None  # the parser requires a value for comparisons
-            key = "valueDecimal" if item.type == "decimal" else "valueInteger"
+            key = item_type(item).fhir_value
             return f"{answers}.where({key} {op} {number_literal(value)}).exists()"
         else:
             compare = COMPARISON[op]

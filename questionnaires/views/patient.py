@@ -29,8 +29,9 @@ from questionnaires.answering import (
     response_submit,
     submission_token_issue,
 )
-from questionnaires.forms import AnswerForm, BirthDateForm, answer_text, text
+from questionnaires.forms import AnswerForm, BirthDateForm, text
 from questionnaires.invitations import Unlock, invitation_for_token, invitation_unlock
+from questionnaires.item_types import answer_text
 from questionnaires.models import Invitation, Response
 from questionnaires.patient_session import (
     SESSION_HOME,

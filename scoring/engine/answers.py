@@ -13,16 +13,8 @@ import re
 from collections.abc import Callable, Mapping
 
 from scoring.engine.errors import Problem
-from scoring.engine.model import (
-    CODE_TYPES,
-    SET_TYPES,
-    Answer,
-    Condition,
-    EnableWhen,
-    Item,
-    Number,
-    Option,
-)
+from scoring.engine.item_types import CODE_TYPES, SET_TYPES, item_type
+from scoring.engine.model import Answer, Condition, EnableWhen, Item, Number, Option
 from scoring.engine.rules.values import COMPARISON, Env
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -116,15 +108,19 @@ def _load(
     env: Env,
     given: dict[str, Answer],
 ) -> str | None:
-    """Check one answer and store it; return the reason it is wrong, if it is."""
-    kind = item.type
+    """Check one answer and store it; return the reason it is wrong, if it is.
+
+    What an answer must be, and the value rules read from it, follow from
+    what the item type's answer is (scoring/engine/item_types.py).
+    """
+    kind = item_type(item)
     key = item.id
     stored: Answer
-    if kind in CODE_TYPES:  # valid codes never get here: read_answers loads them
+    if kind.answer == "code":  # valid codes never get here: read_answers loads them
         if not isinstance(answer, str):
             return f"expected an option code in quotes ({_codes(options)}), got {describe(answer)}"
         return f"{answer!r} is not an option of {key} (codes: {_codes(options)})"
-    if kind in SET_TYPES:
+    if kind.answer == "codes":
         if not isinstance(answer, list | tuple) or not all(isinstance(c, str) for c in answer):
             return f"expected a list of option codes, got {describe(answer)}"
         stored = tuple(answer)
@@ -139,15 +135,15 @@ def _load(
         if reason := _bounds(item, len(stored)):
             return f"{reason} choices"
         env.sel[key] = frozenset(stored)
-    elif kind in ("integer", "nrs", "decimal"):
-        number = _as_number(answer, whole=kind != "decimal")
+    elif kind.answer == "number":
+        number = _as_number(answer, whole=kind.whole)
         if number is None:
-            wanted = "a number" if kind == "decimal" else "a whole number"
+            wanted = "a whole number" if kind.whole else "a number"
             return f"expected {wanted}, got {describe(answer)}"
         if reason := _bounds(item, number):
             return reason
         env.num[key] = stored = number
-    elif kind == "date":
+    elif kind.answer == "date":
         if not isinstance(answer, str) or not _DATE.fullmatch(answer):
             return f"expected an ISO date like 2024-05-31, got {describe(answer)}"
         if not is_iso_date(answer):
@@ -157,9 +153,9 @@ def _load(
         if item.max_date is not None and answer > item.max_date:
             return f"{answer} is after the latest date {item.max_date}"
         stored = answer
-    elif kind == "display":
+    elif kind.answer == "none":
         return f"{key} is a display text and is never answered"
-    else:  # short_text, long_text: the parser always sets max_length
+    else:  # text: the parser always sets max_length
         if not isinstance(answer, str):
             return f"expected text, got {describe(answer)}"
         if len(answer) > (item.max_length or 0):

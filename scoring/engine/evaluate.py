@@ -10,8 +10,15 @@ from collections.abc import Mapping
 
 from scoring.engine.answers import apply_enable_when, read_answers
 from scoring.engine.errors import AnswerError, Problem
+from scoring.engine.item_types import (
+    CODE_TYPES,
+    PLAIN,
+    SET_TYPES,
+    answer_text,
+    option_labels,
+)
 from scoring.engine.model import Answer, Definition, Item, Number, Text
-from scoring.engine.plan import CompiledRule, Plan
+from scoring.engine.plan import CompiledRule
 from scoring.engine.results import (
     SEVERITY,
     AnswerInvolved,
@@ -28,19 +35,6 @@ from scoring.engine.rules.values import Env
 from scoring.engine.scorers import expand_missing
 from scoring.engine.semantics import NOT_ASSESSABLE, colour_meaning
 from scoring.engine.version import ENGINE_VERSION
-
-_YES_NO: Mapping[str, Mapping[str, str]] = {
-    "yes": {"da": "Ja", "en": "Yes"},
-    "no": {"da": "Nej", "en": "No"},
-}
-#: Languages written with a decimal comma (82,5 kg).
-_DECIMAL_COMMA = frozenset({"da", "de", "fi", "fr", "nb", "nl", "nn", "sv"})
-
-
-def yes_no_label(code: str, languages: tuple[str, ...]) -> Text:
-    """The implicit label of a yes/no option (English where none is known)."""
-    known = _YES_NO[code]
-    return {lang: known.get(lang, known["en"]) for lang in languages}
 
 
 def _load(definition: Definition, answers: Mapping[str, object]) -> tuple[Env, dict[str, Answer]]:
@@ -140,33 +134,18 @@ def _overall(flags: tuple[Flag, ...], not_assessable: tuple[NotAssessable, ...])
     return NOT_ASSESSABLE if not_assessable else "green"
 
 
-def _number_text(value: Number, language: str) -> str:
-    text = str(value)
-    return text.replace(".", ",") if language in _DECIMAL_COMMA else text
-
-
 def answer_labels(
-    item: Item, plan: Plan, answer: Answer | None, languages: tuple[str, ...]
+    item: Item, answer: Answer | None, languages: tuple[str, ...]
 ) -> tuple[Text, ...]:
-    """The answer as the patient saw it, one Text per chosen option."""
+    """The answer as the engine records it in a flag's trail: one Text per
+    chosen option, or the answer written plainly per language (ISO dates).
+    Pages show answers with the reader's formats (questionnaires/item_types.py)."""
     if answer is None:
         return ()
-    options = plan.options[item.id]
-    if isinstance(answer, tuple):
-        return tuple(option.label for code, option in options.items() if code in answer)
-    if isinstance(answer, str):
-        option = options.get(answer)
-        if option is not None:
-            return (option.label,)
-        return (dict.fromkeys(languages, answer),)  # a date or a free text
-    return (
-        {
-            lang: f"{_number_text(answer, lang)} {item.unit[lang]}".rstrip()
-            if lang in item.unit
-            else _number_text(answer, lang)
-            for lang in languages
-        },
-    )
+    if item.type in CODE_TYPES or item.type in SET_TYPES:
+        assert isinstance(answer, str | tuple)  # checked by read_answers
+        return option_labels(item, answer)
+    return ({lang: answer_text(item, answer, lang, formats=PLAIN) for lang in languages},)
 
 
 def _flag(
@@ -195,7 +174,7 @@ def _flag(
                 question=item.text,
                 answer=answer,
                 value=env.num.get(name),
-                labels=answer_labels(item, plan, answer, definition.languages),
+                labels=answer_labels(item, answer, definition.languages),
                 previous=previous,
             )
         )

@@ -27,25 +27,6 @@ Answer = str | int | float | tuple[str, ...]
 NO_TEXT: Text = MappingProxyType({})
 
 COLOURS = ("red", "yellow", "green")
-ITEM_TYPES = (
-    "single_choice",
-    "multiple_choice",
-    "integer",
-    "decimal",
-    "nrs",
-    "yes_no",
-    "date",
-    "short_text",
-    "long_text",
-    "body_regions",
-    "display",
-)
-#: Items whose answer is one number in the rule language.
-NUMBER_TYPES = frozenset({"single_choice", "integer", "decimal", "nrs", "yes_no"})
-#: Items answered by a code (compared with a string literal) as well as a value.
-CODE_TYPES = frozenset({"single_choice", "yes_no"})
-#: Items answered by a list of codes.
-SET_TYPES = frozenset({"multiple_choice", "body_regions"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +56,8 @@ class EnableWhen:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """A question (or a display text). ``min``/``max`` bound numbers and the
+    """A question (or a display text). ``type`` names one of
+    scoring/engine/item_types.py. ``min``/``max`` bound numbers and the
     number of choices; ``min_date``/``max_date`` bound dates."""
 
     id: str

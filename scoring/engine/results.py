@@ -51,8 +51,10 @@ class ScoreResult:
 
 @dataclass(frozen=True, slots=True)
 class AnswerInvolved:
-    """An answer a flag rests on: the question and the answer as the patient
-    saw them (per language), the raw answer and the number rules read."""
+    """An answer a flag rests on: the question, the answer as given and the
+    number rules read. ``labels`` records the answer written plainly per
+    language when it was scored (ISO dates); pages write ``answer`` in the
+    reader's locale instead (questionnaires/item_types.py)."""
 
     item_id: str
     question: Text

@@ -8,7 +8,8 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone, translation
 
-from questionnaires.forms import AnswerForm, BirthDateForm, answer_text
+from questionnaires.forms import AnswerForm, BirthDateForm
+from questionnaires.item_types import answer_text
 from scoring.engine import Item, Option
 
 EN = "en"
@@ -174,3 +175,38 @@ def test_a_birth_date_must_be_complete_real_and_in_the_past() -> None:
     good = BirthDateForm(post(**{"birth-day": "3", "birth-month": "4", "birth-year": "1985"}))
     assert good.is_valid()
     assert good.value == dt.date(1985, 4, 3)
+
+
+def test_every_item_type_has_its_widget_template() -> None:
+    from django.template.loader import get_template
+
+    from scoring.engine.item_types import ITEM_TYPES
+
+    for name in ITEM_TYPES:
+        assert get_template(AnswerForm(item(name), EN).template), name
+
+
+@pytest.mark.parametrize(
+    ("it", "message"),
+    [
+        (item("yes_no"), "Vælg ja eller nej"),
+        (item("nrs"), "Vælg et tal fra 0 til 10"),
+        (CHOICE, "Vælg et svar"),
+        (MULTI, "Vælg mindst ét svar"),
+        (DECIMAL, "Skriv et tal"),
+        (DATE, "Skriv en dato"),
+        (TEXT, "Skriv et svar"),
+    ],
+)
+def test_an_empty_required_question_is_named_in_the_patients_language(
+    it: Item, message: str
+) -> None:
+    with translation.override("da"):
+        form = AnswerForm(it, "da", data=post())
+        form.is_valid()
+    assert form.error == message
+
+
+def test_yes_and_no_read_in_the_patients_language() -> None:
+    assert [c.label for c in AnswerForm(item("yes_no"), "da").options] == ["Ja", "Nej"]
+    assert [c.label for c in AnswerForm(item("yes_no"), EN).options] == ["Yes", "No"]

@@ -17,20 +17,6 @@ from scoring.engine.rules.parser import RESERVED
 
 ID = re.compile(r"[a-z][a-z0-9_]*")
 ITEM_ID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*")
-#: How an item type reads in messages.
-DESCRIBED = {
-    "single_choice": "a single choice item",
-    "multiple_choice": "a multiple choice item",
-    "integer": "an integer item",
-    "decimal": "a decimal item",
-    "nrs": "an NRS item",
-    "yes_no": "a yes/no item",
-    "date": "a date item",
-    "short_text": "a short text item",
-    "long_text": "a long text item",
-    "body_regions": "a body region item",
-    "display": "a display text",
-}
 
 
 def located(base: str, ident: object, included: object = None) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 
 from scoring.engine.answers import describe
 from scoring.engine.fhirpath_score import ANSWER_KEYS, CHOICE_ANSWERS, NUMBER_ANSWERS
-from scoring.engine.model import CODE_TYPES, SET_TYPES, FhirContext, FhirItem
+from scoring.engine.item_types import ITEM_TYPES
+from scoring.engine.model import FhirContext, FhirItem
 from scoring.engine.parse.base import Reader
 
 _ITEM_KEYS = ("options", "quantity")
@@ -54,16 +55,18 @@ class FhirReader(Reader):
         options = self.mapping(data.get("options", {}), at, "options") or {}
         quantity = self.mapping(data.get("quantity", {}), at, "quantity") or {}
         item = self.items.get(item_id)
-        if item is None:
+        kind = ITEM_TYPES[item.type] if item is not None else None
+        if kind is None:
             self.problem(at, f"{item_id!r} is not an item", item_id)
-        elif item.type in CODE_TYPES or item.type in SET_TYPES:
-            wanted = ("valueBoolean",) if item.type == "yes_no" else CHOICE_ANSWERS
+        elif kind.answer in ("code", "codes"):
+            boolean = kind.fhir_value == "valueBoolean"  # yes/no: no codes to map
+            wanted = ("valueBoolean",) if boolean else CHOICE_ANSWERS
             absent = [code for code in self.options[item_id] if code not in options]
             if answer not in wanted:
                 self.problem(at, f"answer: {item_id} is answered with {' or '.join(wanted)}")
-            elif item.type != "yes_no" and absent:
+            elif not boolean and absent:
                 self.problem(at, f"options: no FHIR value for codes {', '.join(absent)}", item_id)
-        elif item.type in ("integer", "nrs", "decimal"):
+        elif kind.answer == "number":
             if answer not in NUMBER_ANSWERS:
                 self.problem(
                     at, f"answer: {item_id} is answered with {' or '.join(NUMBER_ANSWERS)}"

@@ -8,20 +8,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scoring.engine.answers import describe, enable_test, is_iso_date
-from scoring.engine.evaluate import yes_no_label
-from scoring.engine.model import (
+from scoring.engine.item_types import (
     CODE_TYPES,
     ITEM_TYPES,
-    NUMBER_TYPES,
     SET_TYPES,
-    Condition,
-    EnableWhen,
-    Item,
-    Option,
-    Text,
+    VALUED_TYPES,
+    ItemType,
+    implicit_options,
 )
+from scoring.engine.model import Condition, EnableWhen, Item, Option, Text
 from scoring.engine.parse.base import (
-    DESCRIBED,
     ID,
     ITEM_ID,
     Reader,
@@ -31,35 +27,9 @@ from scoring.engine.parse.base import (
 )
 from scoring.engine.rules.compiler import Symbol
 
-#: Per item type: keys it requires and keys it may have, beyond the common ones.
-_TYPE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "single_choice": (("options",), ()),
-    "multiple_choice": (("options",), ("min", "max")),
-    "integer": (("min", "max"), ("unit",)),
-    "decimal": (("min", "max"), ("unit", "decimals")),
-    "nrs": ((), ("anchors",)),
-    "yes_no": ((), ()),
-    "date": ((), ("min", "max")),
-    "short_text": ((), ("max_length",)),
-    "long_text": ((), ("max_length",)),
-    "body_regions": (("options",), ()),
-    "display": ((), ()),
-}
 _ITEM_COMMON = ("text", "help", "required", "enable_when")
-_TEXT_LENGTH = {"short_text": 200, "long_text": 2000}
 _CONDITION_OPS = ("=", "!=", ">", ">=", "<", "<=", "answered", "missing")
 _SECTION_KINDS = ("generic", "domain", "disease")
-#: How each item type is read in the rule language.
-_SYMBOL_KINDS = {
-    "single_choice": "choice",
-    "yes_no": "choice",
-    "integer": "number",
-    "decimal": "number",
-    "nrs": "number",
-    "multiple_choice": "set",
-    "body_regions": "set",
-    "display": "display",
-}
 
 
 class ItemsReader(Reader):
@@ -68,8 +38,10 @@ class ItemsReader(Reader):
     def register_symbols(self) -> None:
         """Make every item a name the rule language knows."""
         for item in self.items.values():
-            kind = _SYMBOL_KINDS.get(item.type, "other")
-            self.symbols[item.id] = Symbol(kind, DESCRIBED[item.type], tuple(self.options[item.id]))
+            kind = ITEM_TYPES[item.type]
+            self.symbols[item.id] = Symbol(
+                kind.rule_kind, kind.described, tuple(self.options[item.id])
+            )
 
     def read_sections(self, raw: object) -> list[tuple[dict[str, Any], list[str]]]:
         sections: list[tuple[dict[str, Any], list[str]]] = []
@@ -121,13 +93,19 @@ class ItemsReader(Reader):
         where = located(base, data.get("id"), included)
         item_id = self.claim(data.get("id"), where, ITEM_ID) if "id" in data else None
         kind = data.get("type")
-        if kind not in _TYPE_KEYS:
+        registered = ITEM_TYPES.get(kind) if isinstance(kind, str) else None
+        if registered is None:
             known = ", ".join(ITEM_TYPES)
             reason = "missing key 'type'" if kind is None else f"type: unknown item type {kind!r}"
             self.problem(where, f"{reason} (types: {known})", item_id)
             return None
-        required, optional = _TYPE_KEYS[kind]
-        self.keys(data, where, ("id", "type", *required), (*_ITEM_COMMON, *optional), item_id)
+        self.keys(
+            data,
+            where,
+            ("id", "type", *registered.required_keys),
+            (*_ITEM_COMMON, *registered.optional_keys),
+            item_id,
+        )
         if item_id is None:
             return None
         fields: dict[str, Any] = {
@@ -137,21 +115,18 @@ class ItemsReader(Reader):
         }
         options: tuple[Option, ...] = ()
         if "options" in data:
-            options = self.read_options(data["options"], where, item_id, kind)
-        elif kind == "yes_no":
-            options = (
-                Option("yes", 1, yes_no_label("yes", self.languages)),
-                Option("no", 0, yes_no_label("no", self.languages)),
-            )
-        fields.update(self.read_bounds(data, where, item_id, kind, len(options)))
-        if kind == "nrs":
+            options = self.read_options(data["options"], where, item_id, registered.name)
+        elif registered.implicit_options:
+            options = implicit_options(registered, self.languages)
+        fields.update(self.read_bounds(data, where, item_id, registered, len(options)))
+        if "anchors" in registered.keys:
             fields["anchors"] = self.read_anchors(data, where, item_id)
-        if kind in _TEXT_LENGTH:
+        if registered.max_length is not None:
             length = self.integer(data, "max_length", where, 1, item_id)
-            fields["max_length"] = length or _TEXT_LENGTH[kind]
+            fields["max_length"] = length or registered.max_length
         if "enable_when" in data:
             self.pending.append((item_id, data["enable_when"], where))
-        self.items[item_id] = Item(item_id, kind, section, options=options, **fields)
+        self.items[item_id] = Item(item_id, registered.name, section, options=options, **fields)
         self.item_where[item_id] = where
         self.options[item_id] = {option.code: option for option in options}
         return item_id
@@ -190,13 +165,13 @@ class ItemsReader(Reader):
         return tuple(options)
 
     def read_bounds(
-        self, data: Mapping[str, Any], where: str, item_id: str, kind: str, choices: int
+        self, data: Mapping[str, Any], where: str, item_id: str, kind: ItemType, choices: int
     ) -> dict[str, Any]:
         """min/max (numbers, choice counts or dates), unit and decimals."""
         fields: dict[str, Any] = {}
-        if kind == "nrs":
-            return {"min": 0, "max": 10}
-        if kind == "date":
+        if kind.scale is not None:
+            return {"min": kind.scale[0], "max": kind.scale[1]}
+        if kind.answer == "date":
             for key in ("min", "max"):
                 value = data.get(key)
                 if key not in data:
@@ -206,8 +181,8 @@ class ItemsReader(Reader):
                 else:
                     self.problem(where, f"{key}: expected an ISO date like 2024-05-31", item_id)
             return fields
-        if kind in ("integer", "decimal", "multiple_choice"):
-            whole = kind != "decimal"
+        if "min" in kind.keys:  # a number's bounds, or how many choices
+            whole = kind.whole or kind.answer != "number"
             for key in ("min", "max"):
                 value = data.get(key)
                 if key not in data:
@@ -220,11 +195,12 @@ class ItemsReader(Reader):
             low, high = fields.get("min"), fields.get("max")
             if low is not None and high is not None and low > high:
                 self.problem(where, f"min {low} is above max {high}", item_id)
-            if kind == "multiple_choice" and (high or 0) > choices:
+            if kind.answer == "codes" and (high or 0) > choices:
                 self.problem(where, f"max {high} is more than the {choices} options", item_id)
-        if kind in ("integer", "decimal"):
-            fields["unit"] = self.text(data, "unit", where, kind == "decimal", item_id)
-        if kind == "decimal":
+        if "unit" in kind.keys:
+            # A measurement (a weight) means nothing without its unit; a count does.
+            fields["unit"] = self.text(data, "unit", where, not kind.whole, item_id)
+        if "decimals" in kind.keys:
             fields["decimals"] = self.integer(data, "decimals", where, 0, item_id)
         return fields
 
@@ -314,9 +290,8 @@ class ItemsReader(Reader):
             pass
         elif isinstance(value, str):
             if item.type not in CODE_TYPES and item.type not in SET_TYPES:
-                self.problem(
-                    at, f"value: {target} is {DESCRIBED[item.type]} and has no codes", item_id
-                )
+                described = ITEM_TYPES[item.type].described
+                self.problem(at, f"value: {target} is {described} and has no codes", item_id)
             elif op not in ("=", "!="):
                 self.problem(at, f"op: codes are compared with = or !=, not {op}", item_id)
             elif value not in self.options[item.id]:
@@ -324,10 +299,9 @@ class ItemsReader(Reader):
                 self.problem(
                     at, f"value: {value!r} is not an option of {target} ({codes})", item_id
                 )
-        elif item.type not in NUMBER_TYPES:
-            self.problem(
-                at, f"value: {target} is {DESCRIBED[item.type]} and has no number", item_id
-            )
+        elif item.type not in VALUED_TYPES:
+            described = ITEM_TYPES[item.type].described
+            self.problem(at, f"value: {target} is {described} and has no number", item_id)
         if len(self.problems) > problems:
             return None
         assert isinstance(target, str)

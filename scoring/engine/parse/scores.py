@@ -9,7 +9,8 @@ from typing import Any
 
 from scoring.engine.answers import describe
 from scoring.engine.fhirpath_score import FhirpathError, FhirpathScore, compile_score
-from scoring.engine.model import CODE_TYPES, Band, Number, Score
+from scoring.engine.item_types import CODE_TYPES
+from scoring.engine.model import Band, Number, Score
 from scoring.engine.parse.base import (
     ID,
     ITEM_ID,

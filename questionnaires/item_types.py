@@ -1,0 +1,43 @@
+"""Answers as people read them: the Django side of scoring/engine/item_types.py.
+
+The registry there says what each item type is and how its answer reads;
+this module adds the one thing it cannot do without Django — numbers and
+dates in the reader's locale. ``answer_text`` is the only way a page writes
+an answer: the patient's check-your-answers page, the clinician's summary
+(every answer, and the answers under each flag) and so its PDF, so a patient
+and a clinician reading in the same language see the same words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import formats, translation
+
+from scoring.engine import Item
+from scoring.engine.item_types import Formats
+from scoring.engine.item_types import answer_text as _answer_text
+from scoring.engine.model import Number
+
+
+def number_text(value: Number, language: str, decimals: int | None = None) -> str:
+    """A number as the reader writes it: Danish decimal comma, no trailing zeros."""
+    with translation.override(language):
+        if isinstance(value, float) and not value.is_integer():
+            places = decimals if decimals is not None else len(repr(value).split(".")[1])
+            return formats.number_format(value, decimal_pos=places, use_l10n=True)
+        return formats.number_format(int(value), use_l10n=True)
+
+
+def date_text(iso: str, language: str) -> str:
+    """An ISO date in the reader's words: "31. maj 2024", "May 31, 2024"."""
+    with translation.override(language):
+        return formats.date_format(dt.date.fromisoformat(iso), "DATE_FORMAT")
+
+
+READER_FORMATS = Formats(number=number_text, date=date_text)
+
+
+def answer_text(item: Item, answer: object, language: str) -> str:
+    """An answer as the patient gave it, for any reader in ``language``."""
+    return _answer_text(item, answer, language, formats=READER_FORMATS)
