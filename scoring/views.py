@@ -12,13 +12,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from pro_portal.audit import audit_record, audit_record_many
+from pro_portal.i18n import page_language
 from pro_portal.models import Role, User
 from scoring import worklist
 from scoring.access import access_response
@@ -103,7 +103,7 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
     """The day's consultations, red first; secretaries see invitation status only."""
     user = _staff(request)
     clinical = Role.CLINICIAN in _roles(user)
-    language = get_language() or "da"
+    language = page_language()
     form, filters = _filters(request, language)
     days = worklist.day_list(user, filters, clinical=clinical, language=language)
     return _worklist_page(
@@ -131,7 +131,7 @@ def awaiting_view(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     if Role.CLINICIAN not in _roles(user):
         raise Http404
-    language = get_language() or "da"
+    language = page_language()
     form, filters = _filters(request, language)
     unreviewed = worklist.unreviewed(user, language)
     awaiting = worklist.awaiting_review(unreviewed, filters)
@@ -157,7 +157,7 @@ def search(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.POST)
     patients = worklist.search_patients(user, form.cleaned_data["query"]) if form.is_valid() else []
     clinical = Role.CLINICIAN in _roles(user)
-    language = get_language() or "da"
+    language = page_language()
     responses = worklist.recent_responses(user, patients, language) if clinical else {}
     audit_record_many(action="patient.search", actor=user, patients=patients)
     rows = [(patient, responses.get(patient.pk, [])) for patient in patients]
@@ -173,7 +173,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def summary(request: HttpRequest, response_id: str) -> HttpResponse:
     response = access_response(_staff(request), response_id, action="summary.view")
     stored = response.results.get(kind=ScoringResult.Kind.ORIGINAL)
-    context = summary_build(response=response, stored=stored, language=get_language() or "da")
+    context = summary_build(response=response, stored=stored, language=page_language())
     pdf_ready = response.pdfs.exists()
     return render(
         request,
@@ -187,7 +187,7 @@ def summary(request: HttpRequest, response_id: str) -> HttpResponse:
 def summary_pdf(request: HttpRequest, response_id: str) -> FileResponse:
     """The stored PDF, or one rendered now if the task has not run yet."""
     response = access_response(_staff(request), response_id, action="summary.pdf")
-    record = summary_pdf_store(response_id=response.pk, language=get_language() or "da")
+    record = summary_pdf_store(response_id=response.pk, language=page_language())
     submitted = timezone.localtime(response.submitted_at or timezone.now())
     # The download name holds no patient data.
     filename = (

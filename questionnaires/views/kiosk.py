@@ -20,6 +20,7 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pro_portal.i18n import page_language
 from pro_portal.models import Kiosk, User
 from questionnaires.access import kiosk_admin_organisations
 from questionnaires.forms import BirthDateForm, KioskEnrolForm, VisitCodeForm
@@ -152,9 +153,7 @@ def finish(request: HttpRequest) -> HttpResponse:
     kiosk = current_kiosk(request)
     if kiosk is None:
         return _not_enrolled(request)
-    return kiosk_reset(
-        request, kiosk=kiosk, after="handback", language=translation.get_language() or ""
-    )
+    return kiosk_reset(request, kiosk=kiosk, after="handback", language=page_language())
 
 
 @require_GET
@@ -206,7 +205,7 @@ def handback(request: HttpRequest) -> HttpResponse:
         return _not_enrolled(request)
     language = request.GET.get("lang", "")
     if language not in dict(settings.LANGUAGES):
-        language = translation.get_language() or settings.LANGUAGE_CODE
+        language = page_language()
     with translation.override(language):
         response = render(request, "questionnaires/kiosk/handback.html", {"kiosk": kiosk})
     return no_store(response)
