@@ -317,6 +317,7 @@ def check(request: HttpRequest, session: PatientSession, response_id: str) -> Ht
                 }
                 for i in missing
             ],
+            missing_few=len(missing) <= MISSING_LISTED,
             token=token,
             changed=request.GET.get("changed") == "1",
         ),
