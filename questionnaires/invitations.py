@@ -23,6 +23,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from pro_portal.audit import audit_record
 from pro_portal.models import Organisation, Patient, User
+from questionnaires.birth_date import BirthDate, birth_date_check
 from questionnaires.models import Consultation, Invitation, QuestionnaireVersion, Response
 from questionnaires.sms import sms_send
 from questionnaires.tokens import token_hash, token_new
@@ -284,50 +285,32 @@ class UnlockOutcome:
 def invitation_unlock(*, invitation: Invitation, birth_date: dt.date) -> UnlockOutcome:
     """The patient confirms their birth date before anything personal shows.
 
-    Every wrong date is counted and audited; the fifth locks the link until
-    reception reissues it.
+    Wrong dates count towards the birth-date lock (questionnaires.birth_date);
+    a locked link stays locked until reception reissues it.
     """
-    limit = settings.PATIENT_BIRTH_DATE_ATTEMPTS
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
             .select_related("patient__organisation")
             .get(pk=invitation.pk)
         )
-        patient = invitation.patient
-        if invitation.is_locked:
-            return UnlockOutcome(Unlock.LOCKED)
-        if birth_date == patient.birth_date:
-            invitation.failed_attempts = 0
-            fields = ["failed_attempts"]
-            if invitation.state == Invitation.State.SENT:
-                invitation.state = Invitation.State.OPENED
-                fields.append("state")
-            if invitation.opened_at is None:
-                invitation.opened_at = timezone.now()
-                fields.append("opened_at")
-            invitation.save(update_fields=fields)
-            audit_record(
-                action="invitation.open", actor_kind="patient", patient=patient, obj=invitation
-            )
-            return UnlockOutcome(Unlock.OPENED)
-        invitation.failed_attempts += 1
-        fields = ["failed_attempts"]
-        audit_record(
-            action="invitation.birth_date_wrong",
-            actor_kind="patient",
-            patient=patient,
-            obj=invitation,
-            detail={"attempt": invitation.failed_attempts},
+        check = birth_date_check(
+            guarded=invitation, birth_date=birth_date, action_prefix="invitation"
         )
-        locked = invitation.failed_attempts >= limit
-        if locked:
-            invitation.locked_at = timezone.now()
-            fields.append("locked_at")
-            audit_record(
-                action="invitation.lock", actor_kind="patient", patient=patient, obj=invitation
-            )
-        invitation.save(update_fields=fields)
-        if locked:
+        if check.result is BirthDate.LOCKED:
             return UnlockOutcome(Unlock.LOCKED)
-        return UnlockOutcome(Unlock.WRONG, attempts_left=limit - invitation.failed_attempts)
+        if check.result is BirthDate.WRONG:
+            return UnlockOutcome(Unlock.WRONG, attempts_left=check.attempts_left)
+        fields = ["failed_attempts"]
+        if invitation.state == Invitation.State.SENT:
+            invitation.state = Invitation.State.OPENED
+            fields.append("state")
+        if invitation.opened_at is None:
+            invitation.opened_at = timezone.now()
+            fields.append("opened_at")
+        invitation.save(update_fields=fields)
+        patient = invitation.patient
+        audit_record(
+            action="invitation.open", actor_kind="patient", patient=patient, obj=invitation
+        )
+        return UnlockOutcome(Unlock.OPENED)

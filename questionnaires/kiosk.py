@@ -13,7 +13,6 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -22,6 +21,7 @@ from django.utils import timezone
 from pro_portal.access import KIOSK_ADMIN_ROLES, organisations_where
 from pro_portal.audit import audit_record
 from pro_portal.models import Kiosk, Organisation, Patient, User
+from questionnaires.birth_date import BirthDate, birth_date_check
 from questionnaires.models import Invitation, QuestionnaireVersion, Response, VisitCode
 from questionnaires.tokens import token_hash, token_new, visit_code_hash, visit_code_new
 
@@ -132,26 +132,14 @@ def kiosk_unlock(*, kiosk: Kiosk, code: str, birth_date: dt.date) -> KioskUnlock
             except ValueError:
                 cache.set(key, 1, PAUSE_SECONDS)
             return KioskUnlockOutcome(KioskUnlock.WRONG)
-        if visit.locked_at is not None:
+        check = birth_date_check(
+            guarded=visit, birth_date=birth_date, action_prefix="visit_code", kiosk=kiosk
+        )
+        if check.result is BirthDate.LOCKED:
             return KioskUnlockOutcome(KioskUnlock.LOCKED)
+        if check.result is BirthDate.WRONG:
+            return KioskUnlockOutcome(KioskUnlock.WRONG)
         patient = visit.patient
-        if birth_date != patient.birth_date:
-            visit.failed_attempts += 1
-            fields = ["failed_attempts"]
-            audit_record(
-                action="visit_code.birth_date_wrong",
-                kiosk=kiosk,
-                patient=patient,
-                obj=visit,
-                detail={"attempt": visit.failed_attempts},
-            )
-            if visit.failed_attempts >= settings.PATIENT_BIRTH_DATE_ATTEMPTS:
-                visit.locked_at = timezone.now()
-                fields.append("locked_at")
-                audit_record(action="visit_code.lock", kiosk=kiosk, patient=patient, obj=visit)
-            visit.save(update_fields=fields)
-            return KioskUnlockOutcome(KioskUnlock.LOCKED if visit.locked_at else KioskUnlock.WRONG)
-        visit.failed_attempts = 0
         visit.used_at = visit.used_at or timezone.now()
         visit.save(update_fields=["failed_attempts", "used_at"])
         audit_record(action="kiosk.open", kiosk=kiosk, patient=patient, obj=visit)

@@ -310,10 +310,6 @@ class VisitCode(models.Model):
     def __str__(self) -> str:
         return f"{self.valid_on} ({self.public_id})"
 
-    @property
-    def is_valid_today(self) -> bool:
-        return self.locked_at is None and self.valid_on == timezone.localdate()
-
 
 class ImmutableResultError(Exception):
     """A stored scoring result is never changed: rescoring adds rows beside it."""

@@ -25,7 +25,6 @@ CHANGED_UNDER_PUBLISHED_VERSION = (
 )
 NEEDS_REVIEW = "{ref} has no clinical reviewer recorded: record the review before activating it."
 REVIEWER_NOT_CLINICIAN = "{user} is not a clinician and cannot be recorded as clinical reviewer."
-NOT_DRAFT_OR_RETIRED = "{ref} is {status}; only a draft or retired version can be activated."
 
 
 class PublishError(Exception):
@@ -117,11 +116,3 @@ def questionnaire_retire(*, version: QuestionnaireVersion, by: User | None) -> N
     version.retired_at = timezone.now()
     version.save(update_fields=["status", "retired_at"])
     audit_record(action="questionnaire.retire", actor=by, obj=version, detail={"ref": version.ref})
-
-
-def active_versions() -> list[QuestionnaireVersion]:
-    return list(
-        QuestionnaireVersion.objects.filter(status=QuestionnaireVersion.Status.ACTIVE).order_by(
-            "questionnaire_id"
-        )
-    )

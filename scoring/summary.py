@@ -104,7 +104,6 @@ class Summary:
     clinic: str
     patient_name: str
     patient_cpr: str
-    patient_birth_date: dt.date
     questionnaire_title: str
     questionnaire_ref: str
     definition_version: str
@@ -297,7 +296,6 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         clinic=response.organisation.name,
         patient_name=patient.name,
         patient_cpr=patient.cpr_formatted,
-        patient_birth_date=patient.birth_date,
         questionnaire_title=pick_text(definition.title, language),
         questionnaire_ref=response.questionnaire_version.ref,
         definition_version=stored.definition_version,

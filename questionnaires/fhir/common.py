@@ -59,7 +59,6 @@ QUESTIONNAIRE_URL = PORTAL + "Questionnaire/"
 CODE_SYSTEM_URL = PORTAL + "CodeSystem/"
 
 ITEM_ID = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*")
-SECTION_ID = re.compile(r"[a-z][a-z0-9_]*")
 #: Words of the rule language, which can be neither item nor score ids.
 RESERVED = frozenset(
     {

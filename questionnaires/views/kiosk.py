@@ -26,6 +26,7 @@ from pro_portal.access import (
     staff_of,
     staff_view,
 )
+from pro_portal.i18n import page_language
 from pro_portal.models import Kiosk
 from questionnaires.forms import BirthDateForm, KioskEnrolForm, VisitCodeForm
 from questionnaires.kiosk import (
@@ -159,9 +160,7 @@ def finish(request: HttpRequest) -> HttpResponse:
     kiosk = current_kiosk(request)
     if kiosk is None:
         return _not_enrolled(request)
-    return kiosk_reset(
-        request, kiosk=kiosk, after="handback", language=translation.get_language() or ""
-    )
+    return kiosk_reset(request, kiosk=kiosk, after="handback", language=page_language())
 
 
 @no_patient_data
@@ -215,7 +214,7 @@ def handback(request: HttpRequest) -> HttpResponse:
         return _not_enrolled(request)
     language = request.GET.get("lang", "")
     if language not in dict(settings.LANGUAGES):
-        language = translation.get_language() or settings.LANGUAGE_CODE
+        language = page_language()
     with translation.override(language):
         response = render(request, "questionnaires/kiosk/handback.html", {"kiosk": kiosk})
     return no_store(response)

@@ -13,12 +13,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pro_portal.access import no_patient_data, patient_own_session
+from pro_portal.i18n import page_language
 from questionnaires.answering import (
     AnswersLockedError,
     Progress,
@@ -48,10 +48,6 @@ from scoring.engine import Item, Section
 #: Up to this many unanswered questions are listed one by one in the error
 #: summary; more would bury the way forward, so the summary links to the first.
 MISSING_LISTED = 5
-
-
-def _language() -> str:
-    return translation.get_language() or "da"
 
 
 def _patient_context(session: PatientSession, **extra: Any) -> dict[str, Any]:
@@ -149,7 +145,7 @@ def _rows(session: PatientSession, language: str) -> list[dict[str, Any]]:
 @patient_page
 def overview(request: HttpRequest, session: PatientSession) -> HttpResponse:
     """Who reads the answers and when, what is collected, and the questionnaires."""
-    language = _language()
+    language = page_language()
     rows = _rows(session, language)
     consultation = session.invitation.consultation if session.invitation else None
     return render(
@@ -215,7 +211,7 @@ def question(
         return redirect("questionnaires:resume", response_id=response.public_id)
     definition = response.questionnaire_version.definition
     item = definition.item(item_id)
-    language = _language()
+    language = page_language()
     from_check = request.GET.get("from") == "check"
     if request.method == "POST":
         form = AnswerForm(item, language, data=request.POST)
@@ -294,7 +290,7 @@ def check(request: HttpRequest, session: PatientSession, response_id: str) -> Ht
     response = session.response(response_id)
     if response.is_submitted:
         return redirect("questionnaires:done", response_id=response.public_id)
-    language = _language()
+    language = page_language()
     progress = response_progress(response)
     rows = [
         {
@@ -324,6 +320,7 @@ def check(request: HttpRequest, session: PatientSession, response_id: str) -> Ht
                 }
                 for i in missing
             ],
+            missing_few=len(missing) <= MISSING_LISTED,
             token=token,
             changed=request.GET.get("changed") == "1",
         ),
@@ -353,7 +350,7 @@ def done(request: HttpRequest, session: PatientSession, response_id: str) -> Htt
     response = session.response(response_id)
     if not response.is_submitted:
         return redirect("questionnaires:resume", response_id=response.public_id)
-    language = _language()
+    language = page_language()
     result = response_result(response=response).engine_result
     messages: list[str] = []
     for message in result.patient_messages:

@@ -7,9 +7,9 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from pro_portal.i18n import page_language
 from scoring.worklist import ConsultationRow
 
 register = template.Library()
@@ -28,7 +28,7 @@ _COLOURS = {
 @register.filter
 def colour_badge(colour: str | None) -> SafeString:
     """The colour as a shape, a word and a colour (cheaper than an include per row)."""
-    return _badge(colour if colour in _COLOURS else None, get_language())
+    return _badge(colour if colour in _COLOURS else None, page_language())
 
 
 @functools.lru_cache(maxsize=64)
@@ -68,7 +68,7 @@ def day_row(row: ConsultationRow, clinical: bool) -> SafeString:
     states = ", ".join(row.invitation_states) or "–"
     cells = f"<td>{starts}</td><td>{escape(row.patient.name)}</td><td>{escape(states)}</td>"
     if clinical:
-        language = get_language()
+        language = page_language()
         reviewed = _reviewed_badge(language)
         links = ", ".join(
             f'<a href="{escape(r.summary_url)}">{escape(r.questionnaire_title)}</a>'

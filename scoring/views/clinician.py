@@ -10,12 +10,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from pro_portal.access import CLINICAL_ROLES, PATIENT_IDENTITY_ROLES, staff_of, staff_view
+from pro_portal.i18n import page_language
 from pro_portal.models import Role
 from questionnaires.results import result_original
 from scoring import door, worklist
@@ -77,7 +77,7 @@ def _worklist_page(
 @staff_view(roles=PATIENT_IDENTITY_ROLES)
 def worklist_view(request: HttpRequest) -> HttpResponse:
     """The day's consultations, red first; secretaries see invitation status only."""
-    language = get_language() or "da"
+    language = page_language()
     form, filters = _filters(request, language)
     page = door.day_page(staff_of(request), filters, language=language)
     return _worklist_page(
@@ -99,7 +99,7 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
 def awaiting_view(request: HttpRequest) -> HttpResponse:
     """Submitted responses nobody has reviewed, booked or not (follow-up
     triage has no consultation): clinicians only."""
-    language = get_language() or "da"
+    language = page_language()
     form, filters = _filters(request, language)
     page = door.awaiting_page(staff_of(request), filters, language=language)
     return _worklist_page(
@@ -118,7 +118,7 @@ def search(request: HttpRequest) -> HttpResponse:
     """Search by name or CPR number — POST only, so a CPR number is never in a URL."""
     form = PatientSearchForm(request.POST)
     query = form.cleaned_data["query"] if form.is_valid() else ""
-    page = door.patient_search(staff_of(request), query, language=get_language() or "da")
+    page = door.patient_search(staff_of(request), query, language=page_language())
     return render(
         request,
         "scoring/search.html",
@@ -130,7 +130,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def summary(request: HttpRequest, response_id: str) -> HttpResponse:
     with door.response_record(staff_of(request), response_id, action="summary.view") as response:
         stored = result_original(response_id=response.pk)
-        context = summary_build(response=response, stored=stored, language=get_language() or "da")
+        context = summary_build(response=response, stored=stored, language=page_language())
         return render(
             request,
             "scoring/summary.html",
@@ -142,7 +142,7 @@ def summary(request: HttpRequest, response_id: str) -> HttpResponse:
 def summary_pdf(request: HttpRequest, response_id: str) -> FileResponse:
     """The stored PDF, or one rendered now if the task has not run yet."""
     with door.response_record(staff_of(request), response_id, action="summary.pdf") as response:
-        record = summary_pdf_store(response_id=response.pk, language=get_language() or "da")
+        record = summary_pdf_store(response_id=response.pk, language=page_language())
     submitted = timezone.localtime(response.submitted_at or timezone.now())
     # The download name holds no patient data.
     filename = (

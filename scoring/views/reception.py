@@ -15,12 +15,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pro_portal.access import PATIENT_IDENTITY_ROLES, staff_of, staff_view
+from pro_portal.i18n import page_language
 from pro_portal.models import Patient
 from questionnaires.forms import CprForm, InviteForm, PatientCreateForm, ResendForm
 from questionnaires.invitations import (
@@ -125,7 +125,7 @@ def _invitation_rows(patient: Patient, language: str) -> list[dict[str, Any]]:
 def _patient_page(
     request: HttpRequest, patient: Patient, invite_form: InviteForm | None = None, status: int = 200
 ) -> HttpResponse:
-    language = translation.get_language() or "da"
+    language = page_language()
     issued = request.session.pop(SESSION_ISSUED, None)
     visit_code = request.session.pop(SESSION_VISIT_CODE, None)
     return render(
@@ -171,7 +171,7 @@ def invite(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 def _invite(request: HttpRequest, patient: Patient) -> HttpResponse:
     user = staff_of(request)
-    language = translation.get_language() or "da"
+    language = page_language()
     form = InviteForm(request.POST, patient=patient, language=language)
     if form.is_valid():
         try:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
 from django.test import Client
+from django.utils import translation
+
+from pro_portal.i18n import page_language
 
 ROOT = Path(__file__).resolve().parents[2]
 DANISH = ROOT / "locale" / "da" / "LC_MESSAGES"
@@ -58,3 +62,26 @@ def test_pages_are_danish_by_default_and_english_on_request(client: Client) -> N
     assert "Log ind" in client.get("/accounts/login/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert "Log in" in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("active", "expected"),
+    [
+        ("da", "da"),
+        ("en", "en"),
+        ("en-gb", "en"),  # a regional variant gets the texts of its language
+        ("de", "da"),  # not offered: the site's default, whose texts exist
+        (None, "da"),  # translation switched off (a management command, a task)
+    ],
+)
+def test_the_page_language_is_always_one_the_texts_exist_in(
+    active: str | None, expected: str
+) -> None:
+    with translation.override(active):
+        assert page_language() == expected
+
+
+def test_the_page_language_falls_back_to_the_configured_default(settings: Any) -> None:
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("de"):
+        assert page_language() == "en"

@@ -73,6 +73,30 @@ def test_unanswered_required_questions_block_sending_and_are_linked(opened, clie
     assert 'name="submission_token"' not in page
 
 
+def _error_summary_links(page: str) -> list[str]:
+    summary = re.search(r"data-error-summary.*?</ul>", page, re.DOTALL)
+    assert summary, page
+    return re.findall(r'<li><a href="([^"]+)"', summary.group(0))
+
+
+@pytest.mark.parametrize(
+    ("answered", "linked"),
+    [
+        (4, [5, 6, 7, 8, 9]),  # five missing: each one linked
+        (3, [4]),  # six missing: only the way to the first
+    ],
+)
+def test_up_to_five_unanswered_questions_are_each_linked_more_only_the_first(
+    opened, client: Client, answered: int, linked: list[int]
+) -> None:
+    _, response = opened
+    answer_all(client, response, {f"phq9.{n}": "0" for n in range(1, answered + 1)})
+    page = client.get(f"/answer/{response.public_id}/check/").content.decode()
+    assert _error_summary_links(page) == [
+        f"{question_url(response, f'phq9.{n}')}?from=check" for n in linked
+    ]
+
+
 def test_submitting_scores_once_and_shows_thank_you(opened, client: Client) -> None:
     invitation, response = opened
     answer_all(client, response, PHQ9_ALL_ZERO)
