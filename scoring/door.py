@@ -20,8 +20,8 @@ and flags.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -53,65 +53,70 @@ def _parse_uuid(value: uuid.UUID | str) -> uuid.UUID:
         raise Http404 from None
 
 
-def _one(
+@contextmanager
+def _record(
     user: User,
     queryset: models.QuerySet[M],
     public_id: uuid.UUID | str,
     *,
     roles: Collection[str],
-) -> M:
-    row = queryset.filter(
-        organisation__in=organisations_where(user, roles), public_id=_parse_uuid(public_id)
-    ).first()
-    if row is None:
-        raise Http404
-    return row
-
-
-@contextmanager
-def patient_record(user: User, patient_id: uuid.UUID | str, *, action: str) -> Iterator[Patient]:
-    """One patient's identity, consultations and invitations (clinician or secretary)."""
+    action: str,
+    patient_of: Callable[[M], Patient],
+) -> Iterator[M]:
+    """One row of an organisation where the user holds one of ``roles``,
+    audited as ``action``, with the block inside the scope; else Http404."""
     with patient_data_scope(DOOR):
-        patient = _one(
-            user,
-            Patient.objects.select_related("organisation"),
-            patient_id,
-            roles=PATIENT_IDENTITY_ROLES,
-        )
-        audit_record(action=action, actor=user, patient=patient, obj=patient)
-        yield patient
+        row = queryset.filter(
+            organisation__in=organisations_where(user, roles), public_id=_parse_uuid(public_id)
+        ).first()
+        if row is None:
+            raise Http404
+        audit_record(action=action, actor=user, patient=patient_of(row), obj=row)
+        yield row
 
 
-@contextmanager
+def patient_record(
+    user: User, patient_id: uuid.UUID | str, *, action: str
+) -> AbstractContextManager[Patient]:
+    """One patient's identity, consultations and invitations (clinician or secretary)."""
+    return _record(
+        user,
+        Patient.objects.select_related("organisation"),
+        patient_id,
+        roles=PATIENT_IDENTITY_ROLES,
+        action=action,
+        patient_of=lambda patient: patient,
+    )
+
+
 def invitation_record(
     user: User, invitation_id: uuid.UUID | str, *, action: str
-) -> Iterator[Invitation]:
+) -> AbstractContextManager[Invitation]:
     """One invitation, for reception (clinician or secretary)."""
-    with patient_data_scope(DOOR):
-        invitation = _one(
-            user,
-            Invitation.objects.select_related("patient", "organisation", "consultation"),
-            invitation_id,
-            roles=PATIENT_IDENTITY_ROLES,
-        )
-        audit_record(action=action, actor=user, patient=invitation.patient, obj=invitation)
-        yield invitation
+    return _record(
+        user,
+        Invitation.objects.select_related("patient", "organisation", "consultation"),
+        invitation_id,
+        roles=PATIENT_IDENTITY_ROLES,
+        action=action,
+        patient_of=lambda invitation: invitation.patient,
+    )
 
 
-@contextmanager
-def response_record(user: User, response_id: uuid.UUID | str, *, action: str) -> Iterator[Response]:
+def response_record(
+    user: User, response_id: uuid.UUID | str, *, action: str
+) -> AbstractContextManager[Response]:
     """A submitted response with its answers, scores and flags: clinicians only."""
-    with patient_data_scope(DOOR):
-        response = _one(
-            user,
-            Response.objects.filter(status=Response.Status.SUBMITTED).select_related(
-                "questionnaire_version", "patient", "organisation", "invitation__consultation"
-            ),
-            response_id,
-            roles=CLINICAL_ROLES,
-        )
-        audit_record(action=action, actor=user, patient=response.patient, obj=response)
-        yield response
+    return _record(
+        user,
+        Response.objects.filter(status=Response.Status.SUBMITTED).select_related(
+            "questionnaire_version", "patient", "organisation", "invitation__consultation"
+        ),
+        response_id,
+        roles=CLINICAL_ROLES,
+        action=action,
+        patient_of=lambda response: response.patient,
+    )
 
 
 @dataclass(frozen=True)
