@@ -1,7 +1,7 @@
 """Benchmark: the day list's 100 rows rendered in-process, without a server.
 
     .venv/bin/python tests/benchmarks/bench_day_row.py [--blocks 15] [--renders 200]
-        [--against OTHER_CHECKOUT/scoring/templatetags/scoring_tags.py]
+        [--against OTHER_CHECKOUT]
 
 The stable figure beside bench_day_list.py (whose server-side times swing
 with whatever else the machine runs): the worklist's ``{% for %}`` over 100
@@ -12,8 +12,8 @@ third answered one reviewed. CPU time per render of the 100 rows; the
 minimum and the median over blocks of renders are printed (the minimum is
 the one to compare between runs, the median shows the noise).
 
-With ``--against``, the ``day_row`` function of another checkout's
-scoring_tags.py is timed too, called directly for the 100 rows (no template
+With ``--against``, the ``day_row`` function of another checkout (its
+scoring/templatetags/scoring_tags.py) is timed too, called directly for the 100 rows (no template
 around it), in blocks alternating with this checkout's, so that both see the
 same stretch of a noisy machine; the ratio of the minima is the figure.
 """
@@ -100,7 +100,8 @@ def cpu_ms_per_call(function: DayRow, days: list[ConsultationRow], calls: int) -
     return (time.process_time_ns() - started) / calls / 1e6
 
 
-def other_day_row(path: Path) -> DayRow:
+def other_day_row(root: Path) -> DayRow:
+    path = root / "scoring" / "templatetags" / "scoring_tags.py"
     spec = importlib.util.spec_from_file_location("other_scoring_tags", path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {path}")
@@ -114,7 +115,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--blocks", type=int, default=15)
     parser.add_argument("--renders", type=int, default=200, help="renders of 100 rows per block")
-    parser.add_argument("--against", type=Path, help="another checkout's scoring_tags.py")
+    parser.add_argument("--against", type=Path, help="another checkout's root")
     args = parser.parse_args()
     days = rows()
     with translation.override("da"):
