@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import functools
-from html import escape
 
 from django import template
 from django.utils import timezone
@@ -9,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from pro_portal.html import html, html_join
 from pro_portal.i18n import page_language
 from scoring.worklist import ConsultationRow
 
@@ -60,25 +60,42 @@ def day_row(row: ConsultationRow, clinical: bool) -> SafeString:
 
     Built here rather than in the template: a day of 100 consultations
     rendered through a dozen template nodes per row took a fifth of the page's
-    server time (tests/benchmarks/bench_day_list.py), and format_html per cell
-    still cost a tenth. Every value that comes from data goes through
-    ``escape``; the badges are built (and escaped) once per language.
+    server time (tests/benchmarks/bench_day_list.py). Built with ``html()``,
+    which escapes every value unless it is markup already (the badges, built
+    and escaped once per language), so no value can reach the page unescaped.
     """
     starts = timezone.localtime(row.starts_at).strftime("%H:%M")
     states = ", ".join(row.invitation_states) or "–"
-    cells = f"<td>{starts}</td><td>{escape(row.patient.name)}</td><td>{escape(states)}</td>"
-    if clinical:
-        language = page_language()
-        reviewed = _reviewed_badge(language)
-        links = ", ".join(
-            f'<a href="{escape(r.summary_url)}">{escape(r.questionnaire_title)}</a>'
-            f"{reviewed if r.reviewed else ''}"
-            for r in row.responses
+    overall = row.overall or "none"
+    if not clinical:
+        return html(
+            '<tr class="row-{}"><td>{}</td><td>{}</td><td>{}</td></tr>',
+            overall,
+            starts,
+            row.patient.name,
+            states,
         )
-        badge = _badge(row.overall if row.overall in _COLOURS else None, language)
-        cells += f"<td>{badge}</td><td>{links or '–'}</td>"
-    overall = escape(row.overall or "none")
-    return mark_safe(f'<tr class="row-{overall}">{cells}</tr>')  # noqa: S308 - escaped above
+    language = page_language()
+    reviewed = _reviewed_badge(language)
+    links = html_join(
+        ", ",
+        (
+            html('<a href="{}">{}</a>{}', r.summary_url, r.questionnaire_title, reviewed)
+            if r.reviewed
+            else html('<a href="{}">{}</a>', r.summary_url, r.questionnaire_title)
+            for r in row.responses
+        ),
+    )
+    badge = _badge(row.overall if row.overall in _COLOURS else None, language)
+    return html(
+        '<tr class="row-{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        overall,
+        starts,
+        row.patient.name,
+        states,
+        badge,
+        links or "–",
+    )
 
 
 @functools.lru_cache(maxsize=16)

@@ -3,6 +3,7 @@
 On demand, not in CI::
 
     .venv/bin/python tests/benchmarks/bench_day_list.py [--requests 300]
+        [--database NAME --redis-db N] [--against OTHER_CHECKOUT]
 
 Production-like (see harness.py): gunicorn, DEBUG off, PostgreSQL, Redis.
 The day has 100 consultations; 75 of them answered (red, yellow, green in
@@ -16,6 +17,7 @@ built); the round trip as the client saw it is printed beside. Target
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -24,6 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.benchmarks.harness import (
+    BENCH_DB,
+    REDIS_DB,
     STAFF_SESSION,
     Browser,
     free_port,
@@ -74,31 +78,56 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    # Beside another engineer's run on the same machine: a scratch database
+    # and Redis database of one's own (both are dropped or flushed after).
+    parser.add_argument("--database", default=BENCH_DB, help="scratch PostgreSQL database")
+    parser.add_argument("--redis-db", type=int, default=REDIS_DB, help="scratch Redis database")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout's root, served beside this one from the same database, "
+        "requests alternating between the two (both see the same noise)",
+    )
     args = parser.parse_args()
     if not port_open(5432):
         print("PostgreSQL is not running on 127.0.0.1:5432", file=sys.stderr)
         return 2
-    port = free_port()
-    with scratch_site(port) as env:
+    ports = {"this": free_port()}
+    with scratch_site(ports["this"], args.database, args.redis_db) as env:
         sessions = run_django(env, STAFF_SESSION + SEED)
-        with gunicorn(env, port, args.workers):
+        with contextlib.ExitStack() as servers:
+            servers.enter_context(gunicorn(env, ports["this"], args.workers))
+            if args.against:
+                ports["other"] = free_port()
+                root = args.against.resolve()
+                servers.enter_context(gunicorn(env, ports["other"], args.workers, root))
             path = f"/worklist/?day={DAY}"
             print(
                 f"gunicorn {args.workers} sync workers, DEBUG off, PostgreSQL,",
                 f"{os.cpu_count()} CPUs, client on the same machine",
+                f"(this checkout and {args.against}, alternating)" if args.against else "",
             )
             for role in ("clinician", "secretary"):
-                browser = Browser(port)
-                browser.cookies = dict(sessions[role])
-                timings(browser, path, 30)  # warm up both workers
-                server, client = timings(browser, path, args.requests)
-                print(
-                    f"day list of 100 consultations as {role:<9}: server-side "
-                    f"p50 {statistics.median(server) * 1000:5.1f} ms, "
-                    f"p95 {percentile(server, 0.95) * 1000:5.1f} ms (target <= 50 ms); "
-                    f"round trip p95 {percentile(client, 0.95) * 1000:5.1f} ms "
-                    f"({len(server)} requests)"
-                )
+                browsers = {name: Browser(port) for name, port in ports.items()}
+                for browser in browsers.values():
+                    browser.cookies = dict(sessions[role])
+                    timings(browser, path, 30)  # warm up both workers
+                server: dict[str, list[float]] = {name: [] for name in browsers}
+                client: dict[str, list[float]] = {name: [] for name in browsers}
+                for _ in range(args.requests):
+                    for name, browser in browsers.items():
+                        one_server, one_client = timings(browser, path, 1)
+                        server[name] += one_server
+                        client[name] += one_client
+                for name in browsers:
+                    print(
+                        f"day list of 100 consultations as {role:<9}"
+                        f"{f' ({name} checkout)' if args.against else ''}: server-side "
+                        f"p50 {statistics.median(server[name]) * 1000:5.1f} ms, "
+                        f"p95 {percentile(server[name], 0.95) * 1000:5.1f} ms (target <= 50 ms); "
+                        f"round trip p95 {percentile(client[name], 0.95) * 1000:5.1f} ms "
+                        f"({len(server[name])} requests)"
+                    )
     return 0
 
 

@@ -279,14 +279,17 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> Non
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
+def gunicorn(
+    env: dict[str, str], port: int, workers: int, root: Path = ROOT
+) -> Iterator[subprocess.Popen[bytes]]:
+    """gunicorn serving the checkout at ``root`` (another one to compare with)."""
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "tests.benchmarks.harness:application",
         *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
         *("--worker-class", "sync", "--log-level", "warning"),
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server = subprocess.Popen(command, cwd=root, env={**env, "PYTHONPATH": str(root)})
     try:
         wait_for_port(port, server, "gunicorn")
         yield server

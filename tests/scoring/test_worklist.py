@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +15,8 @@ from django.utils import timezone
 from pro_portal.models import AuditEvent, Membership, Role
 from questionnaires.library import LIBRARY_DIR, read_definition
 from scoring.models import ResponseReview
+from scoring.templatetags.scoring_tags import day_row
+from scoring.worklist import ConsultationRow, PatientRef, ResponseRow
 from tests import factories
 from tests.factories import PHQ9_GREEN, PHQ9_RED, PHQ9_YELLOW
 
@@ -265,3 +268,41 @@ def test_a_name_that_looks_like_markup_is_shown_as_text(personas, day, client):
     table = html[html.index('id="day-title"') :]
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co" in table
     assert "<img src=x" not in html
+
+
+@pytest.mark.parametrize("clinical", [True, False], ids=["clinician", "secretary"])
+def test_every_value_in_a_day_list_row_is_shown_as_text(clinical):
+    """Not only the name: invitation states, questionnaire titles (an imported
+    FHIR questionnaire brings its own), the summary link and the colour are
+    each escaped in the row too."""
+
+    def markup(field):
+        return f'<b data-field="{field}">&\'</b>'
+
+    starts = dt.datetime(2026, 11, 23, 9, 0, tzinfo=COPENHAGEN)
+    patient = PatientRef(1, uuid.UUID(int=1), 1, markup("name"))
+    response = ResponseRow(
+        public_id=uuid.UUID(int=2),
+        patient=patient,
+        questionnaire_id="phq9",
+        questionnaire_title=markup("title"),
+        version="1.0.0",
+        submitted_at=starts,
+        consultation_starts_at=starts,
+        invitation_id=1,
+        overall="red",
+        reviewed=True,
+        overdue=False,
+        summary_url=markup("url"),
+    )
+    row = ConsultationRow(starts, patient, [markup("state")], [response])
+    # The row's colour is derived from known colours; set an unknown one to
+    # prove it is escaped wherever it comes from.
+    object.__setattr__(row, "overall", markup("overall"))
+    html = str(day_row(row, clinical))
+    fields = ["name", "state", "overall", *(["title", "url"] if clinical else [])]
+    for field in fields:
+        assert f"&lt;b data-field=&quot;{field}&quot;&gt;&amp;&#x27;&lt;/b&gt;" in html, field
+    assert "<b" not in html
+    # Our own markup in it stays markup, escaped once: the reviewed badge.
+    assert ('<span class="badge text-bg-light">' in html) is clinical
