@@ -26,7 +26,6 @@ from questionnaires.results import result_compute, result_original, result_store
 from scoring.engine import AnswerError, Definition, Item, enabled_items, validate_answers
 
 ANSWERS_LOCKED = "These answers have been submitted and can no longer be changed."
-INVALID_ANSWER = "The answer does not fit the question: {problems}"
 
 
 class AnswersLockedError(Exception):
