@@ -30,12 +30,16 @@ else
 fi
 export PRO_PORTAL_TESTING=true CELERY_TASK_ALWAYS_EAGER=true
 
-echo "== pytest"
-.venv/bin/python -m pytest -p no:cacheprovider -m "not smoke" --cov --cov-report=term:skip-covered \
-  --cov-report=xml:test-artifacts/coverage.xml "$@"
+# Tests run in a random order (pytest-randomly), a new one each run; the seed is
+# printed, and RANDOMLY_SEED=N runs that order again (both pytest runs below).
+seed="${RANDOMLY_SEED:-$(.venv/bin/python -c 'import random; print(random.Random().getrandbits(32))')}"
+echo "== pytest in random order, seed $seed (again: RANDOMLY_SEED=$seed bash scripts/test.sh)"
+.venv/bin/python -m pytest -p no:cacheprovider -p randomly --randomly-seed="$seed" -m "not smoke" \
+  --cov --cov-report=term:skip-covered --cov-report=xml:test-artifacts/coverage.xml "$@"
 
-echo "== smoke test of the embedded default (no environment)"
+echo "== smoke test of the embedded default (no environment), seed $seed"
 env -u DATABASE_URL -u REDIS_URL -u CELERY_TASK_ALWAYS_EAGER \
-  .venv/bin/python -m pytest -p no:cacheprovider -m smoke tests/smoke -q
+  .venv/bin/python -m pytest -p no:cacheprovider -p randomly --randomly-seed="$seed" \
+  -m smoke tests/smoke -q
 
 echo "== done in $(( $(date +%s) - started )) s"
