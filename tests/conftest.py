@@ -73,3 +73,43 @@ def _patient_data_only_through_a_door(request: pytest.FixtureRequest) -> Iterato
 
     with doors_enforced():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the site's default language (Danish), as it would
+    alone: a request through LocaleMiddleware leaves its language active in
+    the thread, and the next test would otherwise read its texts in it."""
+    from django.conf import settings
+
+    if not settings.configured:  # tests/engine run without Django too
+        yield
+        return
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty Django cache, as it would alone: login
+    rate limits per address (allauth), kiosk pauses and cached sessions would
+    otherwise carry over from earlier tests, and from earlier runs in Redis.
+    On Redis only the cache's own keys go: Celery's queues share the database."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
+from django.utils import translation
 
 from pro_portal.models import Patient
 from tests.factories import CANARY_CPR, OrganisationFactory, PatientFactory
@@ -44,11 +45,17 @@ def test_the_same_cpr_number_twice_in_one_organisation_is_refused() -> None:
         PatientFactory(organisation=organisation, cpr=CANARY_CPR)
 
 
-def test_model_validation_explains_an_impossible_date() -> None:
+@pytest.mark.parametrize(
+    ("language", "explanation"),
+    [("da", "skal være en gyldig dato"), ("en", "must be a real date")],
+)
+def test_model_validation_explains_an_impossible_date(language: str, explanation: str) -> None:
     patient = Patient(organisation=OrganisationFactory(), name="X", cpr="3102701234")
-    with pytest.raises(ValidationError) as excinfo:
-        patient.full_clean(exclude=["cpr_hash", "birth_date", "sex"])
-    assert "real date" in str(excinfo.value)
+    with translation.override(language):
+        with pytest.raises(ValidationError) as excinfo:
+            patient.full_clean(exclude=["cpr_hash", "birth_date", "sex"])
+        shown = " ".join(excinfo.value.messages)  # the message is lazy: read it in `language`
+    assert explanation in shown
 
 
 def test_str_never_shows_the_cpr_number() -> None:

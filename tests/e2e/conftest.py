@@ -50,19 +50,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 PATIENT_FLOW_DANISH = ROOT / "locale" / "da" / "patient_flow_translations.json"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _patient_flow_danish(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The patient flow's Danish strings, until they are merged into the main
-    catalogue (which wins where both have an entry): the Danish pages are then
-    checked with their real, longer Danish text."""
+@pytest.fixture(scope="session")
+def _patient_flow_danish_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The patient flow's Danish strings compiled once per run into a locale
+    folder; None once that file is gone (merged into the main catalogue)."""
     import json
 
     import polib
-    from django.test.utils import override_settings
 
     if not PATIENT_FLOW_DANISH.exists():
-        yield
-        return
+        return None
     catalogue = polib.MOFile()
     catalogue.metadata = {
         "Content-Type": "text/plain; charset=UTF-8",
@@ -82,7 +79,21 @@ def _patient_flow_danish(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     folder = tmp_path_factory.mktemp("locale")
     (folder / "da" / "LC_MESSAGES").mkdir(parents=True)
     catalogue.save(str(folder / "da" / "LC_MESSAGES" / "django.mo"))
-    with override_settings(LOCALE_PATHS=[*settings.LOCALE_PATHS, folder]):
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _patient_flow_danish(_patient_flow_danish_catalogue: Path | None) -> Iterator[None]:
+    """The patient flow's Danish strings, until they are merged into the main
+    catalogue (which wins where both have an entry): the Danish pages are then
+    checked with their real, longer Danish text. Per browser test, so the
+    catalogue never leaks into the tests that run after them."""
+    from django.test.utils import override_settings
+
+    if _patient_flow_danish_catalogue is None:
+        yield
+        return
+    with override_settings(LOCALE_PATHS=[*settings.LOCALE_PATHS, _patient_flow_danish_catalogue]):
         yield
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command, execute_from_command_line
+from django.core.management import CommandError, ManagementUtility, call_command
 
 from questionnaires.fhir.validation import validate
 from questionnaires.models import QuestionnaireVersion
@@ -124,8 +124,12 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_failed_import_exits_with_code_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    argv = ["manage.py", "import_fhir", str(write(tmp_path, []))]
+    # As manage.py runs it, less django.setup(): run again here, that would
+    # configure logging onto this test's captured stderr, closed after it.
+    command = ManagementUtility(argv).fetch_command("import_fhir")
     with pytest.raises(SystemExit) as caught:
-        execute_from_command_line(["manage.py", "import_fhir", str(write(tmp_path, []))])
+        command.run_from_argv(argv)
     assert caught.value.code == 1
     assert "not a FHIR Questionnaire" in capsys.readouterr().err
 
