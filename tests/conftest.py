@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -40,6 +41,27 @@ def personas(db: None) -> Personas:
             organisation=organisation, name="Karen Kanarie", cpr=factories.CANARY_CPR
         ),
     )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.postgresql``: the test needs PostgreSQL (tests/needs.py)."""
+    if item.get_closest_marker("postgresql") is not None:
+        from tests.needs import needs_postgresql
+
+        needs_postgresql()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly how many tests were skipped, and why (scripts/test.sh)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    reasons: Counter[str] = Counter()
+    for report in skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    terminalreporter.write_sep("-", f"{len(skipped)} skipped")
+    for reason, count in sorted(reasons.items()):
+        terminalreporter.write_line(f"{count:5d}  {reason}")
 
 
 @pytest.fixture(autouse=True)

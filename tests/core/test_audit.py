@@ -29,7 +29,7 @@ def test_an_audit_event_cannot_be_deleted(personas) -> None:
         AuditEvent.objects.all().delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.postgresql  # the trigger is PostgreSQL's
 def test_the_database_refuses_raw_updates_and_deletes(personas) -> None:
     event = audit_record(action="patient.view", actor=personas.clinician, patient=personas.patient)
     for statement in (

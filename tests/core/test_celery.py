@@ -10,6 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from django.test import Client
 
 from pro_portal.celery import TRANSIENT_ERRORS, app, ping
+from tests.needs import needs_redis
 
 
 def test_tasks_are_json_only_acked_late_and_rejected_on_worker_loss() -> None:
@@ -40,8 +41,7 @@ def test_in_process_mode_runs_a_task_at_once() -> None:
 
 @pytest.fixture
 def real_worker(transactional_db: None) -> Iterator[None]:
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("Redis is not running: no real worker")
+    needs_redis()  # a real worker needs Redis
     app.conf.task_always_eager = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import translation
 
 from pro_portal.i18n import page_language
+from tests.needs import needs
 
 ROOT = Path(__file__).resolve().parents[2]
 DANISH = ROOT / "locale" / "da" / "LC_MESSAGES"
@@ -38,8 +39,7 @@ def test_no_template_string_is_missing_from_the_catalogue(tmp_path: Path) -> Non
     import subprocess
     import sys
 
-    if shutil.which("msguniq") is None:
-        pytest.skip("gettext is not installed")
+    needs(shutil.which("msguniq") is not None, "gettext is not installed")
     work = tmp_path / "copy"
     shutil.copytree(
         ROOT,

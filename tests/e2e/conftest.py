@@ -23,6 +23,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 from django.conf import settings
 from django.test import Client
 
+from tests.needs import needs
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -99,8 +101,7 @@ def _patient_flow_danish(_patient_flow_danish_catalogue: Path | None) -> Iterato
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    needs(Path(CHROMIUM).exists(), "Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

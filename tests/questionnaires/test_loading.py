@@ -134,7 +134,7 @@ def test_a_published_version_cannot_be_changed_through_the_model() -> None:
         version.save()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.postgresql  # the trigger is PostgreSQL's
 def test_the_database_refuses_to_change_published_content() -> None:
     load(GAD7)
     with (

@@ -69,7 +69,7 @@ def test_a_stored_result_is_never_changed(personas) -> None:
         stored.delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.postgresql  # the trigger is PostgreSQL's
 def test_the_database_refuses_to_change_a_stored_result(personas) -> None:
     from django.db import DatabaseError, transaction
 

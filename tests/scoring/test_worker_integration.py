@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
@@ -14,14 +13,14 @@ from pro_portal.models import OutboxMessage
 from scoring.models import SummaryPdf
 from scoring.pdf import pdf_path
 from tests import factories
+from tests.needs import needs_redis
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def worker(transactional_db: None, settings, tmp_path) -> Iterator[None]:
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("Redis is not running: no real worker")
+    needs_redis()  # a real worker needs Redis
     settings.PRIVATE_FILES_ROOT = tmp_path
     app.conf.task_always_eager = False
     try:
