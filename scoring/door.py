@@ -31,6 +31,7 @@ from django.http import Http404
 from pro_portal.access import (
     CLINICAL_ROLES,
     PATIENT_IDENTITY_ROLES,
+    holds_role,
     organisations_where,
     patient_data_scope,
 )
@@ -156,8 +157,7 @@ def reception(user: User) -> Iterator[Reception]:
 
 def _clinical(user: User) -> worklist.Organisations | None:
     """The organisations where the user is a clinician, or None when nowhere."""
-    organisations = organisations_where(user, CLINICAL_ROLES)
-    return organisations if organisations.exists() else None
+    return organisations_where(user, CLINICAL_ROLES) if holds_role(user, CLINICAL_ROLES) else None
 
 
 @dataclass(frozen=True)
