@@ -7,6 +7,7 @@ clinician still downloads an ordinary PDF in the language they read.
 
 from __future__ import annotations
 
+import importlib
 import io
 from pathlib import Path
 
@@ -103,3 +104,16 @@ def test_a_stored_file_no_key_opens_is_rendered_again_on_download(
     assert NAME in pdf_text(download(client, submitted))
     assert pdf_path(record).read_bytes() != b"written under a key since dropped"
     assert summary_pdf_store(response_id=submitted.pk).pk == record.pk
+
+
+def test_the_upgrade_removes_pdfs_stored_in_plain_text(personas, submitted, tmp_path: Path) -> None:
+    """Migration scoring 0005: PDFs from before encryption go, files and records
+    (the summary renders them again, encrypted, when next opened)."""
+    from django.apps import apps
+
+    migration = importlib.import_module("scoring.migrations.0005_plain_pdfs_removed")
+    record = SummaryPdf.objects.get(response=submitted)
+    pdf_path(record).write_bytes(b"%PDF-1.7 Karen Kanarie 030485-1239")  # as stored before
+    migration.remove_plain_pdfs(apps, None)
+    assert stored_files(tmp_path) == []
+    assert not SummaryPdf.objects.exists()
