@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from encrypted_fields.fields import EncryptedCharField
 
+from pro_portal.crypto import DataCipher, data_cipher
+
 if TYPE_CHECKING:
     # The library ships no type information; to mypy the field is the
     # CharField it behaves as (a str attribute).
@@ -16,7 +18,14 @@ else:
 
 
 class SafeEncryptedCharField(_EncryptedCharBase):  # type: ignore[type-arg]
-    """django-fernet-encrypted-fields' char field, with a safe ``clean``.
+    """django-fernet-encrypted-fields' char field, with PRO Portal's data keys
+    and a safe ``clean``.
+
+    The library derives its key from ``SECRET_KEY`` and offers no setting for
+    a key of its own, so ``f`` (the Fernet object it encrypts and decrypts
+    with) is replaced by the data cipher (``pro_portal.crypto``): the data
+    keys first, the library's old derived key for reading only. Looked up on
+    every use rather than cached on the field, so a changed setting applies.
 
     Upstream ``clean`` marks the *field* (shared by every instance and thread)
     as "already decrypted" and unmarks it only if validation succeeds: after
@@ -24,6 +33,10 @@ class SafeEncryptedCharField(_EncryptedCharBase):  # type: ignore[type-arg]
     ``clean`` is always the model's plaintext attribute, so this validates it
     as a plain CharField without touching that shared state.
     """
+
+    @property
+    def f(self) -> DataCipher:
+        return data_cipher()
 
     def clean(self, value: Any, model_instance: Any) -> Any:
         value = models.CharField.to_python(self, value)

@@ -10,6 +10,7 @@ README.md.
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,17 +56,49 @@ elif not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters.")
 SECRET_KEY_FALLBACKS: list[str] = env.list("SECRET_KEY_FALLBACKS", default=[])
 
-# Salt for the CPR-number encryption key (django-fernet-encrypted-fields derives
-# its key from SECRET_KEY and this salt); and a separate key for the keyed hash
-# that lets staff look a patient up by exact CPR number without decrypting.
+# Data at rest (CPR numbers, stored summary PDFs) is encrypted with its own
+# keys, never with SECRET_KEY, which signs sessions and may change on its own
+# (pro_portal/crypto.py). Fernet keys: the first encrypts, every one decrypts;
+# rotate by putting a new key first and running manage.py rotate_data_key.
+_DEV_DATA_KEY = "fjxyaolBp0GlSy47Hvd19arlefqqNZKdDDcAwvVC_s0="  # refused below when DEBUG is off
+DATA_ENCRYPTION_KEYS: list[str] = env.list("DATA_ENCRYPTION_KEYS", default=[])
+if not DATA_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DATA_ENCRYPTION_KEYS must be set when DEBUG is off (see README, "
+            "'Running production-like', for how to generate one)."
+        )
+    DATA_ENCRYPTION_KEYS = [_DEV_DATA_KEY]
+elif not DEBUG and _DEV_DATA_KEY in DATA_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("DATA_ENCRYPTION_KEYS must not hold the development key.")
+for _number, _key in enumerate(DATA_ENCRYPTION_KEYS, start=1):
+    try:
+        _valid = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
+    except (ValueError, UnicodeEncodeError):
+        _valid = False
+    if not _valid:  # never echo the value: it is a secret
+        raise ImproperlyConfigured(
+            f"DATA_ENCRYPTION_KEYS: key {_number} of {len(DATA_ENCRYPTION_KEYS)} is not a "
+            "Fernet key (32 random bytes in URL-safe base64, 44 characters)."
+        )
+# Before the data keys, django-fernet-encrypted-fields encrypted CPR numbers
+# under a key derived from SECRET_KEY (and its fallbacks) with this salt. While
+# DATA_ENCRYPTION_LEGACY_READ is on, that key is still tried for reading; turn
+# it off once rotate_data_key has moved everything to the data keys.
+DATA_ENCRYPTION_LEGACY_READ: bool = env_bool("DATA_ENCRYPTION_LEGACY_READ", default=True)
 SALT_KEY: list[str] = env.list("FIELD_ENCRYPTION_SALT", default=["pro-portal-dev-salt"])
+if not DEBUG and DATA_ENCRYPTION_LEGACY_READ and SALT_KEY == ["pro-portal-dev-salt"]:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_SALT must be set when DEBUG is off, to read data encrypted "
+        "before DATA_ENCRYPTION_KEYS (or set DATA_ENCRYPTION_LEGACY_READ=false)."
+    )
+# A separate key for the keyed hash that lets staff look a patient up by exact
+# CPR number without decrypting.
 CPR_HASH_KEY: str = env.str("CPR_HASH_KEY", default="")
 if not CPR_HASH_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("CPR_HASH_KEY must be set when DEBUG is off.")
     CPR_HASH_KEY = "dev-only-cpr-hash-key"
-if not DEBUG and SALT_KEY == ["pro-portal-dev-salt"]:
-    raise ImproperlyConfigured("FIELD_ENCRYPTION_SALT must be set when DEBUG is off.")
 
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -30,14 +30,17 @@ class ResponseReview(models.Model):
 
 
 class SummaryPdf(models.Model):
-    """A rendered summary PDF, stored outside every publicly served folder.
+    """A rendered summary PDF, stored encrypted outside every publicly served folder.
 
-    Keyed on (response, template version): rendering again is a no-op, and a
-    new template version renders a new file.
+    Keyed on (response, template version, language): rendering again is a
+    no-op, a new template version renders a new file, and a clinician reading
+    in English gets an English PDF. ``sha256`` and ``size`` are the PDF's own,
+    before encryption.
     """
 
     response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="pdfs")
     template_version = models.CharField(max_length=16)
+    language = models.CharField(max_length=8)
     file_name = models.CharField(max_length=100)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
@@ -48,7 +51,8 @@ class SummaryPdf(models.Model):
         verbose_name_plural = _("summary PDFs")
         constraints: ClassVar = [
             models.UniqueConstraint(
-                fields=["response", "template_version"], name="summary_pdf_once_per_template"
+                fields=["response", "template_version", "language"],
+                name="summary_pdf_once_per_template_and_language",
             )
         ]
 

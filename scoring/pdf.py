@@ -4,6 +4,9 @@ The context comes from scoring.summary, the layout from
 templates/scoring/summary_pdf.html. WeasyPrint fetches nothing from the file
 system or the network: the only URLs it may load are ``pdf-asset:`` names of
 the vendored fonts and stylesheet, and anything else stops the render.
+
+Stored files are encrypted with the data keys (pro_portal.crypto), like the
+CPR numbers in the database: the PDF holds the patient's name and CPR number.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from pro_portal.crypto import InvalidToken, RotationCounts, data_cipher
 from questionnaires.models import Response
 from questionnaires.results import result_original
 from scoring.models import SummaryPdf
@@ -29,7 +33,7 @@ from scoring.summary import Summary, summary_build
 logger = logging.getLogger(__name__)
 
 # Bump when the PDF layout changes: a new version renders new files, and the
-# idempotency key (response, template version) keeps old ones untouched.
+# idempotency key (response, template version, language) keeps old ones untouched.
 TEMPLATE_VERSION = "2"
 ASSET_SCHEME = "pdf-asset:"
 ASSETS = {
@@ -73,17 +77,51 @@ def pdf_path(record: SummaryPdf) -> Path:
     return Path(settings.PRIVATE_FILES_ROOT) / "pdf" / record.file_name
 
 
-def summary_pdf_store(*, response_id: int, language: str = "da") -> SummaryPdf:
-    """Render and store the PDF once per (response, template version).
+def _write_atomic(path: Path, data: bytes) -> None:
+    """A reader never sees half a file; a temporary name of its own, so two
+    workers writing the same file at once do not share one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as temporary:
+        temporary.write(data)
+    Path(temporary.name).replace(path)
+
+
+def _check_language(language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"summary PDFs are rendered in {list(dict(settings.LANGUAGES))} only")
+
+
+def summary_pdf_store(*, response_id: int, language: str = settings.LANGUAGE_CODE) -> SummaryPdf:
+    """Render and store the PDF once per (response, template version, language).
 
     Idempotent: a second call (a retried task, a page opened twice) returns
-    the stored record. The file name holds ids only, never patient data.
+    the stored record. The file is encrypted under the current data key
+    (pro_portal.crypto); its name holds ids only, never patient data.
     """
+    _check_language(language)
     existing = SummaryPdf.objects.filter(
-        response_id=response_id, template_version=TEMPLATE_VERSION
+        response_id=response_id, template_version=TEMPLATE_VERSION, language=language
     ).first()
     if existing is not None and pdf_path(existing).is_file():
         return existing
+    return _render_and_store(response_id=response_id, language=language, existing=existing)[0]
+
+
+def summary_pdf_data(*, response_id: int, language: str) -> bytes:
+    """The stored PDF's bytes, decrypted; rendered now if it is not stored yet,
+    or if its file cannot be opened with any accepted key (written under a
+    key since dropped): the PDF is derived data, the summary renders again."""
+    record = summary_pdf_store(response_id=response_id, language=language)
+    try:
+        return data_cipher().decrypt(pdf_path(record).read_bytes())
+    except (InvalidToken, FileNotFoundError):  # FileNotFoundError: purged just now
+        logger.warning("stored summary PDF %s could not be read; rendering it again", record.pk)
+    return _render_and_store(response_id=response_id, language=language, existing=record)[1]
+
+
+def _render_and_store(
+    *, response_id: int, language: str, existing: SummaryPdf | None
+) -> tuple[SummaryPdf, bytes]:
     response = Response.objects.select_related(
         "questionnaire_version__clinical_reviewer", "patient", "organisation", "review"
     ).get(pk=response_id, status=Response.Status.SUBMITTED)
@@ -91,26 +129,55 @@ def summary_pdf_store(*, response_id: int, language: str = "da") -> SummaryPdf:
     with translation.override(language):
         summary = summary_build(response=response, stored=stored, language=language)
     data = summary_pdf_render(summary)
-    file_name = f"{response.public_id}-t{TEMPLATE_VERSION}.pdf"
-    path = Path(settings.PRIVATE_FILES_ROOT) / "pdf" / file_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Atomic: a reader never sees half a file; a temporary name of its own, so
-    # two workers rendering the same response at once do not share one.
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as temporary:
-        temporary.write(data)
-    Path(temporary.name).replace(path)
+    # The file is named by the storage key: response, template version, language.
+    file_name = f"{response.public_id}-t{TEMPLATE_VERSION}-{language}.pdf.enc"
+    _write_atomic(
+        Path(settings.PRIVATE_FILES_ROOT) / "pdf" / file_name, data_cipher().encrypt(data)
+    )
+    # Hash and size of the PDF itself, so a decrypted file can be checked.
     facts = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     if existing is not None:  # the file had gone (deleted by hand, lost disk): rendered again
         SummaryPdf.objects.filter(pk=existing.pk).update(**facts, rendered_at=timezone.now())
         existing.refresh_from_db()
-        return existing
+        return existing, data
+    key = {"response": response, "template_version": TEMPLATE_VERSION, "language": language}
     try:
         with transaction.atomic():
-            return SummaryPdf.objects.create(
-                response=response, template_version=TEMPLATE_VERSION, file_name=file_name, **facts
-            )
+            return SummaryPdf.objects.create(**key, file_name=file_name, **facts), data
     except IntegrityError:  # rendered concurrently by another worker: same file
-        return SummaryPdf.objects.get(response=response, template_version=TEMPLATE_VERSION)
+        return SummaryPdf.objects.get(**key), data
+
+
+def summary_pdf_rotate(*, batch_size: int = 100) -> RotationCounts:
+    """Re-encrypt every stored PDF file under the current data key.
+
+    Idempotent: a file already under the current key is left as it is. A file
+    no accepted key opens is counted and left; the summary renders it again
+    when it is next asked for."""
+    cipher = data_cipher()
+    counts = RotationCounts()
+    last = 0
+    while True:
+        batch = list(SummaryPdf.objects.filter(pk__gt=last).order_by("pk")[:batch_size])
+        if not batch:
+            return counts
+        for record in batch:
+            path = pdf_path(record)
+            try:
+                token = path.read_bytes()
+            except FileNotFoundError:
+                counts.missing += 1
+                continue
+            if cipher.is_current(token):
+                counts.current += 1
+                continue
+            try:
+                _write_atomic(path, cipher.rotate(token))
+            except InvalidToken:
+                counts.unreadable += 1
+            else:
+                counts.rotated += 1
+        last = batch[-1].pk
 
 
 def summary_pdf_purge(*, older_than_days: int) -> int:

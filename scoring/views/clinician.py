@@ -4,6 +4,7 @@ parse, call one selector or service, render."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -20,7 +21,7 @@ from pro_portal.models import Role
 from questionnaires.results import result_original
 from scoring import door, worklist
 from scoring.forms import PatientSearchForm, WorklistFilterForm
-from scoring.pdf import pdf_path, summary_pdf_store
+from scoring.pdf import summary_pdf_data
 from scoring.reviews import review_record
 from scoring.summary import summary_build
 
@@ -134,22 +135,27 @@ def summary(request: HttpRequest, response_id: str) -> HttpResponse:
         return render(
             request,
             "scoring/summary.html",
-            {"s": context, "response": response, "pdf_ready": response.pdfs.exists()},
+            {
+                "s": context,
+                "response": response,
+                "pdf_ready": response.pdfs.filter(language=context.language).exists(),
+            },
         )
 
 
 @staff_view(roles=CLINICAL_ROLES)
 def summary_pdf(request: HttpRequest, response_id: str) -> FileResponse:
-    """The stored PDF, or one rendered now if the task has not run yet."""
+    """The stored PDF in the clinician's language, decrypted, or one rendered
+    now if the task has not rendered that one yet."""
     with door.response_record(staff_of(request), response_id, action="summary.pdf") as response:
-        record = summary_pdf_store(response_id=response.pk, language=page_language())
+        data = summary_pdf_data(response_id=response.pk, language=page_language())
     submitted = timezone.localtime(response.submitted_at or timezone.now())
     # The download name holds no patient data.
     filename = (
         f"pro-summary-{response.questionnaire_version.questionnaire_id}-{submitted:%Y%m%d}.pdf"
     )
     return FileResponse(
-        pdf_path(record).open("rb"),
+        io.BytesIO(data),
         as_attachment=True,
         filename=filename,
         content_type="application/pdf",

@@ -14,6 +14,7 @@ bare ``/bench-hello/`` view through the same middleware, to compare with.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import json
@@ -101,6 +102,7 @@ def production_environment(
         "SECRET_KEY": secrets.token_urlsafe(64),
         "CPR_HASH_KEY": secrets.token_urlsafe(32),
         "FIELD_ENCRYPTION_SALT": secrets.token_urlsafe(16),
+        "DATA_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "ALLOWED_HOSTS": "127.0.0.1",
         "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",

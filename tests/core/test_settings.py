@@ -18,6 +18,8 @@ PRODUCTION = {
     "SECRET_KEY": "p" * 20 + "-production-secret-for-the-deploy-check-only-" + "q" * 10,
     "CPR_HASH_KEY": "cpr-hash-key-for-the-deploy-check-only",
     "FIELD_ENCRYPTION_SALT": "salt-for-the-deploy-check-only",
+    # A Fernet key (32 bytes, URL-safe base64) for the deploy check only.
+    "DATA_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLW9ubHktZGF0YS1rZXktMzJieXQ=",
     "ALLOWED_HOSTS": "pro.example.org",
     "DATABASE_URL": "sqlite:////tmp/pro-portal-deploy-check.sqlite3",
 }
@@ -50,6 +52,15 @@ def test_production_settings_pass_the_deployment_check() -> None:
         ({"SECRET_KEY": "short"}, "at least 50 characters"),
         ({"CPR_HASH_KEY": ""}, "CPR_HASH_KEY must be set"),
         ({"FIELD_ENCRYPTION_SALT": ""}, "FIELD_ENCRYPTION_SALT must be set"),
+        ({"DATA_ENCRYPTION_KEYS": ""}, "DATA_ENCRYPTION_KEYS must be set when DEBUG is off"),
+        (
+            {"DATA_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLW9ubHktZGF0YS1rZXktMzJieXQ=,not-a-key"},
+            "key 2 of 2 is not a Fernet key",
+        ),
+        (
+            {"DATA_ENCRYPTION_KEYS": "fjxyaolBp0GlSy47Hvd19arlefqqNZKdDDcAwvVC_s0="},
+            "must not hold the development key",
+        ),
         ({"DEBUG": "flase"}, "'flase' is not a boolean"),
         ({"DATABASE_CONN_MAX_AGE": "sixty"}, "sixty"),
     ],
@@ -62,6 +73,19 @@ def test_bad_values_stop_the_start_with_a_clear_message(
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_a_bad_data_key_is_never_echoed_in_the_message() -> None:
+    result = run_manage("check", env={**PRODUCTION, "DATA_ENCRYPTION_KEYS": "not-a-key-secret"})
+    assert result.returncode != 0
+    assert "not a Fernet key" in result.stderr
+    assert "not-a-key-secret" not in result.stderr
+
+
+def test_without_the_old_key_derivation_no_salt_is_needed() -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != "FIELD_ENCRYPTION_SALT"}
+    result = run_manage("check", env={**env, "DATA_ENCRYPTION_LEGACY_READ": "false"})
+    assert result.returncode == 0, result.stderr
 
 
 def test_with_no_environment_at_all_the_site_runs_embedded(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import time_machine
 from django.utils import timezone
 from pypdf import PdfReader
 
+from pro_portal.crypto import data_cipher
 from pro_portal.models import AuditEvent
 from questionnaires.library import LIBRARY_DIR, read_definition
 from scoring.models import SummaryPdf
@@ -20,6 +21,7 @@ from scoring.pdf import (
     AssetOnlyFetcher,
     RefusedUrlError,
     pdf_path,
+    summary_pdf_data,
     summary_pdf_store,
 )
 from tests import factories
@@ -124,9 +126,7 @@ def test_page_one_of_the_pdf_holds_every_score_and_its_trend(personas, settings,
     for day, vector in zip(days, (GREEN, VECTORS["who5_fall_12_yellow"], RED_FLAG), strict=True):
         with time_machine.travel(day, tick=False):
             response = factories.submitted(personas.patient, version, vector["answers"])
-    first = " ".join(
-        pdf_text(pdf_path(summary_pdf_store(response_id=response.pk)).read_bytes())[0].split()
-    )
+    first = " ".join(pdf_text(summary_pdf_data(response_id=response.pk, language="da"))[0].split())
     for score in CHRONIC_PAIN["scores"]:
         assert " ".join(score["label"]["da"].split())[:20] in first
     # WHO-5 as the two vectors state it (80, then 68), then today's response,
@@ -138,7 +138,7 @@ def test_page_one_of_the_pdf_holds_every_score_and_its_trend(personas, settings,
 
 
 def test_the_pdf_is_a4_with_its_fonts_embedded(personas, red_response) -> None:
-    reader = PdfReader(pdf_path(summary_pdf_store(response_id=red_response.pk)))
+    reader = PdfReader(io.BytesIO(summary_pdf_data(response_id=red_response.pk, language="da")))
     width, height = (float(x) for x in reader.pages[0].mediabox[2:])
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
     embedded = set()
@@ -159,9 +159,9 @@ def test_rendering_twice_is_idempotent_and_the_file_name_holds_no_patient_data(
     second = summary_pdf_store(response_id=red_response.pk)
     assert first.pk == second.pk
     assert SummaryPdf.objects.count() == 1
-    assert first.file_name == f"{red_response.public_id}-t{TEMPLATE_VERSION}.pdf"
+    assert first.file_name == f"{red_response.public_id}-t{TEMPLATE_VERSION}-da.pdf.enc"
     assert personas.patient.cpr not in first.file_name
-    assert str(tmp_path) in str(next(tmp_path.rglob("*.pdf")))
+    assert str(tmp_path) in str(next(tmp_path.rglob("*.pdf.enc")))
 
 
 def test_a_pdf_whose_file_has_gone_is_rendered_again_and_its_record_matches_it(
@@ -171,7 +171,7 @@ def test_a_pdf_whose_file_has_gone_is_rendered_again_and_its_record_matches_it(
     pdf_path(first).unlink()
     with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):  # a new "generated" time
         again = summary_pdf_store(response_id=red_response.pk)
-    data = pdf_path(again).read_bytes()
+    data = data_cipher().decrypt(pdf_path(again).read_bytes())
     assert again.pk == first.pk
     assert (again.size, again.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     assert list(tmp_path.rglob("*.tmp")) == []  # no temporary file left behind

@@ -9,6 +9,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from pro_portal.celery import app
+from pro_portal.crypto import data_cipher
 from pro_portal.models import OutboxMessage
 from scoring.models import SummaryPdf
 from scoring.pdf import pdf_path
@@ -38,7 +39,7 @@ def test_submitting_enqueues_a_pdf_that_a_real_worker_renders(personas, worker) 
         assert time.monotonic() < deadline, "the worker did not render the PDF within 60 s"
         time.sleep(0.2)
     record = SummaryPdf.objects.get(response=response)
-    assert pdf_path(record).read_bytes().startswith(b"%PDF")
+    assert data_cipher().decrypt(pdf_path(record).read_bytes()).startswith(b"%PDF")
     # The worker marks the submit's outbox message done once the file is stored.
     while OutboxMessage.objects.get(payload__response_id=response.pk).done_at is None:
         assert time.monotonic() < deadline, "the outbox message was not marked done"
