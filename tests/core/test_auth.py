@@ -195,6 +195,20 @@ def test_five_wrong_recovery_codes_lock_and_then_a_right_one_is_refused_and_kept
     assert codes[0] in RecoveryCodes.activate(user).get_unused_codes()
 
 
+def test_asking_for_the_code_again_is_limited_the_same_way(personas, client: Client) -> None:
+    """allauth asks a logged-in user for their code again before sensitive
+    changes; that form counts wrong codes under the same per-user limit."""
+    user = personas.clinician
+    client.force_login(user)
+    for _ in range(5):
+        client.post("/accounts/2fa/reauthenticate/", {"code": wrong_code(user)})
+    response = client.post(
+        "/accounts/2fa/reauthenticate/", {"code": pyotp.TOTP(user.totp_secret).now()}
+    )
+    assert response.status_code == 200
+    assert LOCKED_DA in response.content.decode()
+
+
 def test_a_code_used_already_is_refused_with_a_message_that_says_so(
     personas, client: Client
 ) -> None:
