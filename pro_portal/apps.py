@@ -7,4 +7,7 @@ class ProPortalConfig(AppConfig):
     verbose_name = _("PRO Portal")
 
     def ready(self) -> None:
-        from pro_portal import checks  # noqa: F401 - registers the system checks
+        from pro_portal import (  # noqa: F401 - importing registers them
+            auth,  # the audit log's receivers of log-in, log-out and lock-out signals
+            checks,  # the system checks
+        )

@@ -259,13 +259,6 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-# django-axes owns the lockout after failed passwords; allauth's own
-# login_failed limit would otherwise answer first with a different message.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "PRO Portal"
-MFA_RECOVERY_CODE_COUNT = 10
-
 # Lockout after repeated failures: five wrong passwords for one username from
 # one address lock that pair for 30 minutes (a shared clinic address does not
 # lock out colleagues; a guessed username is not locked out for everyone).
@@ -276,6 +269,33 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "pro_portal.auth.axes_username"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
+
+# allauth's rate limits, set to match axes: per account, never per address
+# alone — a clinic behind one NAT address must not lock out its colleagues.
+# - "login" (allauth: 30 per minute per address) is off: axes locks per
+#   username *and* address. A flood from one address is the proxy's to stop.
+# - "login_failed" is the count of wrong second-factor codes (TOTP and
+#   recovery codes) per user — allauth counts them under this key — with
+#   axes' numbers: five wrong codes lock that user's second step for 30
+#   minutes, and while locked even the right code is refused. allauth also
+#   counts wrong *passwords* under this key, per login regardless of address;
+#   pro_portal.auth.AccountAdapter leaves that to axes, so one lock and one
+#   message for each step. The count lives in the cache: when the cache
+#   cannot be read, the code step refuses every code (fails closed,
+#   pro_portal.auth.AuthenticateForm).
+# - Password-reset limits keep allauth's defaults (20 per minute per address,
+#   5 per minute per e-mail): they guard e-mail sending, and never block a log-in.
+ACCOUNT_RATE_LIMITS = {
+    "login": None,
+    "login_failed": f"{AXES_FAILURE_LIMIT}/{int(AXES_COOLOFF_TIME.total_seconds())}s/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "PRO Portal"
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_FORMS = {
+    "authenticate": "pro_portal.auth.AuthenticateForm",
+    "reauthenticate": "pro_portal.auth.ReauthenticateForm",
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
