@@ -53,10 +53,10 @@ def _as(role: str, statement: str) -> None:
 @pytest.mark.parametrize(
     ("statement", "refusal"),
     [
-        (f"UPDATE {AUDIT} SET action = 'changed'", "permission denied for table"),
-        (f"DELETE FROM {AUDIT}", "permission denied for table"),
-        (f"TRUNCATE {AUDIT}", "permission denied for table"),
-        (f"ALTER TABLE {AUDIT} DISABLE TRIGGER ALL", "must be owner of table"),
+        ("UPDATE pro_portal_auditevent SET action = 'changed'", "permission denied for table"),
+        ("DELETE FROM pro_portal_auditevent", "permission denied for table"),
+        ("TRUNCATE pro_portal_auditevent", "permission denied for table"),
+        ("ALTER TABLE pro_portal_auditevent DISABLE TRIGGER ALL", "must be owner of table"),
         ("SET session_replication_role = replica", "permission denied to set parameter"),
     ],
     ids=["update", "delete", "truncate", "disable-trigger", "replication-role"],
@@ -83,7 +83,7 @@ def test_the_owner_can_still_truncate_so_test_flushes_work(roles: Roles) -> None
     audit_record(action="patient.view")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f'SET LOCAL ROLE "{roles.owner}"')
-        cursor.execute(f"TRUNCATE {AUDIT}")
+        cursor.execute("TRUNCATE pro_portal_auditevent")
         assert not AuditEvent.objects.exists()
 
 
