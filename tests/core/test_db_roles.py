@@ -107,3 +107,11 @@ def test_the_command_prints_the_sql_without_running_it(capsys: pytest.CaptureFix
 def test_unusable_role_names_get_a_clear_message(owner: str, site: str, message: str) -> None:
     with pytest.raises(CommandError, match=message):
         call_command("db_roles", owner=owner, site=site)
+
+
+def test_the_site_role_cannot_be_the_user_applying_the_sql() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT session_user")
+        (me,) = cursor.fetchone()
+    with pytest.raises(CommandError, match="is the user this command is connected as"):
+        call_command("db_roles", owner=Roles().owner, site=me, apply=True)

@@ -120,3 +120,55 @@ def test_a_page_number_out_of_range_or_not_a_number_is_no_error(personas, client
     client.force_login(personas.clinician)
     for page in ("999", "x", "-1", "9" * 5000):
         assert client.get(_log_url(personas), {"page": page}).status_code == 200
+
+
+def test_reads_by_the_patient_a_tablet_and_the_system_are_named_so(personas, client) -> None:
+    from pro_portal.audit import audit_record
+    from pro_portal.models import Kiosk
+
+    kiosk = Kiosk.objects.create(
+        organisation=personas.organisation,
+        name="Venteværelset",
+        token_hash="0" * 64,
+        created_by=personas.admin,
+    )
+    audit_record(action="invitation.open", patient=personas.patient, actor_kind="patient")
+    audit_record(action="kiosk.open", kiosk=kiosk, patient=personas.patient)
+    audit_record(action="something.new", patient=personas.patient)
+    client.force_login(personas.clinician)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = _csv(client.get(_csv_url(personas)))
+    assert [row[1:] for row in rows[2:]] == [
+        ["PRO Portal (automatic)", "", "something.new"],  # an action without a text: as stored
+        [
+            "Waiting-room tablet “Venteværelset”",
+            "",
+            "Opened the questionnaires on a waiting-room tablet",
+        ],
+        ["The patient", "", "Opened the invitation link"],
+    ]
+
+
+def test_a_long_log_is_paged_newest_first(personas, client) -> None:
+    from scoring.access_log import ROWS_PER_PAGE
+
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            action="worklist.view",
+            actor_kind="staff",
+            actor=personas.secretary,
+            patient=personas.patient,
+            organisation=personas.organisation,
+        )
+        for _ in range(ROWS_PER_PAGE)
+    )
+    client.force_login(personas.clinician)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    first = client.get(_log_url(personas)).content.decode()
+    assert "Page 1 of 2" in first
+    assert "Read this access log" in first  # the newest read is this one
+    second = client.get(_log_url(personas), {"page": "2"}).content.decode()
+    assert "Page 2 of 2" in second
+    # 100 worklist reads and two reads of the log: the oldest two on page 2.
+    assert second.count("Saw the patient on the worklist") == 2
+    assert "Read this access log" not in second
