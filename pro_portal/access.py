@@ -40,6 +40,13 @@ from pro_portal.models import Membership, Role, User
 PATIENT_IDENTITY_ROLES = frozenset({Role.CLINICIAN, Role.SECRETARY})
 CLINICAL_ROLES = frozenset({Role.CLINICIAN})
 KIOSK_ADMIN_ROLES = frozenset({Role.ADMIN})
+# Who may answer a patient's "who has read my data?": the patient's access log
+# (every read, by whom, in which role, when) and its export. Clinicians: they
+# hold the patient's record and answer the patient (in general practice the
+# doctor is the data controller); the log also names colleagues and what they
+# read, which is more than reception needs, and clinic admins see no patient
+# data. A dedicated role would be a Role and this one line.
+ACCESS_LOG_ROLES = frozenset({Role.CLINICIAN})
 
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 

@@ -14,7 +14,7 @@ shown and audit exactly those patients.
 
 Who may see what (``pro_portal.access``): clinicians and secretaries see who
 the patient is and their invitations; only clinicians see answers, scores
-and flags.
+and flags, and who has read a patient's data (the access log).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from django.db import models
 from django.http import Http404
 
 from pro_portal.access import (
+    ACCESS_LOG_ROLES,
     CLINICAL_ROLES,
     PATIENT_IDENTITY_ROLES,
     holds_role,
@@ -117,6 +118,30 @@ def response_record(
         roles=CLINICAL_ROLES,
         action=action,
         patient_of=lambda response: response.patient,
+    )
+
+
+def access_log_record(
+    user: User, patient_id: uuid.UUID | str, *, action: str
+) -> AbstractContextManager[Patient]:
+    """One patient, to read who has read their data (``ACCESS_LOG_ROLES``);
+    the read of the log is itself audited, as ``action``."""
+    return _record(
+        user,
+        Patient.objects.select_related("organisation"),
+        patient_id,
+        roles=ACCESS_LOG_ROLES,
+        action=action,
+        patient_of=lambda patient: patient,
+    )
+
+
+def may_see_access_log(user: User, patient: Patient) -> bool:
+    """Whether ``user`` may open ``patient``'s access log (to offer the link)."""
+    return (
+        organisations_where(user, ACCESS_LOG_ROLES)
+        .filter(organisation_id=patient.organisation_id)
+        .exists()
     )
 
 

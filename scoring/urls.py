@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from scoring.views import access_log, reception
 from scoring.views import clinician as views
-from scoring.views import reception
 
 app_name = "scoring"
 urlpatterns = [
@@ -20,6 +20,13 @@ urlpatterns = [
     path("patients/<str:patient_id>/", reception.patient, name="patient"),
     path("patients/<str:patient_id>/invite/", reception.invite, name="invite"),
     path("patients/<str:patient_id>/visit-code/", reception.visit_code, name="visit_code"),
+    # Who has read a patient's data (ACCESS_LOG_ROLES).
+    path("patients/<str:patient_id>/access-log/", access_log.access_log, name="access_log"),
+    path(
+        "patients/<str:patient_id>/access-log.csv",
+        access_log.access_log_export,
+        name="access_log_export",
+    ),
     path("invitations/<str:invitation_id>/cancel/", reception.cancel, name="cancel"),
     path("invitations/<str:invitation_id>/reissue/", reception.reissue, name="reissue"),
 ]

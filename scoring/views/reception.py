@@ -138,6 +138,7 @@ def _patient_page(
             "invite_form": invite_form or InviteForm(patient=patient, language=language),
             "issued": issued,
             "visit_code": visit_code,
+            "may_see_access_log": door.may_see_access_log(staff_of(request), patient),
         },
         status=status,
     )
