@@ -126,6 +126,22 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
+@dataclass
+class CspWatch:
+    """Collects the Content-Security-Policy violations of a browser context's pages."""
+
+    violations: list[str] = field(default_factory=list)
+
+    def attach(self, context: Any) -> None:
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self._on_console)
+
+    def _on_console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            url = message.page.url if message.page else "?"
+            self.violations.append(f"{url}: {message.text}")
+
+
 @pytest.fixture
 def new_context(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
     """Open browser contexts (each a fresh browser profile), closed after the test.
@@ -135,11 +151,7 @@ def new_context(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
     a violation: a page that works only without its policy is broken.
     """
     opened: list[Any] = []
-    violations: list[str] = []
-
-    def on_console(message: Any) -> None:
-        if "Content Security Policy" in message.text:
-            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+    watch = CspWatch()
 
     def make(*, viewport: dict[str, int] | None = None, **options: Any) -> Any:
         assert "bypass_csp" not in options, "browser tests run under the site's CSP"
@@ -147,16 +159,15 @@ def new_context(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
             base_url=site, viewport=viewport or PHONE, locale="da-DK", **options
         )
         context.set_default_timeout(10_000)
-        context.add_init_script(REPORT_CSP_VIOLATIONS)
-        context.on("console", on_console)
+        watch.attach(context)
         opened.append(context)
         return context
 
     yield make
     for context in opened:
         context.close()
-    if violations:
-        pytest.fail("Content Security Policy violations:\n" + "\n".join(violations))
+    if watch.violations:
+        pytest.fail("Content Security Policy violations:\n" + "\n".join(watch.violations))
 
 
 def log_in(context: Any, user: Any, site: str) -> None:
