@@ -117,22 +117,58 @@ def site(live_server: Any, settings: Any) -> str:
     return str(live_server.url)
 
 
+#: Every Content-Security-Policy violation in a page, also those Chromium does
+#: not print itself, is logged to the console under the words the test looks for.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content Security Policy violation: ${event.violatedDirective} refused `
+    + `${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+@dataclass
+class CspWatch:
+    """Collects the Content-Security-Policy violations of a browser context's pages."""
+
+    violations: list[str] = field(default_factory=list)
+
+    def attach(self, context: Any) -> None:
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self._on_console)
+
+    def _on_console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            url = message.page.url if message.page else "?"
+            self.violations.append(f"{url}: {message.text}")
+
+
 @pytest.fixture
 def new_context(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
-    """Open browser contexts (each a fresh browser profile), closed after the test."""
+    """Open browser contexts (each a fresh browser profile), closed after the test.
+
+    The site's Content-Security-Policy is enforced as in production (never
+    ``bypass_csp``), and the test fails at teardown if any page of it reported
+    a violation: a page that works only without its policy is broken.
+    """
     opened: list[Any] = []
+    watch = CspWatch()
 
     def make(*, viewport: dict[str, int] | None = None, **options: Any) -> Any:
+        assert "bypass_csp" not in options, "browser tests run under the site's CSP"
         context = browser.new_context(
             base_url=site, viewport=viewport or PHONE, locale="da-DK", **options
         )
         context.set_default_timeout(10_000)
+        watch.attach(context)
         opened.append(context)
         return context
 
     yield make
     for context in opened:
         context.close()
+    if watch.violations:
+        pytest.fail("Content Security Policy violations:\n" + "\n".join(watch.violations))
 
 
 def log_in(context: Any, user: Any, site: str) -> None:
@@ -156,7 +192,9 @@ def fill_birth_date(page: Any, date: Any, prefix: str = "birth") -> None:
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """axe-core (from npm, loaded into the page) with the WCAG 2.x A/AA and 2.2 AA rules."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+        # Evaluated by the test harness rather than added as a <script> element,
+        # which the page's CSP (rightly) refuses.
+        page.evaluate(AXE.read_text())
     result = page.evaluate(
         "async (tags) => await axe.run(document, "
         "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
