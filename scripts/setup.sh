@@ -12,8 +12,9 @@ want_test=0
 # WeasyPrint: Pango, HarfBuzz subsetting (PDFs several times faster), fonts.
 apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core gettext)
 if [ "$want_test" = 1 ]; then
-  # chromium for the browser tests, poppler-utils to rasterise PDFs.
-  apt_packages+=(chromium poppler-utils)
+  # chromium for the browser tests, poppler-utils to rasterise PDFs,
+  # postgresql-client for the backup-and-restore test (pg_dump, pg_restore).
+  apt_packages+=(chromium poppler-utils postgresql-client)
   # npm (for axe-core) only when no Node.js is installed: a Node.js from
   # elsewhere ships its own npm, which Debian's npm package conflicts with.
   command -v npm >/dev/null || apt_packages+=(nodejs npm)

@@ -24,18 +24,23 @@ from django.db import connection
 from pro_portal.models import AuditEvent
 from questionnaires.library import LIBRARY_DIR, read_definition
 from tests import factories
+from tests.needs import needs
 
 CHRONIC_PAIN = read_definition(LIBRARY_DIR / "chronic_pain/1.0.0.yaml")
 RED_FLAG = next(v for v in CHRONIC_PAIN["test_vectors"] if v["id"] == "red_flag_bladder_bowel_red")
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # pg_dump sees committed rows only
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump is PostgreSQL's"),
-    pytest.mark.skipif(
-        not (shutil.which("pg_dump") and shutil.which("pg_restore")),
-        reason="pg_dump and pg_restore are not installed (Debian: postgresql-client)",
-    ),
+    pytest.mark.postgresql,  # pg_dump is PostgreSQL's
 ]
+
+
+@pytest.fixture(autouse=True)
+def _pg_tools() -> None:
+    needs(
+        bool(shutil.which("pg_dump") and shutil.which("pg_restore")),
+        "pg_dump and pg_restore are not installed (Debian: postgresql-client)",
+    )
 
 
 def _major(version: str) -> int:

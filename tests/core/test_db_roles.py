@@ -25,7 +25,7 @@ AUDIT = AuditEvent._meta.db_table
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles are PostgreSQL's"),
+    pytest.mark.postgresql,  # database roles are PostgreSQL's
 ]
 
 
