@@ -163,3 +163,8 @@ def submitted(
     response_submit(response=response, token=token, channel=response.channel)
     response.refresh_from_db()
     return response
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Whole years between a birth date and a day."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
