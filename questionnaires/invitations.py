@@ -129,6 +129,7 @@ def invitation_create(
                     organisation=patient.organisation,
                     patient=patient,
                     invitation=invitation,
+                    consultation=consultation,
                     questionnaire_version=version,
                     channel=Response.Channel.HOME,
                     language=patient.preferred_language,
