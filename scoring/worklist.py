@@ -19,6 +19,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from pro_portal.i18n import sort_key
 from pro_portal.models import Patient
 from questionnaires.models import (
     Consultation,
@@ -153,7 +154,7 @@ def questionnaire_choices(language: str) -> list[tuple[str, str]]:
     versions = QuestionnaireVersion.objects.order_by("questionnaire_id", "-published_at")
     for questionnaire_id, title in versions.values_list("questionnaire_id", "content__title"):
         titles.setdefault(questionnaire_id, pick_text(title, language) or questionnaire_id)
-    return sorted(titles.items(), key=lambda choice: choice[1].casefold())
+    return sorted(titles.items(), key=lambda choice: sort_key(choice[1], language))
 
 
 def _summary_url_maker() -> Callable[[uuid.UUID], str]:
