@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pro_portal.access import PATIENT_IDENTITY_ROLES, staff_of, staff_view
 from pro_portal.i18n import page_language
+from pro_portal.links import site_url
 from pro_portal.models import Patient
 from questionnaires.forms import CprForm, InviteForm, PatientCreateForm, ResendForm
 from questionnaires.invitations import (
@@ -213,6 +214,7 @@ def _invite(request: HttpRequest, patient: Patient) -> HttpResponse:
                 by=user,
                 email=form.cleaned_data["send_email"],
                 sms=form.cleaned_data["send_sms"],
+                site=site_url(request),
             )
         except InvitationError as exc:
             form.add_error(None, str(exc))
@@ -252,6 +254,7 @@ def reissue(request: HttpRequest, invitation_id: str) -> HttpResponse:
                 by=user,
                 email=bool(form.cleaned_data.get("send_email")),
                 sms=bool(form.cleaned_data.get("send_sms")),
+                site=site_url(request),
             )
         except InvitationError as exc:
             messages.error(request, str(exc))

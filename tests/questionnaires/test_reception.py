@@ -297,3 +297,36 @@ def test_danish_titles_sort_with_ae_oe_aa_after_z() -> None:
 
     names = ["Åse", "Øster", "Ærø", "Zulu", "anna"]
     assert sorted(names, key=lambda n: sort_key(n, "da")) == ["anna", "Zulu", "Ærø", "Øster", "Åse"]
+
+
+def invite_by_email_and_sms(personas: Personas, client: Client, **headers: str) -> tuple[str, ...]:
+    """The secretary invites the patient; the link on her page, in the e-mail and the SMS."""
+    version = factories.published_version("phq9", active=True)
+    personas.patient.mobile = "+4512345678"
+    personas.patient.save(update_fields=["mobile"])
+    client.force_login(personas.secretary)
+    url = f"/patients/{personas.patient.public_id}/"
+    form = invite_form([str(version.pk)], send_email="on", send_sms="on")
+    client.post(url + "invite/", form, **headers)  # type: ignore[arg-type]
+    page = client.get(url, **headers).content.decode()  # type: ignore[arg-type]
+    shown = re.search(r'<code class="issued-link[^"]*">([^<]+)</code>', page)
+    assert shown, page
+    return shown.group(1), mail.outbox[-1].body, LocmemSmsBackend.outbox[-1].body
+
+
+def test_without_site_url_the_links_use_the_address_the_secretary_works_at(
+    personas: Personas, client: Client, settings
+) -> None:
+    settings.SITE_URL = ""
+    settings.ALLOWED_HOSTS = ["192.168.1.20"]
+    for text in invite_by_email_and_sms(personas, client, HTTP_HOST="192.168.1.20:8000"):
+        assert "http://192.168.1.20:8000/i/" in text
+        assert "127.0.0.1" not in text
+
+
+def test_site_url_when_set_starts_every_link(personas: Personas, client: Client, settings) -> None:
+    settings.SITE_URL = "https://pro.example.org"
+    settings.ALLOWED_HOSTS = ["internal.example"]
+    for text in invite_by_email_and_sms(personas, client, HTTP_HOST="internal.example"):
+        assert "https://pro.example.org/i/" in text
+        assert "internal.example" not in text
