@@ -313,6 +313,7 @@ MFA_RECOVERY_CODE_COUNT = 10
 MFA_FORMS = {
     "authenticate": "pro_portal.auth.AuthenticateForm",
     "reauthenticate": "pro_portal.auth.ReauthenticateForm",
+    "activate_totp": "pro_portal.auth.ActivateTOTPForm",
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
