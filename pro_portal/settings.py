@@ -11,6 +11,7 @@ README.md.
 from __future__ import annotations
 
 import base64
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,7 +104,20 @@ if not CPR_HASH_KEY:
 
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The address patients open invitation links at (e-mail, SMS, the secretary's
+# page). No default in production: a guess (the development server's address)
+# sent to patients is a dead link. Unset in DEBUG, links use the address the
+# request came to, and the demo command the address it is given.
+SITE_URL: str = env.str("SITE_URL", default="").rstrip("/")
+if not SITE_URL and not DEBUG:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DEBUG is off: the address patients open invitation "
+        "links at, e.g. SITE_URL=https://pro.example.org (see README, 'Running production-like')."
+    )
+if SITE_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an address starting with https:// (or http://), not {SITE_URL!r}."
+    )
 
 INSTALLED_APPS = [
     "pro_portal.apps.ProPortalConfig",
@@ -299,6 +313,7 @@ MFA_RECOVERY_CODE_COUNT = 10
 MFA_FORMS = {
     "authenticate": "pro_portal.auth.AuthenticateForm",
     "reauthenticate": "pro_portal.auth.ReauthenticateForm",
+    "activate_totp": "pro_portal.auth.ActivateTOTPForm",
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

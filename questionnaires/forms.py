@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pro_portal.cpr import InvalidCprError, parse_cpr
+from pro_portal.i18n import sort_key
 from pro_portal.models import Organisation, Patient
 from questionnaires.item_types import number_text
 from questionnaires.models import QuestionnaireVersion
@@ -501,13 +503,31 @@ class PatientCreateForm(forms.Form):
 
 
 class VersionsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    """Active questionnaire versions, labelled with their title in the user's language."""
+    """Active questionnaire versions by title in the user's language.
+
+    A secretary chooses a questionnaire, not a version: the version number is
+    shown only beside a questionnaire offered in two versions at once.
+    """
 
     language = "da"
+    both_offered: frozenset[str] = frozenset()
 
     def label_from_instance(self, obj: Any) -> str:
         assert isinstance(obj, QuestionnaireVersion)
-        return f"{obj.title(self.language)} ({obj.version})"
+        title = obj.title(self.language)
+        if obj.questionnaire_id in self.both_offered:
+            return f"{title} ({obj.version})"
+        return title
+
+    def offer(self, versions: list[QuestionnaireVersion], language: str) -> None:
+        """Offer ``versions``, sorted by title as a reader of ``language`` sorts."""
+        self.language = language
+        counts = Counter(v.questionnaire_id for v in versions)
+        self.both_offered = frozenset(q for q, n in counts.items() if n > 1)
+        ordered = sorted(versions, key=lambda v: (sort_key(v.title(language), language), v.pk))
+        self.queryset = QuestionnaireVersion.objects.filter(pk__in=[v.pk for v in versions])
+        # The queryset validates what was posted; the choices keep this order.
+        self.choices = [(v.pk, self.label_from_instance(v)) for v in ordered]
 
 
 class InviteForm(forms.Form):
@@ -533,10 +553,10 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         versions = self.fields["versions"]
         assert isinstance(versions, VersionsField)
-        versions.queryset = QuestionnaireVersion.objects.filter(
-            status=QuestionnaireVersion.Status.ACTIVE
-        ).order_by("questionnaire_id")
-        versions.language = language
+        versions.offer(
+            list(QuestionnaireVersion.objects.filter(status=QuestionnaireVersion.Status.ACTIVE)),
+            language,
+        )
         self.fields["send_email"].initial = bool(patient.email)
         self.fields["send_sms"].initial = bool(patient.mobile)
         if not patient.email:

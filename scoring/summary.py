@@ -116,6 +116,8 @@ class Summary:
     review_status: str
     not_a_device: str
     submitted_at: dt.datetime | None
+    consultation_starts_at: dt.datetime | None  # the consultation the answers are for
+    channel: str  # where the patient answered, in words
     scored_at: dt.datetime
     generated_at: dt.datetime
     overall: str
@@ -338,6 +340,8 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         review_status=_review_status(response, language),
         not_a_device=_(NOT_A_DEVICE),
         submitted_at=response.submitted_at,
+        consultation_starts_at=response.consultation.starts_at if response.consultation else None,
+        channel=str(response.get_channel_display()),
         scored_at=stored.scored_at,
         generated_at=timezone.now(),
         overall=result.overall,

@@ -158,7 +158,8 @@ def submitted(
     response = response_with_answers(patient, version, answers)
     if invitation is not None:
         response.invitation = invitation
-        response.save(update_fields=["invitation"])
+        response.consultation = invitation.consultation
+        response.save(update_fields=["invitation", "consultation"])
     token = submission_token_issue(response=response)
     response_submit(response=response, token=token, channel=response.channel)
     response.refresh_from_db()

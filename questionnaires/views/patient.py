@@ -358,7 +358,7 @@ def done(request: HttpRequest, session: PatientSession, response_id: str) -> Htt
         if said and said not in messages:
             messages.append(said)
     remaining = [r for r in session.responses() if not r.is_submitted]
-    consultation = response.invitation.consultation if response.invitation else None
+    consultation = response.consultation
     return render(
         request,
         "questionnaires/patient/done.html",

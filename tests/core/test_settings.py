@@ -21,6 +21,7 @@ PRODUCTION = {
     # A Fernet key (32 bytes, URL-safe base64) for the deploy check only.
     "DATA_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLW9ubHktZGF0YS1rZXktMzJieXQ=",
     "ALLOWED_HOSTS": "pro.example.org",
+    "SITE_URL": "https://pro.example.org",
     "DATABASE_URL": "sqlite:////tmp/pro-portal-deploy-check.sqlite3",
 }
 
@@ -62,6 +63,9 @@ def test_production_settings_pass_the_deployment_check() -> None:
             "must not hold the development key",
         ),
         ({"DEBUG": "flase"}, "'flase' is not a boolean"),
+        # Invitation links sent to patients would point at the development server.
+        ({"SITE_URL": ""}, "SITE_URL must be set when DEBUG is off"),
+        ({"SITE_URL": "pro.example.org"}, "SITE_URL must be an address starting with https://"),
         ({"DATABASE_CONN_MAX_AGE": "sixty"}, "sixty"),
     ],
 )
