@@ -22,7 +22,7 @@ import logging
 
 from celery import Task
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from pro_portal.celery import app
@@ -101,3 +101,12 @@ def outbox_sweep(*, handed_before: dt.timedelta = dt.timedelta(minutes=10)) -> i
     for message_id in stale.order_by("created_at").values_list("pk", flat=True):
         handed += outbox_hand_over(message_id=message_id)
     return handed
+
+
+def outbox_backlog() -> tuple[int, dt.timedelta | None]:
+    """How many messages are unfinished, and how long ago the oldest was written."""
+    backlog = OutboxMessage.objects.filter(done_at__isnull=True).aggregate(
+        count=Count("pk"), oldest=Min("created_at")
+    )
+    oldest = backlog["oldest"]
+    return backlog["count"], (timezone.now() - oldest if oldest is not None else None)
