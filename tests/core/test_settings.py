@@ -147,3 +147,20 @@ def test_collectstatic_with_production_settings_succeeds(tmp_path: Path) -> None
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "staticfiles.json").is_file()
+
+
+def test_migrate_creates_the_cache_table_so_a_new_site_can_count_log_ins(tmp_path: Path) -> None:
+    # The cache (allauth's rate limits, the TOTP replay check, the kiosk pause)
+    # is a database table: a deploy that forgot `createcachetable` would fail
+    # every log-in, so migrate creates it.
+    env = {"VAR_DIR": str(tmp_path)}
+    assert run_manage("migrate", "--no-input", "-v0", env=env).returncode == 0
+    result = run_manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.core.cache import cache; cache.set('k', 'counted'); print(cache.get('k'))",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["counted"]
