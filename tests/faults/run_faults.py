@@ -668,6 +668,10 @@ def main() -> int:
                 env["CELERY_TASK_ALWAYS_EAGER"] = "false"
                 env["OUTBOX_SWEEP_SECONDS"] = str(args.sweep_seconds)
                 env["OUTBOX_RETRY_AFTER_SECONDS"] = str(args.retry_after)
+                # A web worker builds the site on its first request, which took
+                # over gunicorn's default 30 s on a loaded 2-core machine (then
+                # killed as hung); a respawned worker must get its chance.
+                env["GUNICORN_CMD_ARGS"] = "--timeout 120"
                 lines = run(env, port, folder, redis)
                 if not port_open(REDIS_PORT):  # scratch_site flushes it when done
                     redis.start()
