@@ -12,6 +12,6 @@ def cache_table_create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pro_portal", "0004_outbox")]
+    dependencies = [("pro_portal", "0005_verbose_names")]
 
     operations = [migrations.RunPython(cache_table_create, migrations.RunPython.noop)]
