@@ -20,6 +20,7 @@ import logging
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.signals import user_logged_in
 from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
@@ -83,13 +84,30 @@ def _lock_minutes() -> int:
     return int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
 
 
+class LoginForm(AllauthLoginForm):  # type: ignore[misc]
+    """The password step (settings.ACCOUNT_FORMS). allauth marks the login
+    field ``autocomplete="email"`` when both username and e-mail are accepted;
+    ``username`` is the token for "the name the account is known by" (WCAG
+    1.3.5), and lets a password manager offer either."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].widget.attrs["autocomplete"] = "username"
+
+
 class _PlainCodeMessages:
     """Around allauth's code check: a plain message for a locked code step
     and for a code used once already, and no code at all when the count of
-    wrong codes cannot be read (the cache is down)."""
+    wrong codes cannot be read (the cache is down). The code field brings up
+    the phone's number pad: TOTP and recovery codes are digits only."""
 
     user: User
     cleaned_data: dict[str, Any]
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs["inputmode"] = "numeric"
 
     def clean_code(self) -> str:
         try:

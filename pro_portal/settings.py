@@ -299,6 +299,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Staff accounts are created by clinic admins; nobody signs up.
 ACCOUNT_ADAPTER = "pro_portal.auth.AccountAdapter"
+ACCOUNT_FORMS = {"login": "pro_portal.auth.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
