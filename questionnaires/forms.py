@@ -517,6 +517,11 @@ class VersionsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
         return f"{obj.title(self.language)} ({obj.version})"
 
 
+#: How far ahead a consultation can be booked: a date beyond is a typo (9999-12-31
+#: was accepted, and its day then lay outside the worklist's days).
+BOOKING_HORIZON = dt.timedelta(days=2 * 365)
+
+
 class InviteForm(forms.Form):
     """A consultation (date and time) and the questionnaires to answer before it."""
 
@@ -550,6 +555,12 @@ class InviteForm(forms.Form):
             self.fields["send_email"].disabled = True
         if not patient.mobile:
             self.fields["send_sms"].disabled = True
+
+    def clean_date(self) -> dt.date:
+        date: dt.date = self.cleaned_data["date"]
+        if date > timezone.localdate() + BOOKING_HORIZON:
+            raise forms.ValidationError(gettext_lazy("Choose a date within the next two years."))
+        return date
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
