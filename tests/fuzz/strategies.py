@@ -111,10 +111,23 @@ def field_values(field: forms.Field) -> st.SearchStrategy[str]:
 
 @st.composite
 def form_data(
-    draw: st.DrawFn, fields: Mapping[str, st.SearchStrategy[str]]
+    draw: st.DrawFn,
+    fields: Mapping[str, st.SearchStrategy[str]],
+    valid: Mapping[str, list[str]] | None = None,
 ) -> dict[str, list[str]]:
-    """Every field missing, given once or repeated; sometimes a field the form does not know."""
+    """Every field missing, given once or repeated; sometimes a field the form
+    does not know. Given ``valid`` data, half the cases start from it and change
+    none, one or two fields, so the pages behind a valid form are reached too."""
     data: dict[str, list[str]] = {}
+    if valid and draw(st.booleans()):
+        data = {name: list(values) for name, values in valid.items()}
+        changed = draw(st.lists(st.sampled_from(sorted(fields)), max_size=2))
+        for name in changed:
+            times = draw(st.sampled_from([0, 1, 1, 2]))
+            data.pop(name, None)
+            if times:
+                data[name] = [draw(fields[name]) for _ in range(times)]
+        return data
     for name, values in fields.items():
         times = draw(st.sampled_from([0, 1, 1, 1, 2, 3]))
         if times:

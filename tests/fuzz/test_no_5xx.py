@@ -7,7 +7,7 @@ is for — clinician, secretary, clinic admin, a patient with an unlocked
 invitation, a kiosk tablet. The test client re-raises a view's exception, so
 a failure shows the traceback and hypothesis the smallest input causing it.
 
-The normal run tries ``FUZZ_EXAMPLES`` (default 20) cases per target with a
+The normal run tries ``FUZZ_EXAMPLES`` (default 15) cases per target with a
 fixed seed; the long run (README, "Fuzzing") sets it higher and a random seed.
 The count of cases is printed at the end of the run (tests/fuzz/conftest.py).
 """
@@ -62,7 +62,7 @@ from tests.scoring.test_answer_texts import REGIONS
 pytestmark = pytest.mark.django_db
 
 #: Cases per target; the long run sets more (README).
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 LONG_RUN = "FUZZ_EXAMPLES" in os.environ
 
 FUZZ = settings(
@@ -120,6 +120,7 @@ class Staff:
     personas: Personas
     invitation_id: str
     patient_id: str
+    version_pk: int
 
 
 @pytest.fixture
@@ -133,7 +134,9 @@ def staff(personas: Personas) -> Staff:
         email=False,
         sms=False,
     )
-    return Staff(personas, str(issued.invitation.public_id), str(personas.patient.public_id))
+    return Staff(
+        personas, str(issued.invitation.public_id), str(personas.patient.public_id), version.pk
+    )
 
 
 def test_worklist_query_strings(staff: Staff, cases) -> None:
@@ -179,8 +182,20 @@ def test_reception_find_and_register(staff: Staff, client: Client, cases) -> Non
 
     client.force_login(staff.personas.secretary)
 
+    registering = {
+        "cpr": ["0101801237"],
+        "name": ["John Smith"],
+        "email": ["john@example.org"],
+        "mobile": ["+45 12 34 56 78"],
+        "preferred_language": ["en"],
+        "organisation": [str(staff.personas.organisation.pk)],
+    }
+
     @FUZZ
-    @given(finding=form_data(find), creating=form_data(create))
+    @given(
+        finding=form_data(find, {"cpr": [factories.CANARY_CPR]}),
+        creating=form_data(create, registering),
+    )
     def run(finding: dict[str, list[str]], creating: dict[str, list[str]]) -> None:
         reply = client.post("/reception/", as_lists({**finding, "step": ["find"]}))
         sent("reception: find by CPR", reply)
@@ -199,8 +214,16 @@ def test_invite_and_reissue(staff: Staff, client: Client, cases) -> None:
 
     client.force_login(staff.personas.secretary)
 
+    booking = {
+        "date": [(timezone.localdate() + dt.timedelta(days=7)).isoformat()],
+        "time": ["10:30"],
+        "versions": [str(staff.version_pk)],
+        "send_email": ["on"],
+        "send_sms": ["on"],
+    }
+
     @FUZZ
-    @given(inviting=form_data(invite), resending=form_data(resend))
+    @given(inviting=form_data(invite, booking), resending=form_data(resend))
     def run(inviting: dict[str, list[str]], resending: dict[str, list[str]]) -> None:
         reply = client.post(f"/patients/{staff.patient_id}/invite/", as_lists(inviting))
         sent("reception: invite", reply)
@@ -242,6 +265,14 @@ CODE_FIELDS = {
 }
 
 
+def birth_post(birth: dt.date) -> dict[str, list[str]]:
+    return {
+        "birth-day": [str(birth.day)],
+        "birth-month": [str(birth.month)],
+        "birth-year": [str(birth.year)],
+    }
+
+
 def test_invitation_link_birth_date(staff: Staff, cases) -> None:
     cases("patient: birth date behind the link")
     issued = invitation_create(
@@ -255,7 +286,7 @@ def test_invitation_link_birth_date(staff: Staff, cases) -> None:
     link = "/" + issued.link.split("/", 3)[3]
 
     @FUZZ
-    @given(data=form_data(BIRTH_FIELDS))
+    @given(data=form_data(BIRTH_FIELDS, birth_post(staff.personas.patient.birth_date)))
     def run(data: dict[str, list[str]]) -> None:
         sent("patient: birth date behind the link", Client().post(link, as_lists(data)))
 
@@ -267,10 +298,13 @@ def test_kiosk_code_and_birth_date(staff: Staff, cases) -> None:
     _kiosk, token = kiosk_enrol(
         organisation=staff.personas.organisation, name="Fuzz", by=staff.personas.admin
     )
-    visit_code_create(patient=staff.personas.patient, by=staff.personas.secretary)
+    _visit, code = visit_code_create(patient=staff.personas.patient, by=staff.personas.secretary)
+    valid = {"code": [code], **birth_post(staff.personas.patient.birth_date)}
 
     @FUZZ
-    @given(data=form_data({**CODE_FIELDS, **BIRTH_FIELDS}), ended=st.sampled_from(BOUNDARIES))
+    @given(
+        data=form_data({**CODE_FIELDS, **BIRTH_FIELDS}, valid), ended=st.sampled_from(BOUNDARIES)
+    )
     def run(data: dict[str, list[str]], ended: str) -> None:
         tablet = Client()
         tablet.cookies["pro_portal_kiosk"] = token
