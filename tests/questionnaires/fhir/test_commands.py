@@ -284,3 +284,26 @@ def test_a_questionnaire_at_the_limits_imports(tmp_path: Path, settings) -> None
     settings.IMPORT_MAX_ITEMS = 3
     path = write(tmp_path, questionnaire(question("a"), question("b"), question("c"), id="three"))
     assert run("import_fhir", str(path)).rstrip().endswith("created draft three@1.0.0")
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        ("{not json", "total: the score extension is not JSON"),  # was a JSONDecodeError traceback
+        ("[1, 2]", "total: the score extension's definition is not a JSON object"),  # a TypeError
+    ],
+)
+def test_a_broken_score_extension_is_a_clear_error(
+    tmp_path: Path, definition: str, message: str
+) -> None:
+    total = calculated("1")
+    total["extension"].append(
+        {
+            "url": "http://pro-portal.invalid/fhir/StructureDefinition/score",
+            "extension": [{"url": "definition", "valueString": definition}],
+        }
+    )
+    path = write(tmp_path, questionnaire(question("a"), total, id="scored"))
+    with pytest.raises(CommandError, match="cannot be imported; nothing was published") as caught:
+        run("import_fhir", str(path))
+    assert message in str(caught.value)
