@@ -377,6 +377,14 @@ PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "p
 # How long rendered summary PDFs are kept (the summary page re-renders on demand).
 PDF_RETENTION_DAYS: int = env.int("PDF_RETENTION_DAYS", default=90)
 
+# Limits on files read by `manage.py import_fhir` and `score` (docs/definitions.md
+# § Limits): the size is checked before reading, the nesting before parsing, the
+# questionnaire's items after. The shipped library is far below each (its largest
+# questionnaire exports to 0.19 MB of FHIR JSON nested 13 levels, with 72 items).
+IMPORT_MAX_BYTES: int = env.int("IMPORT_MAX_BYTES", default=2_000_000)
+IMPORT_MAX_DEPTH: int = env.int("IMPORT_MAX_DEPTH", default=64)
+IMPORT_MAX_ITEMS: int = env.int("IMPORT_MAX_ITEMS", default=1000)
+
 # Development and tests serve static files straight from the finders.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING

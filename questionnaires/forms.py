@@ -362,7 +362,9 @@ class AnswerForm:
             if not _INTEGER.fullmatch(raw):
                 self.error = _("Enter a whole number, like %(example)s") % {"example": self.example}
                 return
-            number: int | float = int(raw)
+            # Through Decimal, not int(): Python refuses int() of more than 4300
+            # digits, and the bounds below turn an absurd number into a message.
+            decimal = Decimal(raw)
         else:
             raw = raw.replace(",", ".")
             if not _DECIMAL.fullmatch(raw):
@@ -382,11 +384,13 @@ class AnswerForm:
                     else _("Enter the number with at most %(places)s decimal") % {"places": places}
                 )
                 return
-            number = int(decimal) if decimal == decimal.to_integral_value() else float(decimal)
-        if (low is not None and number < low) or (high is not None and number > high):
+        # Checked as a Decimal before it becomes an int or float: 5000 digits are
+        # simply out of range, never an overflow or Python's int digit limit.
+        if (low is not None and decimal < low) or (high is not None and decimal > high):
             self.error = _("Enter a number from %(min)s to %(max)s") % between
             return
-        self.value = number
+        whole = decimal == decimal.to_integral_value()
+        self.value = int(decimal) if whole else float(decimal)
 
     def _date(self) -> None:
         parts = self.date
@@ -418,6 +422,9 @@ class AnswerForm:
         if not value:
             if self.item.required:
                 self.error = self._unanswered()
+            return
+        if "\x00" in value:  # PostgreSQL cannot store it; Django's CharField refuses it too
+            self.error = _("Remove the null character from your answer")
             return
         if len(value) > self.max_length:
             self.error = _("Your answer must be %(count)s characters or fewer") % {
@@ -530,6 +537,11 @@ class VersionsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
         self.choices = [(v.pk, self.label_from_instance(v)) for v in ordered]
 
 
+#: How far ahead a consultation can be booked: a date beyond is a typo (9999-12-31
+#: was accepted, and its day then lay outside the worklist's days).
+BOOKING_HORIZON = dt.timedelta(days=2 * 365)
+
+
 class InviteForm(forms.Form):
     """A consultation (date and time) and the questionnaires to answer before it."""
 
@@ -563,6 +575,12 @@ class InviteForm(forms.Form):
             self.fields["send_email"].disabled = True
         if not patient.mobile:
             self.fields["send_sms"].disabled = True
+
+    def clean_date(self) -> dt.date:
+        date: dt.date = self.cleaned_data["date"]
+        if date > timezone.localdate() + BOOKING_HORIZON:
+            raise forms.ValidationError(gettext_lazy("Choose a date within the next two years."))
+        return date
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

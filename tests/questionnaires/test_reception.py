@@ -176,6 +176,32 @@ def test_a_consultation_in_the_past_is_refused(personas: Personas, client: Clien
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.parametrize("days_ahead", [2 * 365 + 1, None])  # None: 9999-12-31
+def test_a_consultation_years_ahead_is_a_typo_with_a_clear_message(
+    personas: Personas, client: Client, days_ahead: int | None
+) -> None:
+    version = factories.published_version("phq9", active=True)
+    client.force_login(personas.secretary)
+    data = invite_form([str(version.pk)])
+    far = dt.date(9999, 12, 31)
+    if days_ahead is not None:
+        far = timezone.localdate() + dt.timedelta(days=days_ahead)
+    data["date"] = far.isoformat()
+    reply = client.post(f"/patients/{personas.patient.public_id}/invite/", data)
+    assert reply.status_code == 400
+    assert "Vælg en dato inden for de næste to år." in reply.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_a_consultation_two_years_ahead_can_be_booked(personas: Personas, client: Client) -> None:
+    version = factories.published_version("phq9", active=True)
+    client.force_login(personas.secretary)
+    data = invite_form([str(version.pk)])
+    data["date"] = (timezone.localdate() + dt.timedelta(days=2 * 365)).isoformat()
+    assert client.post(f"/patients/{personas.patient.public_id}/invite/", data).status_code == 302
+    assert Invitation.objects.count() == 1
+
+
 def test_reception_cancels_and_reissues_a_link(personas: Personas, client: Client) -> None:
     invitation, _token = invite(personas, email=False, sms=False)
     client.force_login(personas.secretary)
