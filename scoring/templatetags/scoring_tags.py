@@ -31,6 +31,12 @@ def colour_badge(colour: str | None) -> SafeString:
     return _badge(colour if colour in _COLOURS else None, page_language())
 
 
+@register.filter
+def colour_word(colour: str | None) -> str:
+    """The colour as a word alone, for plain text."""
+    return str(_COLOURS[colour if colour in _COLOURS else None][2])
+
+
 @functools.lru_cache(maxsize=64)
 def _badge(colour: str | None, language: str | None) -> SafeString:
     # Five colours × a few languages: built once each, not once per row.
@@ -38,14 +44,6 @@ def _badge(colour: str | None, language: str | None) -> SafeString:
     return format_html(
         '<span class="colour {}"><span aria-hidden="true">{}</span> {}</span>', css, shape, word
     )
-
-
-@register.filter
-def signed(value: float | None) -> str:
-    """A change with its sign: +3, −2, 0."""
-    if value is None:
-        return ""
-    return f"+{value:g}" if value > 0 else f"−{abs(value):g}" if value < 0 else "0"
 
 
 @register.filter
