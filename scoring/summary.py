@@ -217,7 +217,13 @@ def _date(day: dt.date | dt.datetime, language: str) -> str:
 
 
 def _number(value: Number | None, language: str, decimals: int | None = None) -> str:
-    return "–" if value is None else number_text(value, language, decimals)
+    """A score in the reader's locale with its definition's decimals ("26,0")."""
+    if value is None:
+        return "–"
+    if decimals:
+        with translation.override(language):
+            return formats.number_format(value, decimal_pos=decimals, use_l10n=True)
+    return number_text(value, language, decimals)
 
 
 def _signed(value: Number, language: str, decimals: int | None = None) -> str:
@@ -517,7 +523,7 @@ def _measurements_of(stored: ScoringResult, language: str) -> dict[str, str]:
         known = _score_of(definition, bmi.id)
         value = _number(bmi.value, language, known.decimals if known else None)
         band = _score_band(bmi, known, language)
-        out["bmi"] = f"{value} ({band})" if band else value
+        out["bmi"] = f"{value} – {band}" if band else value
     weight = answers.get(presentation.WAITING_ROOM_WEIGHT)
     if isinstance(weight, int | float):
         out["weight"] = answer_text(
