@@ -26,7 +26,8 @@ LAPTOP = {"width": 1366, "height": 768}
 PAIN = {
     v["id"]: v for v in read_definition(LIBRARY_DIR / "chronic_pain/1.0.0.yaml")["test_vectors"]
 }
-BASIC = {v["id"]: v for v in read_definition(LIBRARY_DIR / "basic_data/1.0.0.yaml")["test_vectors"]}
+BASIC_FILE = read_definition(LIBRARY_DIR / "basic_data/1.0.0.yaml")
+BASIC = {v["id"]: v for v in BASIC_FILE["test_vectors"]}
 # Today: a new red-flag symptom (red, safety), an opioid (yellow), on sick
 # leave (yellow); the patient's agenda is sleep and medicine.
 TODAY = {

@@ -18,7 +18,8 @@ from questionnaires.services import questionnaire_record_review
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-PAIN = {v["id"]: v for v in read_definition(LIBRARY_DIR / "chronic_pain/1.0.0.yaml")["test_vectors"]}
+PAIN_FILE = read_definition(LIBRARY_DIR / "chronic_pain/1.0.0.yaml")
+PAIN = {v["id"]: v for v in PAIN_FILE["test_vectors"]}
 # Hand-computed in the file: PEG (5+5+5)/3 = 5.0 last time; today (7+7+6)/3 = 6.7,
 # PHQ-9 19 ("moderately severe", yellow under the team rule phq9_total_10_to_19).
 LAST_TIME = PAIN["base_green"]["answers"]
@@ -68,9 +69,7 @@ def test_a_review_the_demo_recorded_is_a_demo_review_and_the_status_is_one(
     assert "2026-12-04" not in html
 
 
-def test_a_clinical_review_is_named_with_its_date_in_the_readers_words(
-    personas, response
-) -> None:
+def test_a_clinical_review_is_named_with_its_date_in_the_readers_words(personas, response) -> None:
     questionnaire_record_review(
         version=response.questionnaire_version,
         reviewer=personas.clinician,
@@ -105,9 +104,7 @@ def test_numbers_dates_and_bands_are_in_the_readers_words(
     assert "04.12.26" not in re.sub(r"<svg.*?</svg>", "", html, flags=re.DOTALL)
 
 
-def test_the_text_for_the_record_is_served_through_the_door_and_audited(
-    personas, response
-) -> None:
+def test_the_text_for_the_record_is_served_through_the_door_and_audited(personas, response) -> None:
     client = _client(personas.clinician, "da")
     before = AuditEvent.objects.filter(action="summary.copy").count()
     reply = client.post(f"/responses/{response.public_id}/record-text")
