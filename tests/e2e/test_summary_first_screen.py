@@ -185,3 +185,26 @@ def test_the_first_screen_holds_the_30_second_read_and_the_copy_is_audited(
     page.mouse.move(0, 0)
     page.wait_for_timeout(400)
     assert axe_violations(page) == []
+
+
+def test_without_javascript_the_button_opens_the_text_in_a_read_only_box(
+    personas, visit, new_context, site
+) -> None:
+    context = new_context(viewport=LAPTOP, java_script_enabled=False)
+    log_in(context, personas.clinician, site)
+    page = context.new_page()
+    page.goto(f"/responses/{visit.public_id}/")
+    copies = AuditEvent.objects.filter(action="summary.copy", patient=visit.patient).count()
+    page.get_by_role("button", name=WORDS["da"]["copy"]).click()
+    page.wait_for_url("**/record-text*")
+    box = page.locator("textarea#record-text[readonly]")
+    assert "Søvn" in box.input_value()
+    assert AuditEvent.objects.filter(action="summary.copy", patient=visit.patient).count() == (
+        copies + 1
+    )
+    page.screenshot(path=str(SCREENSHOTS / "summary-record-text-da-1366.png"))
+    checked = new_context(viewport=PHONE)
+    log_in(checked, personas.clinician, site)
+    page = checked.new_page()
+    page.goto(f"/responses/{visit.public_id}/record-text")
+    assert axe_violations(page) == []
