@@ -95,6 +95,10 @@ class NotAssessableShown:
     rule: str
     missing: tuple[str, ...]
 
+    def __str__(self) -> str:
+        # What the PDF joins into its one "not assessable" line.
+        return "; ".join(self.missing)
+
 
 @dataclass(frozen=True)
 class BriefLine:

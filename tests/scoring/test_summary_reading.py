@@ -143,3 +143,38 @@ def test_the_patient_in_brief_and_age_and_sex_open_the_summary(personas, respons
     with translation.override("da"):
         sex = str(patient.get_sex_display()).lower()
     assert f"{age} år, {sex}" in html
+
+
+def test_a_rule_left_unknown_is_named_by_the_question_left_empty(personas) -> None:
+    """Vector red_flags_unanswered_not_assessable: the red-flag question was skipped."""
+    from django.template.loader import render_to_string
+
+    from questionnaires.models import Response
+    from questionnaires.results import result_original, result_store
+    from scoring.engine.vectors import evaluate_vector
+    from scoring.summary import summary_build
+
+    version = factories.published_version("chronic_pain")
+    definition = version.definition
+    vector = next(
+        v for v in definition.test_vectors if v.id == "red_flags_unanswered_not_assessable"
+    )
+    response = factories.response_with_answers(personas.patient, version, dict(vector.answers))
+    response.status = Response.Status.SUBMITTED
+    response.submitted_at = timezone.now()
+    response.save(update_fields=["status", "submitted_at"])
+    result_store(response=response, result=evaluate_vector(definition, vector))
+    question = definition.item("pain.red_flags").text["da"]
+
+    html = _page(_client(personas.clinician, "da"), response)
+    shown = html[html.index('class="not-assessable"') : html.index('id="brief-title"')]
+    assert question in shown
+    assert "Kan ikke vurderes: der mangler svar" in shown
+    # The PDF, which renders the same data, names the question too.
+    with translation.override("da"):
+        summary = summary_build(
+            response=response, stored=result_original(response_id=response.pk), language="da"
+        )
+        pdf_html = render_to_string("scoring/summary_pdf.html", {"s": summary})
+    assert question in pdf_html
+    assert "NotAssessableShown" not in pdf_html
