@@ -1,8 +1,9 @@
 """Demo data for the patient flows (DEBUG only, via ``manage.py demo_data``).
 
 Loads the questionnaire library, records the demo clinician ``laege`` as the
-clinical reviewer and activates every version — acceptable only because this
-is a fictional demo — then books consultations today with submitted answers
+reviewer — marked as a demo review, so every page still says the library
+awaits clinical review — and activates every version (acceptable only because
+this is a fictional demo), then books consultations today with submitted answers
 across red, yellow and green, open invitation links to try at home, and a
 visit code for the waiting-room tablet. Links are printed (with the birth
 date to type) because only their hashes are stored: each run reissues them.
@@ -62,7 +63,11 @@ def _activate_library(reviewer: User) -> None:
         ).exists():
             if version.clinical_reviewer_id is None:
                 questionnaire_record_review(
-                    version=version, reviewer=reviewer, reviewed_on=timezone.localdate(), by=None
+                    version=version,
+                    reviewer=reviewer,
+                    reviewed_on=timezone.localdate(),
+                    by=None,
+                    demo=True,
                 )
             questionnaire_activate(version=version, by=None)
 

@@ -48,6 +48,9 @@ class QuestionnaireVersion(models.Model):
         related_name="+",
     )
     reviewed_on = models.DateField(null=True, blank=True)
+    #: The review was recorded by the demo data (``manage.py demo_data``), so the
+    #: version still awaits clinical review and pages say so.
+    review_by_demo = models.BooleanField(default=False)
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
 

@@ -99,18 +99,31 @@ def questionnaire_publish(*, content: dict[str, Any], source: str) -> PublishOut
 
 @transaction.atomic
 def questionnaire_record_review(
-    *, version: QuestionnaireVersion, reviewer: User, reviewed_on: dt.date, by: User | None
+    *,
+    version: QuestionnaireVersion,
+    reviewer: User,
+    reviewed_on: dt.date,
+    by: User | None,
+    demo: bool = False,
 ) -> None:
+    """Record the clinician who reviewed ``version``; ``demo`` when the demo
+    data records it (pages then call it a demo review, not a clinical one)."""
     if not reviewer.memberships.filter(role=Role.CLINICIAN).exists():
         raise PublishError(REVIEWER_NOT_CLINICIAN.format(user=reviewer.get_username()))
     version.clinical_reviewer = reviewer
     version.reviewed_on = reviewed_on
-    version.save(update_fields=["clinical_reviewer", "reviewed_on"])
+    version.review_by_demo = demo
+    version.save(update_fields=["clinical_reviewer", "reviewed_on", "review_by_demo"])
     audit_record(
         action="questionnaire.review",
         actor=by,
         obj=version,
-        detail={"ref": version.ref, "reviewer": reviewer.get_username(), "on": str(reviewed_on)},
+        detail={
+            "ref": version.ref,
+            "reviewer": reviewer.get_username(),
+            "on": str(reviewed_on),
+            "demo": demo,
+        },
     )
 
 

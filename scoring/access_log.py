@@ -34,6 +34,7 @@ ACTIONS = {
     "worklist.view": gettext_lazy("Saw the patient on the worklist"),
     "summary.view": gettext_lazy("Read the summary of answers"),
     "summary.pdf": gettext_lazy("Opened the summary as PDF"),
+    "summary.copy": gettext_lazy("Copied the summary as text for the record"),
     "response.review": gettext_lazy("Opened the answers to review them"),
     "response.reviewed": gettext_lazy("Marked the answers as reviewed"),
     "response.submit": gettext_lazy("Sent the answers"),

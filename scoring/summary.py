@@ -9,15 +9,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from questionnaires.item_types import answer_text, number_text
 from questionnaires.models import Response, ScoringResult
+from scoring import presentation
 from scoring.charts import dates_text, display_range, sparkline_svg, trend_svg
-from scoring.engine import Definition, Result, enabled_items, pick_text, result_from_dict
+from scoring.engine import (
+    Definition,
+    Result,
+    Score,
+    ScoreResult,
+    enabled_items,
+    pick_text,
+    result_from_dict,
+)
 from scoring.engine.item_types import item_type
+from scoring.engine.model import Number
 
 SEVERITY = {"red": 0, "yellow": 1, "green": 2}
 TREND_POINTS = 12
@@ -32,6 +43,11 @@ LABEL_IMPORTED = gettext_noop(
 NOT_A_DEVICE = gettext_noop(
     "Not a CE-marked medical device: the colours support the clinician's judgement."
 )
+AWAITING_REVIEW = gettext_noop("Awaiting clinical review.")
+DEMO_REVIEW = gettext_noop(
+    "The demo data recorded a review by %(name)s on %(date)s: a demo review, not a clinical one."
+)
+REVIEWED = gettext_noop("Clinically reviewed by %(name)s on %(date)s.")
 
 
 @dataclass(frozen=True)
@@ -44,13 +60,21 @@ class AnswerShown:
 
 @dataclass(frozen=True)
 class ScoreShown:
+    """A score a flag rests on, as the clinician reads it: the value in the
+    reader's locale and its band in words (never the band's code)."""
+
     label: str
-    value: float | int | None
+    value: str
     band: str
+    previous: str = ""  # the value last time, for a rule on the change
 
 
 @dataclass(frozen=True)
 class FlagShown:
+    """What a flag means, and the answers and scores it rests on, in the
+    reader's language; the formal rule, its id and its source (the team's
+    English text) are kept for the disclosure under it."""
+
     rule_id: str
     colour: str
     safety: bool
@@ -59,6 +83,55 @@ class FlagShown:
     source: str
     answers: tuple[AnswerShown, ...]
     scores: tuple[ScoreShown, ...]
+
+
+@dataclass(frozen=True)
+class NotAssessableShown:
+    """A rule left unknown: which questions (or scores) were not answered."""
+
+    rule_id: str
+    colour: str
+    safety: bool
+    rule: str
+    missing: tuple[str, ...]
+
+    def __str__(self) -> str:
+        # What the PDF joins into its one "not assessable" line.
+        return "; ".join(self.missing)
+
+
+@dataclass(frozen=True)
+class BriefLine:
+    heading: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ChangeShown:
+    """A score beside its value last time."""
+
+    label: str
+    value: str
+    previous: str
+    change: str
+    band: str
+
+
+@dataclass(frozen=True)
+class Measurement:
+    label: str
+    value: str
+    previous: str  # last time's value, "" when there was none
+
+
+@dataclass(frozen=True)
+class WaitingRoom:
+    """The waiting-room measurements of the visit's day (the basic-data
+    questionnaire), with the values of the time before."""
+
+    day: dt.date
+    measurements: tuple[Measurement, ...]
+    previous_day: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -72,6 +145,9 @@ class ScoreLine:
     missing: int
     change: float | int | None
     trend: TrendShown | None = None  # when the definition trends this score
+    value_text: str = ""  # the value in the reader's locale
+    change_text: str = ""  # the change with its sign, in the reader's locale
+    previous_text: str = ""  # the value last time
 
 
 @dataclass(frozen=True)
@@ -114,6 +190,7 @@ class Summary:
     engine_version: str
     label: str
     review_status: str
+    review_demo: str  # "" unless the demo data recorded a review
     not_a_device: str
     submitted_at: dt.datetime | None
     consultation_starts_at: dt.datetime | None  # the consultation the answers are for
@@ -124,36 +201,78 @@ class Summary:
     overall_meaning: str
     agenda: tuple[str, ...] | None  # None: the questionnaire asks for no agenda
     flags: tuple[FlagShown, ...]
-    not_assessable: tuple[str, ...]
+    not_assessable: tuple[NotAssessableShown, ...]
     scores: tuple[ScoreLine, ...]
     trends: tuple[TrendShown, ...]
     sections: tuple[SectionShown, ...]
     reviewed: str | None
+    brief: tuple[BriefLine, ...] = ()
+    changes: tuple[ChangeShown, ...] = ()
+    previous_at: dt.datetime | None = None  # when the patient answered last time
+    waiting_room: WaitingRoom | None = None
 
     @property
     def red_and_yellow(self) -> tuple[FlagShown, ...]:
         return tuple(f for f in self.flags if f.colour in ("red", "yellow"))
 
 
-def _age(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+def _date(day: dt.date | dt.datetime, language: str) -> str:
+    """A date in the reader's words: "4. december 2026", "Dec. 4, 2026"."""
+    if isinstance(day, dt.datetime):
+        day = timezone.localdate(day)
+    with translation.override(language):
+        return formats.date_format(day, "DATE_FORMAT")
 
 
-def _band_words(definition: Definition, score_id: str, code: str | None, language: str) -> str:
-    """A band's label in the reader's words (the engine records its code)."""
-    score = next((s for s in definition.scores if s.id == score_id), None)
-    band = next((b for b in score.bands if b.code == code), None) if score else None
+def _number(value: Number | None, language: str, decimals: int | None = None) -> str:
+    """A score in the reader's locale with its definition's decimals ("26,0")."""
+    if value is None:
+        return "–"
+    if decimals:
+        with translation.override(language):
+            return formats.number_format(value, decimal_pos=decimals, use_l10n=True)
+    return number_text(value, language, decimals)
+
+
+def _signed(value: Number, language: str, decimals: int | None = None) -> str:
+    """A change with its sign, in the reader's locale: +3, −2,5, 0."""
+    if value == 0:
+        return "0"
+    return ("+" if value > 0 else "−") + number_text(abs(value), language, decimals)
+
+
+def _reviewer(user: object) -> str:
+    return str(getattr(user, "get_full_name", lambda: "")() or getattr(user, "username", ""))
+
+
+def _review_status(response: Response, language: str) -> tuple[str, str]:
+    """One review status for the banner and the footer, and the demo's note.
+
+    The truth wins: a review the demo data recorded is labelled as such and
+    the version still awaits clinical review (as the library says it does).
+    """
+    version = response.questionnaire_version
+    if version.clinical_reviewer is None or version.reviewed_on is None:
+        return _(AWAITING_REVIEW), ""
+    who = {
+        "name": _reviewer(version.clinical_reviewer),
+        "date": _date(version.reviewed_on, language),
+    }
+    if version.review_by_demo:
+        return _(AWAITING_REVIEW), _(DEMO_REVIEW) % who
+    return _(REVIEWED) % who, ""
+
+
+def _band_label(score: Score | None, code: str | None, language: str) -> str:
+    """A band in words from the definition (its ``bands[].label``), never its code."""
+    if score is None or not code:
+        return ""
+    band = next((b for b in score.bands if b.code == code), None)
     return pick_text(band.label, language) if band is not None and band.label else ""
 
 
-def _review_status(response: Response, language: str) -> str:
-    version = response.questionnaire_version
-    if version.clinical_reviewer is None or version.reviewed_on is None:
-        return _("Awaiting clinical review.")
-    return _("Clinically reviewed by %(name)s on %(date)s.") % {
-        "name": version.clinical_reviewer.get_full_name() or version.clinical_reviewer.username,
-        "date": version.reviewed_on.isoformat(),
-    }
+def _score_of(definition: Definition, score_id: str) -> Score | None:
+    return next((s for s in definition.scores if s.id == score_id), None)
 
 
 def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagShown, ...]:
@@ -161,36 +280,69 @@ def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagS
     # page, not from the labels the engine recorded when it scored (those
     # have plain ISO dates).
     sources = {rule.id: rule.source for rule in definition.rules}
-    flags = [
-        FlagShown(
-            rule_id=flag.rule_id,
-            colour=flag.colour,
-            safety=flag.safety,
-            text=pick_text(flag.clinician_text, language),
-            rule=flag.expression,
-            source=sources.get(flag.rule_id, ""),
-            answers=tuple(
-                AnswerShown(
-                    item_id=a.item_id,
-                    question=pick_text(a.question, language),
-                    answer=answer_text(definition.item(a.item_id), a.answer, language),
-                    value=a.value,
-                )
-                for a in flag.because.answers
-            ),
-            scores=tuple(
+    flags = []
+    for flag in result.flags:
+        scores = []
+        for s in flag.because.scores:
+            score = _score_of(definition, s.score_id)
+            decimals = score.decimals if score is not None else None
+            scores.append(
                 ScoreShown(
                     label=pick_text(s.label, language),
-                    value=s.value,
-                    band=_band_words(definition, s.score_id, s.band, language),
+                    value=_number(s.value, language, decimals),
+                    band=_band_label(score, s.band, language),
+                    previous=(
+                        "" if s.previous is None else _number(s.previous, language, decimals)
+                    ),
                 )
-                for s in flag.because.scores
-            ),
+            )
+        flags.append(
+            FlagShown(
+                rule_id=flag.rule_id,
+                colour=flag.colour,
+                safety=flag.safety,
+                text=pick_text(flag.clinician_text, language),
+                rule=flag.expression,
+                source=sources.get(flag.rule_id, ""),
+                answers=tuple(
+                    AnswerShown(
+                        item_id=a.item_id,
+                        question=pick_text(a.question, language),
+                        answer=answer_text(definition.item(a.item_id), a.answer, language),
+                        value=a.value,
+                    )
+                    for a in flag.because.answers
+                ),
+                scores=tuple(scores),
+            )
         )
-        for flag in result.flags
-    ]
     flags.sort(key=lambda f: (SEVERITY.get(f.colour, 3), not f.safety))
     return tuple(flags)
+
+
+def _not_assessable(
+    result: Result, definition: Definition, language: str
+) -> tuple[NotAssessableShown, ...]:
+    """Rules the answers could not decide, named by the questions left empty."""
+
+    def named(ident: str) -> str:
+        if ident in definition.plan.items:
+            return pick_text(definition.item(ident).text, language)
+        score = _score_of(definition, ident)
+        return pick_text(score.label, language) if score is not None else ident
+
+    shown = [
+        NotAssessableShown(
+            rule_id=na.rule_id,
+            colour=na.colour,
+            safety=na.safety,
+            rule=na.expression,
+            missing=tuple(named(ident) for ident in na.missing_items),
+        )
+        for na in result.not_assessable
+    ]
+    shown.sort(key=lambda n: (SEVERITY.get(n.colour, 3), not n.safety))
+    return tuple(shown)
 
 
 def _history(response: Response) -> list[tuple[Response, Result]]:
@@ -249,13 +401,19 @@ def _trends(
 
 
 def _scores(
-    result: Result, previous: Result | None, trends: tuple[TrendShown, ...], language: str
+    result: Result,
+    previous: Result | None,
+    trends: tuple[TrendShown, ...],
+    definition: Definition,
+    language: str,
 ) -> tuple[ScoreLine, ...]:
     before = {s.id: s.value for s in previous.scores} if previous else {}
     trend_of = {trend.score_id: trend for trend in trends}
     lines = []
     for score in result.scores:
         old = before.get(score.id)
+        known = _score_of(definition, score.id)
+        decimals = known.decimals if known is not None else None
         change = None
         if score.value is not None and old is not None:
             change = round(score.value - old, 2)
@@ -264,15 +422,39 @@ def _scores(
                 id=score.id,
                 label=pick_text(score.label, language),
                 value=score.value,
-                band=pick_text(score.band_label, language) if score.band_label else "",
+                band=_score_band(score, known, language),
                 status=score.status,
                 prorated=score.prorated,
                 missing=len(score.items_missing),
                 change=change,
                 trend=trend_of.get(score.id),
+                value_text=_number(score.value, language, decimals),
+                change_text="" if change is None else _signed(change, language, decimals),
+                previous_text="" if old is None else _number(old, language, decimals),
             )
         )
     return tuple(lines)
+
+
+def _score_band(score: ScoreResult, known: Score | None, language: str) -> str:
+    """The band in words: as recorded when scored, else from the definition."""
+    if score.band_label:
+        return pick_text(score.band_label, language)
+    return _band_label(known, score.band, language)
+
+
+def _changes(scores: tuple[ScoreLine, ...]) -> tuple[ChangeShown, ...]:
+    return tuple(
+        ChangeShown(
+            label=line.label,
+            value=line.value_text,
+            previous=line.previous_text,
+            change=line.change_text,
+            band=line.band,
+        )
+        for line in scores
+        if line.change is not None
+    )
 
 
 def _sections(
@@ -310,6 +492,113 @@ def _agenda(definition: Definition, answers: dict[str, object]) -> tuple[str, ..
     )
 
 
+def _brief(
+    definition: Definition, answers: dict[str, object], language: str
+) -> tuple[BriefLine, ...]:
+    """The answers the definition puts first ("the patient in brief")."""
+    ids = definition.brief or presentation.BRIEF_BEFORE_THE_KEY.get(definition.id, ())
+    asked = enabled_items(definition, answers)
+    lines = []
+    for item_id in ids:
+        if item_id not in definition.plan.items or item_id not in asked:
+            continue
+        text = answer_text(definition.item(item_id), answers.get(item_id), language).strip()
+        if not text:
+            continue
+        heading = presentation.BRIEF_HEADINGS.get(item_id)
+        lines.append(
+            BriefLine(
+                heading=str(heading)
+                if heading
+                else pick_text(definition.item(item_id).text, language),
+                answer=text,
+            )
+        )
+    return tuple(lines)
+
+
+def _visit_day(response: Response) -> dt.date:
+    invitation = response.invitation
+    consultation = invitation.consultation if invitation is not None else None
+    if consultation is not None:
+        return timezone.localdate(consultation.starts_at)
+    return timezone.localdate(response.submitted_at or timezone.now())
+
+
+def _measurements_of(stored: ScoringResult, language: str) -> dict[str, str]:
+    definition = stored.response.questionnaire_version.definition
+    answers = stored.response.answers_dict()
+    out: dict[str, str] = {}
+    sys_id, dia_id = presentation.WAITING_ROOM_BLOOD_PRESSURE
+    if isinstance(answers.get(sys_id), int | float) and isinstance(
+        answers.get(dia_id), int | float
+    ):
+        unit = pick_text(definition.item(sys_id).unit, language)
+        out["bp"] = (
+            f"{_number(answers[sys_id], language)}/{_number(answers[dia_id], language)} {unit}"
+        ).strip()
+    bmi = next(
+        (s for s in stored.engine_result.scores if s.id == presentation.WAITING_ROOM_BMI), None
+    )
+    if bmi is not None and bmi.value is not None:
+        known = _score_of(definition, bmi.id)
+        value = _number(bmi.value, language, known.decimals if known else None)
+        band = _score_band(bmi, known, language)
+        out["bmi"] = f"{value} – {band}" if band else value
+    weight = answers.get(presentation.WAITING_ROOM_WEIGHT)
+    if isinstance(weight, int | float):
+        out["weight"] = answer_text(
+            definition.item(presentation.WAITING_ROOM_WEIGHT), weight, language
+        )
+    return out
+
+
+def _waiting_room(response: Response, language: str) -> WaitingRoom | None:
+    """The basic-data answers the patient gave on the visit's day (in the
+    waiting room), beside those of the time before."""
+    if response.questionnaire_version.questionnaire_id == presentation.WAITING_ROOM_QUESTIONNAIRE:
+        return None  # this summary is those answers
+    day = _visit_day(response)
+    rows = list(
+        ScoringResult.objects.filter(
+            kind=ScoringResult.Kind.ORIGINAL,
+            response__patient_id=response.patient_id,
+            questionnaire_id=presentation.WAITING_ROOM_QUESTIONNAIRE,
+            response__submitted_at__date__lte=day,
+        )
+        .select_related("response__questionnaire_version")
+        .order_by("-response__submitted_at")[:2]
+    )
+    if not rows or rows[0].response.submitted_at is None:
+        return None
+    if timezone.localdate(rows[0].response.submitted_at) != day:
+        return None
+    today = _measurements_of(rows[0], language)
+    before = _measurements_of(rows[1], language) if len(rows) > 1 else {}
+    labels = {
+        "bp": _("Blood pressure"),
+        "bmi": _("BMI (kg/m²)"),
+        "weight": _("Weight"),
+    }
+    measurements = tuple(
+        Measurement(label=labels[key], value=today[key], previous=before.get(key, ""))
+        for key in ("bp", "bmi", "weight")
+        if key in today
+    )
+    if not measurements:
+        return None
+    previous_at = rows[1].response.submitted_at if len(rows) > 1 else None
+    return WaitingRoom(
+        day=day,
+        measurements=measurements,
+        previous_day=timezone.localdate(previous_at) if previous_at else None,
+    )
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
 def summary_build(*, response: Response, stored: ScoringResult, language: str) -> Summary:
     """Everything the summary page and PDF show for one response."""
     definition = response.questionnaire_version.definition
@@ -318,8 +607,12 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
     history = _history(response)
     previous = history[-2][1] if len(history) >= 2 else None
     trends = _trends(history, definition, language)
+    scores = _scores(result, previous, trends, definition, language)
     review = getattr(response, "review", None)
     patient = response.patient
+    review_status, review_demo = _review_status(response, language)
+    with translation.override(language):
+        sex = str(patient.get_sex_display())
     return Summary(
         response_id=str(response.public_id),
         language=language,
@@ -329,7 +622,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         patient_age=_age(
             patient.birth_date, timezone.localdate(response.submitted_at or timezone.now())
         ),
-        patient_sex=patient.get_sex_display(),
+        patient_sex=sex,
         questionnaire_title=pick_text(definition.title, language),
         questionnaire_ref=response.questionnaire_version.ref,
         definition_version=stored.definition_version,
@@ -337,7 +630,8 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         label=_(
             LABEL_IMPORTED if definition.provenance.kind == "imported" else LABEL_OWN_ALGORITHM
         ),
-        review_status=_review_status(response, language),
+        review_status=review_status,
+        review_demo=review_demo,
         not_a_device=_(NOT_A_DEVICE),
         submitted_at=response.submitted_at,
         consultation_starts_at=response.consultation.starts_at if response.consultation else None,
@@ -348,19 +642,37 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         overall_meaning=pick_text(result.meaning.action, language),
         agenda=_agenda(definition, answers),
         flags=_flags(result, definition, language),
-        not_assessable=tuple(
-            f"{na.rule_id}: {', '.join(na.missing_items)}" for na in result.not_assessable
-        ),
-        scores=_scores(result, previous, trends, language),
+        not_assessable=_not_assessable(result, definition, language),
+        scores=scores,
         trends=trends,
         sections=_sections(definition, answers, result, language),
         reviewed=(
             _("Reviewed by %(name)s, %(when)s")
             % {
-                "name": review.reviewed_by.get_full_name() or review.reviewed_by.username,
-                "when": timezone.localtime(review.reviewed_at).strftime("%Y-%m-%d %H:%M"),
+                "name": _reviewer(review.reviewed_by),
+                "when": _date(review.reviewed_at, language)
+                + " "
+                + timezone.localtime(review.reviewed_at).strftime("%H:%M"),
             }
             if review
             else None
         ),
+        brief=_brief(definition, answers, language),
+        changes=_changes(scores),
+        previous_at=history[-2][0].submitted_at if len(history) >= 2 else None,
+        waiting_room=_waiting_room(response, language),
     )
+
+
+def summary_record_text(summary: Summary) -> str:
+    """The summary as plain text for the patient's record, in the summary's
+    language: colour, agenda, flags with their answers, scores with dates."""
+    with translation.override(summary.language):
+        text = render_to_string("scoring/summary_record.txt", {"s": summary})
+    # The template's block tags leave blank lines; a record wants one at most.
+    lines = [line.rstrip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip() + "\n"

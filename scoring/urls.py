@@ -14,6 +14,11 @@ urlpatterns = [
     path("worklist/search/", views.search, name="search"),
     path("responses/<str:response_id>/", views.summary, name="summary"),
     path("responses/<str:response_id>/pdf", views.summary_pdf, name="summary_pdf"),
+    path(
+        "responses/<str:response_id>/record-text",
+        views.record_text,
+        name="summary_record_text",
+    ),
     path("responses/<str:response_id>/review", views.mark_reviewed, name="review"),
     # Reception (secretaries and clinicians).
     path("reception/", reception.find, name="find"),

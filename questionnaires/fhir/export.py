@@ -164,6 +164,8 @@ def metadata_mapping(definition: Definition) -> dict[str, Any]:
         }
     if definition.trended_scores:
         data["trended_scores"] = list(definition.trended_scores)
+    if definition.brief:
+        data["brief"] = list(definition.brief)
     if definition.patient_support:
         data["patient_support"] = {"default": dict(definition.patient_support)}
     if definition.fhir is not None:

@@ -1173,6 +1173,8 @@ class _Importer:
             mapping["triage"] = own["triage"]
         if own.get("trended_scores"):
             mapping["trended_scores"] = own["trended_scores"]
+        if own.get("brief"):
+            mapping["brief"] = own["brief"]
         if own.get("patient_support"):
             mapping["patient_support"] = own["patient_support"]
         if self.own is not None:

@@ -242,6 +242,8 @@ class Definition:
     patient_group: PatientGroup = PatientGroup()
     green_interval_days: int | None = None
     trended_scores: tuple[str, ...] = ()
+    #: Item ids whose answers open the clinician's summary ("the patient in brief").
+    brief: tuple[str, ...] = ()
     patient_support: Text = field(default_factory=dict)
     source: str = "<memory>"
     fhir: FhirContext | None = None

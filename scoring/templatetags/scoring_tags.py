@@ -32,6 +32,12 @@ def colour_badge(colour: str | None) -> SafeString:
     return _badge(colour if colour in _COLOURS else None, page_language())
 
 
+@register.filter
+def colour_word(colour: str | None) -> str:
+    """The colour as a word alone, for plain text."""
+    return str(_COLOURS[colour if colour in _COLOURS else None][2])
+
+
 @functools.lru_cache(maxsize=64)
 def _badge(colour: str | None, language: str | None) -> SafeString:
     # Five colours × a few languages: built once each, not once per row.

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from pro_portal.access import CLINICAL_ROLES, PATIENT_IDENTITY_ROLES, staff_of, staff_view
 from pro_portal.i18n import page_language
@@ -23,7 +23,7 @@ from scoring import door, worklist
 from scoring.forms import PatientSearchForm, WorklistFilterForm
 from scoring.pdf import TEMPLATE_VERSION, summary_pdf_data
 from scoring.reviews import review_record
-from scoring.summary import summary_build
+from scoring.summary import summary_build, summary_record_text
 
 
 @staff_view(roles=None)
@@ -143,6 +143,23 @@ def summary(request: HttpRequest, response_id: str) -> HttpResponse:
                 ).exists(),
             },
         )
+
+
+@staff_view(roles=CLINICAL_ROLES)
+@require_http_methods(["GET", "POST"])
+def record_text(request: HttpRequest, response_id: str) -> HttpResponse:
+    """The summary as plain text for the patient's record, in the clinician's
+    language. The copy button (static/scoring/summary.js) POSTs and copies the
+    text it gets back; without JavaScript the same button opens it on a page
+    in a read-only box. Either way the text is only ever served here, so
+    every copy is audited ("summary.copy") when the text leaves the door."""
+    with door.response_record(staff_of(request), response_id, action="summary.copy") as response:
+        stored = result_original(response_id=response.pk)
+        context = summary_build(response=response, stored=stored, language=page_language())
+        text = summary_record_text(context)
+    if request.method == "POST":
+        return HttpResponse(text, content_type="text/plain; charset=utf-8")
+    return render(request, "scoring/summary_record.html", {"s": context, "text": text})
 
 
 @staff_view(roles=CLINICAL_ROLES)

@@ -79,7 +79,9 @@ def test_a_clinician_logs_in_with_totp_finds_the_red_patient_first_and_gets_the_
     rows.nth(0).get_by_role("link").first.click()
     page.wait_for_url("**/responses/**")
     flags = page.locator("article.flag")
-    assert "phq9_item9_self_harm" in flags.first.inner_text()
+    # The flag in words; its rule id only in the disclosure under it.
+    assert "PHQ-9 spørgsmål 9 (tanker om død eller selvskade)" in flags.first.inner_text()
+    assert "phq9_item9_self_harm" not in flags.first.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "clinician-summary.png"), full_page=True)
     assert axe_violations(page) == []
 

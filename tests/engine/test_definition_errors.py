@@ -723,3 +723,18 @@ def test_an_unknown_score_id_in_an_item_list_suggests_nothing_when_nothing_is_cl
 
 
 Change = Callable[[dict[str, Any]], None]
+
+
+def test_the_brief_lists_questions_each_once() -> None:
+    """``brief`` names the questions whose answers open the clinician's summary."""
+    items = [integer("a"), integer("b"), {"id": "note", "type": "display"}]
+    mapping = numbers(items)
+    mapping["brief"] = ["b", "a", "nope", "note", "a", 7]
+    assert problem_lines(mapping) == [
+        "brief[2]: 'nope' is not a question id",
+        "brief[3]: 'note' is not a question id",
+        "brief[4]: 'a' is listed twice",
+        "brief[5]: the number 7 is not a question id",
+    ]
+    mapping["brief"] = ["b", "a"]
+    assert parse(mapping).brief == ("b", "a")

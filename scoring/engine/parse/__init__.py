@@ -48,7 +48,15 @@ _TOP_REQUIRED = (
 )
 #: Required unless ``languages: []`` (they hold only text).
 _TOP_TEXTUAL = ("title", "description", "recall_period", "patient_group")
-_TOP_OPTIONAL = ("triage", "trended_scores", "scores", "rules", "patient_support", "fhir")
+_TOP_OPTIONAL = (
+    "triage",
+    "trended_scores",
+    "brief",
+    "scores",
+    "rules",
+    "patient_support",
+    "fhir",
+)
 #: ``own``: PRO Portal's own algorithm; ``imported``: a draft imported from FHIR.
 _PROVENANCE_KINDS = ("own", "imported")
 
@@ -102,6 +110,7 @@ class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader, FhirReader)
         score_map = {score.id: score for score in scores}
         rules = self.read_rules(top.get("rules", []))
         trended = self.read_trended(top, score_map)
+        brief = self.read_brief(top)
         support = self.read_support(top)
         item_order = tuple(self.items[i] for _, ids in sections for i in ids)
         plan = Plan(
@@ -140,6 +149,7 @@ class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader, FhirReader)
             patient_group=group,
             green_interval_days=green_days,
             trended_scores=trended,
+            brief=brief,
             patient_support=support,
             source=self.source,
             fhir=self.fhir,
@@ -248,3 +258,16 @@ class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader, FhirReader)
             else:
                 self.problem(f"trended_scores[{index}]", f"{describe(sid)} is not a score id", sid)
         return tuple(trended)
+
+    def read_brief(self, top: Mapping[str, Any]) -> tuple[str, ...]:
+        """Item ids whose answers make "the patient in brief" on the summary."""
+        brief: list[str] = []
+        for index, iid in enumerate(self.sequence(top.get("brief", []), "top level", "brief")):
+            item = self.items.get(iid) if isinstance(iid, str) else None
+            if item is None or item.type == "display":
+                self.problem(f"brief[{index}]", f"{describe(iid)} is not a question id", iid)
+            elif iid in brief:
+                self.problem(f"brief[{index}]", f"{describe(iid)} is listed twice", iid)
+            else:
+                brief.append(iid)
+        return tuple(brief)
