@@ -66,6 +66,8 @@ def test_the_summary_reflows_at_320_px_with_its_rule_ids(
     set_language(context, language, site)
     page = context.new_page()
     page.goto(f"/responses/{red.public_id}/")
+    for disclosure in page.locator("details.flag-rule > summary").all():
+        disclosure.click()  # the rule and its id are one click away: open them all
     assert "phq9_item9_self_harm" in page.inner_text("main")
     page.screenshot(path=str(SCREENSHOTS / f"summary-320-{language}.png"), full_page=True)
     assert horizontal_overflow(page) == 0
