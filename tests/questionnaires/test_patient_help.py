@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from questionnaires.library import LIBRARY_DIR, library_paths, load_definition
@@ -307,3 +308,14 @@ def test_the_kiosk_offers_stop_on_every_page_and_stopping_wipes_the_tablet(
     assert restored["Location"] == "/kiosk/?ended=stopped"
     assert client.get(question_url(response, "phq9.2"))["Location"] == "/kiosk/"
     assert Answer.objects.get(response=response, item_id="phq9.1").value == "2"
+
+
+def test_the_invitation_e_mail_gives_the_clinics_line_and_number(personas: Personas) -> None:
+    personas.organisation.region = "nordjylland"
+    personas.organisation.help_phone = "70 00 00 01"
+    personas.organisation.save()
+    invite(personas, email=True, sms=False)
+    body = mail.outbox[0].body
+    assert "lægevagten på 70 15 03 00" in body
+    assert "70 00 00 01" in body
+    assert "1813" not in body
