@@ -334,7 +334,7 @@ def urgent(request: HttpRequest, session: PatientSession, response_id: str) -> H
         flags = [f for f in response_result(response=response).engine_result.flags if f.safety]
     else:
         flags = safety_flags_now(response=response, passed=None)
-    messages = _said_once(
+    advice = _said_once(
         _in_language(f.patient_text, language, session) for f in flags if f.rule_id in rules
     )
     return render(
@@ -344,7 +344,7 @@ def urgent(request: HttpRequest, session: PatientSession, response_id: str) -> H
             session,
             response=response,
             title=response.questionnaire_version.title(language),
-            messages=messages,
+            advice=advice,
             then=due["then"],
         ),
     )
