@@ -14,9 +14,12 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from questionnaires.answering import safety_flags_now
 from questionnaires.library import LIBRARY_DIR, library_paths, load_definition
 from questionnaires.models import Answer, Invitation, Response
 from questionnaires.patient_texts import OUT_OF_HOURS
+from questionnaires.services import questionnaire_publish
+from tests import factories
 from tests.conftest import Personas
 from tests.questionnaires.test_kiosk import open_kiosk
 from tests.questionnaires.test_patient_flow import (
@@ -319,3 +322,60 @@ def test_the_invitation_e_mail_gives_the_clinics_line_and_number(personas: Perso
     assert "lægevagten på 70 15 03 00" in body
     assert "70 00 00 01" in body
     assert "1813" not in body
+
+
+def _two_questions() -> dict[str, object]:
+    """A small definition whose safety rule reads a question through missing():
+    only "skipped for good" may raise it, never "not reached yet"."""
+
+    def both(value: str) -> dict[str, str]:
+        return {"da": value, "en": value}
+
+    yes_no = {"type": "yes_no", "required": False}
+    return {
+        "format": 1,
+        "id": "help_timing",
+        "version": "1.0.0",
+        "languages": ["da", "en"],
+        "title": both("Timing"),
+        "description": both("Two questions."),
+        "intended_use": "dialogue",
+        "patient_group": {"description": both("Test"), "inclusion": [], "exclusion": []},
+        "recall_period": both("now"),
+        "provenance": {"kind": "own", "note": both("PRO Portal")},
+        "instruments": [{"id": "portal", "name": "PRO Portal", "licence": "own", "source": "own"}],
+        "sections": [
+            {
+                "id": "s",
+                "kind": "generic",
+                "title": both("S"),
+                "items": [
+                    {"id": "q.a", "text": both("A?"), **yes_no},
+                    {"id": "q.b", "text": both("B?"), **yes_no},
+                ],
+            }
+        ],
+        "rules": [
+            {
+                "id": "a_yes_and_b_unanswered",
+                "when": "q.a = 'yes' and missing(q.b)",
+                "colour": "red",
+                "safety": True,
+                "clinician_text": both("Call."),
+                "patient_text": both("Call now."),
+                "source": "test",
+            }
+        ],
+        "test_vectors": [],
+    }
+
+
+def test_a_safety_rule_waits_for_questions_not_reached_yet(personas: Personas) -> None:
+    version = questionnaire_publish(content=_two_questions(), source="test").version
+    response = factories.response_with_answers(personas.patient, version, {"q.a": "yes"})
+    # Just answered A: B is still ahead, so "B unanswered" is not known yet.
+    assert safety_flags_now(response=response, passed="q.a") == []
+    # B passed empty (skipped for good), or from the check page: now it is.
+    for passed in ("q.b", None):
+        flags = safety_flags_now(response=response, passed=passed)
+        assert [f.rule_id for f in flags] == ["a_yes_and_b_unanswered"]
