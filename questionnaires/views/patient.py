@@ -328,12 +328,11 @@ def urgent(request: HttpRequest, session: PatientSession, response_id: str) -> H
     due = request.session.get(SESSION_URGENT_DUE)
     if not isinstance(due, dict) or due.get("response") != str(response.public_id):
         return redirect("questionnaires:resume", response_id=response.public_id)
+    if response.is_submitted:  # sent meanwhile (another tab): the done page shows the help first
+        return redirect("questionnaires:done", response_id=response.public_id)
     language = page_language()
     rules = set(due["rules"])
-    if response.is_submitted:
-        flags = [f for f in response_result(response=response).engine_result.flags if f.safety]
-    else:
-        flags = safety_flags_now(response=response, passed=None)
+    flags = safety_flags_now(response=response, passed=None)
     advice = _said_once(
         _in_language(f.patient_text, language, session) for f in flags if f.rule_id in rules
     )

@@ -379,3 +379,13 @@ def test_a_safety_rule_waits_for_questions_not_reached_yet(personas: Personas) -
     for passed in ("q.b", None):
         flags = safety_flags_now(response=response, passed=passed)
         assert [f.rule_id for f in flags] == ["a_yes_and_b_unanswered"]
+
+
+def test_the_help_page_of_a_response_sent_meanwhile_leads_to_the_done_page(
+    in_zealand, client: Client
+) -> None:
+    response = _open(in_zealand, client)
+    answer_all(client, response, {k: v for k, v in PHQ9_ALL_ZERO.items() if k != "phq9.9"})
+    assert post_answer(client, response, "phq9.9", "1")["Location"] == _urgent(response)
+    assert submit(client, response, check_token(client, response)).status_code == 302
+    assert client.get(_urgent(response))["Location"] == f"/answer/{response.public_id}/done/"
