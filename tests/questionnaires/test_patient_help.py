@@ -13,8 +13,10 @@ import re
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 
-from questionnaires.answering import safety_flags_now
+from questionnaires.answering import _names_read, safety_flags_now
+from questionnaires.forms import BirthDateForm
 from questionnaires.library import LIBRARY_DIR, library_paths, load_definition
 from questionnaires.models import Answer, Invitation, Response
 from questionnaires.patient_texts import OUT_OF_HOURS
@@ -389,3 +391,33 @@ def test_the_help_page_of_a_response_sent_meanwhile_leads_to_the_done_page(
     assert post_answer(client, response, "phq9.9", "1")["Location"] == _urgent(response)
     assert submit(client, response, check_token(client, response)).status_code == 302
     assert client.get(_urgent(response))["Location"] == f"/answer/{response.public_id}/done/"
+
+
+def test_a_rule_on_a_score_reads_the_scores_questions(personas: Personas) -> None:
+    definition = factories.published_version("phq9").definition
+    assert _names_read(definition, "phq9 >= 10 and phq9.9 > 0") == {
+        f"phq9.{n}" for n in range(1, 10)
+    }
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "message"),
+    [
+        ("31", "2", "1980", "does not exist: February has 29 days"),
+        ("29", "2", "1981", "does not exist: February has 28 days"),
+        ("31", "4", "80", "does not exist: April has 30 days"),  # before the year's length
+        ("3", "13", "1980", "The month must be a number from 1 to 12"),
+        ("3", "1", "80", "The year must have 4 numbers"),
+        ("3", "1", "0000", "The date must be a real date"),
+    ],
+)
+def test_a_wrong_birth_date_says_what_is_wrong_with_it(
+    day: str, month: str, year: str, message: str
+) -> None:
+    with translation.override("en"):
+        form = BirthDateForm({"birth-day": day, "birth-month": month, "birth-year": year})
+        assert message in form.error
+
+
+def test_stop_on_a_browser_that_is_no_kiosk_wipes_nothing(client: Client) -> None:
+    assert client.post("/kiosk/stop/").status_code == 403
