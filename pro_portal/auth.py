@@ -20,11 +20,13 @@ import logging
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.signals import user_logged_in
 from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authentication_failed
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from allauth.mfa.totp.internal.auth import TOTP, validate_totp_code
 from allauth.mfa.utils import decrypt
 from axes.signals import user_locked_out
@@ -36,6 +38,7 @@ from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pro_portal.audit import audit_record
 from pro_portal.models import AuditEvent, User
@@ -81,13 +84,30 @@ def _lock_minutes() -> int:
     return int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
 
 
+class LoginForm(AllauthLoginForm):  # type: ignore[misc]
+    """The password step (settings.ACCOUNT_FORMS). allauth marks the login
+    field ``autocomplete="email"`` when both username and e-mail are accepted;
+    ``username`` is the token for "the name the account is known by" (WCAG
+    1.3.5), and lets a password manager offer either."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].widget.attrs["autocomplete"] = "username"
+
+
 class _PlainCodeMessages:
     """Around allauth's code check: a plain message for a locked code step
     and for a code used once already, and no code at all when the count of
-    wrong codes cannot be read (the cache is down)."""
+    wrong codes cannot be read (the cache is down). The code field brings up
+    the phone's number pad: TOTP and recovery codes are digits only."""
 
     user: User
     cleaned_data: dict[str, Any]
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs["inputmode"] = "numeric"
 
     def clean_code(self) -> str:
         try:
@@ -150,12 +170,38 @@ class _PlainCodeMessages:
         return False
 
 
-class AuthenticateForm(_PlainCodeMessages, AllauthAuthenticateForm):  # type: ignore[misc]
+class _CodeField:
+    """The six-digit code box as the site words and shows it: a label that
+    says where the code comes from (allauth's is "Code"), the number keypad
+    on a phone (recovery codes are digits too) and the browser's one-time-code
+    autofill."""
+
+    fields: dict[str, Any]
+    code_label = gettext_lazy("Code from your authenticator app")
+    code_help = gettext_lazy("6 digits. Lost your phone? Type one of your recovery codes.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]
+        code.label = self.code_label
+        code.help_text = self.code_help
+        code.widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "one-time-code", "placeholder": ""}
+        )
+
+
+class AuthenticateForm(_CodeField, _PlainCodeMessages, AllauthAuthenticateForm):  # type: ignore[misc]
     """The code step of logging in (settings.MFA_FORMS)."""
 
 
-class ReauthenticateForm(_PlainCodeMessages, AllauthReauthenticateForm):  # type: ignore[misc]
+class ReauthenticateForm(_CodeField, _PlainCodeMessages, AllauthReauthenticateForm):  # type: ignore[misc]
     """The code asked again before a sensitive change (settings.MFA_FORMS)."""
+
+
+class ActivateTOTPForm(_CodeField, AllauthActivateTOTPForm):  # type: ignore[misc]
+    """Setting up the authenticator app (settings.MFA_FORMS)."""
+
+    code_help = gettext_lazy("The 6 digits the app shows now, after adding PRO Portal to it.")
 
 
 # --- Audit events ------------------------------------------------------------------

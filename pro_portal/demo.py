@@ -30,6 +30,7 @@ DEMO_TOTP_SECRET = "PROPORTALDEMOTOTPSECRETKEYABCDEF"  # noqa: S105 - public dem
 
 @dataclass
 class DemoReport:
+    site: str  # the address the demo is served at: its links start with it
     logins: list[tuple[str, str]] = field(default_factory=list)  # (username, what it shows)
     lines: list[str] = field(default_factory=list)
 
@@ -113,8 +114,8 @@ def demo_core(report: DemoReport) -> None:
             )
 
 
-def load_demo() -> DemoReport:
-    report = DemoReport()
+def load_demo(*, site: str) -> DemoReport:
+    report = DemoReport(site=site.rstrip("/"))
     for step in [demo_core, *DEMO_STEPS]:
         step(report)
     return report

@@ -14,16 +14,42 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from pro_portal.cpr import redact
 
+#: What an error report shows for a value that raised while being described.
+UNDESCRIBABLE = "<could not be described: {kind}>"
+
+
+def _described(value: object) -> str:
+    """A frame variable as text with CPR numbers redacted; never raises.
+
+    Django's reporter guards its own formatting of variables, but this
+    filter turns them into text first (to redact them), so a ``repr`` that
+    raises — a lazy object, a query set on a broken connection — would
+    escape and lose the report of the error being reported.
+    """
+    try:
+        return redact(value if isinstance(value, str) else repr(value))
+    except Exception as error:  # reporting an error must never fail
+        return UNDESCRIBABLE.format(kind=type(error).__name__)
+
 
 class RedactCprFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        # A filter that raises takes the logging call — and the request — down
+        # with it (logging catches errors in handlers, not in filters).
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not fit its message
+            message = str(record.msg)
+            record.args = None
         redacted = redact(message)
         if redacted != message:
             record.msg = redacted
             record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            text = logging.Formatter().formatException(record.exc_info)
+            try:
+                text = logging.Formatter().formatException(record.exc_info)
+            except Exception as error:  # see above
+                text = UNDESCRIBABLE.format(kind=type(error).__name__)
             record.exc_text = redact(text)
         return True
 
@@ -38,13 +64,16 @@ class CprSafeExceptionReporterFilter(SafeExceptionReporterFilter):
     """
 
     def get_post_parameters(self, request: HttpRequest | None) -> Any:
-        params = super().get_post_parameters(request)
+        try:
+            params = super().get_post_parameters(request)
+        except Exception as error:  # a body that cannot be parsed; reporting must not fail
+            return {"(POST)": UNDESCRIBABLE.format(kind=type(error).__name__)}
         if request is None:
             return params
         cleaned = params.copy()
         for key in cleaned:
             values = cleaned.getlist(key) if hasattr(cleaned, "getlist") else [cleaned[key]]
-            redacted = [redact(v) if isinstance(v, str) else v for v in values]
+            redacted = [_described(v) for v in values]
             if hasattr(cleaned, "setlist"):
                 cleaned.setlist(key, redacted)
             else:
@@ -52,7 +81,8 @@ class CprSafeExceptionReporterFilter(SafeExceptionReporterFilter):
         return cleaned
 
     def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> Any:
-        return [
-            (name, redact(value) if isinstance(value, str) else redact(repr(value)))
-            for name, value in super().get_traceback_frame_variables(request, tb_frame)
-        ]
+        try:
+            variables = super().get_traceback_frame_variables(request, tb_frame)
+        except Exception as error:  # reporting an error must never fail
+            return [("(variables)", UNDESCRIBABLE.format(kind=type(error).__name__))]
+        return [(name, _described(value)) for name, value in variables]

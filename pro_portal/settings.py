@@ -11,6 +11,7 @@ README.md.
 from __future__ import annotations
 
 import base64
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,7 +104,20 @@ if not CPR_HASH_KEY:
 
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The address patients open invitation links at (e-mail, SMS, the secretary's
+# page). No default in production: a guess (the development server's address)
+# sent to patients is a dead link. Unset in DEBUG, links use the address the
+# request came to, and the demo command the address it is given.
+SITE_URL: str = env.str("SITE_URL", default="").rstrip("/")
+if not SITE_URL and not DEBUG:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set when DEBUG is off: the address patients open invitation "
+        "links at, e.g. SITE_URL=https://pro.example.org (see README, 'Running production-like')."
+    )
+if SITE_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an address starting with https:// (or http://), not {SITE_URL!r}."
+    )
 
 INSTALLED_APPS = [
     "pro_portal.apps.ProPortalConfig",
@@ -191,21 +205,24 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.bool(
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis: Celery broker and cache ---------------------------------------------
+# --- Redis: the Celery broker only ----------------------------------------------
+# No request needs Redis (issue 12: while it was down for 5 s, 26 of 30 submits
+# failed reading sessions through it). Sessions live in the database, and the
+# cache — allauth's rate limits, its TOTP replay check, the kiosk's wrong-code
+# pause, nothing on a hot path — is a table in the same database: a limit then
+# keeps counting while Redis is down instead of failing open or closed.
+# docs/architecture.md ("When Redis or a worker fails") lists each user.
 REDIS_URL: str = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "pro_portal",
-        }
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "pro_portal_cache",
+        # Rate-limit windows and replay marks are short-lived; expired rows go
+        # first when the table is culled, so a live limit is not forgotten.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
-    # Sessions read from Redis, written through to the database: a page view
-    # reads no session row, and nobody is logged out if Redis restarts empty.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Celery reads every CELERY_* setting through pro_portal/celery.py.
 CELERY_BROKER_URL: str = REDIS_URL or "memory://localhost/"
@@ -228,9 +245,35 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A task that takes longer than the visibility timeout would be redelivered;
-# keep it well above the hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task taken by a worker that died without acknowledging it (kill -9, power
+# loss) is delivered again after the visibility timeout; one that takes longer
+# (its run plus a retry's countdown, at most 90 s + 300 s) would be delivered
+# twice, which the idempotent tasks tolerate. The outbox sweep below usually
+# hands lost work over sooner; this is the broker's own backstop.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=10 * 60)
+}
+# Celery beat (one process, `celery -A pro_portal beat`) starts the periodic
+# tasks: the outbox sweep hands work that was lost (Redis restarted empty, a
+# worker killed) to a worker again, and the PDF purge applies PDF_RETENTION_DAYS.
+OUTBOX_SWEEP_SECONDS: int = env.int("OUTBOX_SWEEP_SECONDS", default=60)
+# Work handed over this long ago and still unfinished counts as lost. Longer
+# than a render takes (hard limit 90 s), short enough that a PDF lost with
+# Redis is stored within 5 minutes of its return.
+OUTBOX_RETRY_AFTER_SECONDS: int = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=3 * 60)
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "pro_portal.outbox_sweep",
+        "schedule": float(OUTBOX_SWEEP_SECONDS),
+        # A sweep not run before the next one is due is dropped, not stacked.
+        "options": {"expires": float(OUTBOX_SWEEP_SECONDS)},
+    },
+    "purge-summary-pdfs": {
+        "task": "scoring.purge_summary_pdfs",
+        "schedule": 6 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
+    },
+}
 
 # --- Auth ------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -257,6 +300,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Staff accounts are created by clinic admins; nobody signs up.
 ACCOUNT_ADAPTER = "pro_portal.auth.AccountAdapter"
+ACCOUNT_FORMS = {"login": "pro_portal.auth.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -300,6 +344,7 @@ MFA_RECOVERY_CODE_COUNT = 10
 MFA_FORMS = {
     "authenticate": "pro_portal.auth.AuthenticateForm",
     "reauthenticate": "pro_portal.auth.ReauthenticateForm",
+    "activate_totp": "pro_portal.auth.ActivateTOTPForm",
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -332,6 +377,14 @@ STORAGES = {
 PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private")))
 # How long rendered summary PDFs are kept (the summary page re-renders on demand).
 PDF_RETENTION_DAYS: int = env.int("PDF_RETENTION_DAYS", default=90)
+
+# Limits on files read by `manage.py import_fhir` and `score` (docs/definitions.md
+# § Limits): the size is checked before reading, the nesting before parsing, the
+# questionnaire's items after. The shipped library is far below each (its largest
+# questionnaire exports to 0.19 MB of FHIR JSON nested 13 levels, with 72 items).
+IMPORT_MAX_BYTES: int = env.int("IMPORT_MAX_BYTES", default=2_000_000)
+IMPORT_MAX_DEPTH: int = env.int("IMPORT_MAX_DEPTH", default=64)
+IMPORT_MAX_ITEMS: int = env.int("IMPORT_MAX_ITEMS", default=1000)
 
 # Development and tests serve static files straight from the finders.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from pro_portal.audit import audit_record
 from pro_portal.outbox import outbox_add
+from questionnaires.kiosk import kiosk_consultation
 from questionnaires.models import Answer, Invitation, Response, ScoringResult
 from questionnaires.results import result_compute, result_original, result_store
 from scoring.engine import (
@@ -270,7 +271,14 @@ def response_submit(*, response: Response, token: str, channel: str) -> SubmitOu
         locked.submitted_at = now
         locked.started_at = locked.started_at or now
         locked.channel = channel
-        locked.save(update_fields=["status", "submitted_at", "started_at", "channel"])
+        if channel == Response.Channel.KIOSK and locked.consultation_id is None:
+            # Answers given in the waiting room are for today's visit.
+            locked.consultation = kiosk_consultation(
+                patient_id=locked.patient_id, organisation_id=locked.organisation_id, at=now
+            )
+        locked.save(
+            update_fields=["status", "submitted_at", "started_at", "channel", "consultation"]
+        )
         stored = result_store(response=locked, result=result_compute(response=locked))
         if locked.invitation_id is not None:
             # Submitted once every response of the invitation is (one query).

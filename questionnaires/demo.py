@@ -113,7 +113,7 @@ def _submitted(patient: Patient, secretary: User) -> None:
         raise RuntimeError(f"demo answers of {patient.name} should be {colour}")
 
 
-def _open_link(patient: Patient, ids: list[str], secretary: User) -> str:
+def _open_link(patient: Patient, ids: list[str], secretary: User, site: str) -> str:
     """A link to an open demo invitation: a new one, or the existing one reissued."""
     existing = (
         Invitation.objects.filter(
@@ -125,7 +125,9 @@ def _open_link(patient: Patient, ids: list[str], secretary: User) -> str:
         .first()
     )
     if existing is not None:
-        return invitation_reissue(invitation=existing, by=secretary, email=False, sms=False).link
+        return invitation_reissue(
+            invitation=existing, by=secretary, email=False, sms=False, site=site
+        ).link
     return invitation_create(
         patient=patient,
         starts_at=_today_at(16, 30),
@@ -133,6 +135,7 @@ def _open_link(patient: Patient, ids: list[str], secretary: User) -> str:
         by=secretary,
         email=False,
         sms=False,
+        site=site,
     ).link
 
 
@@ -151,7 +154,7 @@ def demo_questionnaires(report: DemoReport) -> None:
     report.lines.append("Invitation links to answer at home (type the birth date shown):")
     for name, ids in OPEN.items():
         patient = patients[name]
-        link = _open_link(patient, ids, secretary)
+        link = _open_link(patient, ids, secretary, report.site)
         birth = f"{patient.birth_date.day} {patient.birth_date.month} {patient.birth_date.year}"
         report.lines.append(f"  {name:<14} birth date {birth:<11} {link}")
     _visit, code = visit_code_create(patient=patients["Mette Nielsen"], by=secretary)

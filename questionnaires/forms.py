@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pro_portal.cpr import InvalidCprError, parse_cpr
+from pro_portal.i18n import sort_key
 from pro_portal.models import Organisation, Patient
 from questionnaires.item_types import number_text
 from questionnaires.models import QuestionnaireVersion
@@ -376,7 +378,9 @@ class AnswerForm:
             if not _INTEGER.fullmatch(raw):
                 self.error = _("Enter a whole number, like %(example)s") % {"example": self.example}
                 return
-            number: int | float = int(raw)
+            # Through Decimal, not int(): Python refuses int() of more than 4300
+            # digits, and the bounds below turn an absurd number into a message.
+            decimal = Decimal(raw)
         else:
             raw = raw.replace(",", ".")
             if not _DECIMAL.fullmatch(raw):
@@ -396,11 +400,13 @@ class AnswerForm:
                     else _("Enter the number with at most %(places)s decimal") % {"places": places}
                 )
                 return
-            number = int(decimal) if decimal == decimal.to_integral_value() else float(decimal)
-        if (low is not None and number < low) or (high is not None and number > high):
+        # Checked as a Decimal before it becomes an int or float: 5000 digits are
+        # simply out of range, never an overflow or Python's int digit limit.
+        if (low is not None and decimal < low) or (high is not None and decimal > high):
             self.error = _("Enter a number from %(min)s to %(max)s") % between
             return
-        self.value = number
+        whole = decimal == decimal.to_integral_value()
+        self.value = int(decimal) if whole else float(decimal)
 
     def _date(self) -> None:
         parts = self.date
@@ -432,6 +438,9 @@ class AnswerForm:
         if not value:
             if self.item.required:
                 self.error = self._unanswered()
+            return
+        if "\x00" in value:  # PostgreSQL cannot store it; Django's CharField refuses it too
+            self.error = _("Remove the null character from your answer")
             return
         if len(value) > self.max_length:
             # The text stays in the box (the page shows it again) for the
@@ -524,13 +533,36 @@ class PatientCreateForm(forms.Form):
 
 
 class VersionsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    """Active questionnaire versions, labelled with their title in the user's language."""
+    """Active questionnaire versions by title in the user's language.
+
+    A secretary chooses a questionnaire, not a version: the version number is
+    shown only beside a questionnaire offered in two versions at once.
+    """
 
     language = "da"
+    both_offered: frozenset[str] = frozenset()
 
     def label_from_instance(self, obj: Any) -> str:
         assert isinstance(obj, QuestionnaireVersion)
-        return f"{obj.title(self.language)} ({obj.version})"
+        title = obj.title(self.language)
+        if obj.questionnaire_id in self.both_offered:
+            return f"{title} ({obj.version})"
+        return title
+
+    def offer(self, versions: list[QuestionnaireVersion], language: str) -> None:
+        """Offer ``versions``, sorted by title as a reader of ``language`` sorts."""
+        self.language = language
+        counts = Counter(v.questionnaire_id for v in versions)
+        self.both_offered = frozenset(q for q, n in counts.items() if n > 1)
+        ordered = sorted(versions, key=lambda v: (sort_key(v.title(language), language), v.pk))
+        self.queryset = QuestionnaireVersion.objects.filter(pk__in=[v.pk for v in versions])
+        # The queryset validates what was posted; the choices keep this order.
+        self.choices = [(v.pk, self.label_from_instance(v)) for v in ordered]
+
+
+#: How far ahead a consultation can be booked: a date beyond is a typo (9999-12-31
+#: was accepted, and its day then lay outside the worklist's days).
+BOOKING_HORIZON = dt.timedelta(days=2 * 365)
 
 
 class InviteForm(forms.Form):
@@ -556,16 +588,22 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         versions = self.fields["versions"]
         assert isinstance(versions, VersionsField)
-        versions.queryset = QuestionnaireVersion.objects.filter(
-            status=QuestionnaireVersion.Status.ACTIVE
-        ).order_by("questionnaire_id")
-        versions.language = language
+        versions.offer(
+            list(QuestionnaireVersion.objects.filter(status=QuestionnaireVersion.Status.ACTIVE)),
+            language,
+        )
         self.fields["send_email"].initial = bool(patient.email)
         self.fields["send_sms"].initial = bool(patient.mobile)
         if not patient.email:
             self.fields["send_email"].disabled = True
         if not patient.mobile:
             self.fields["send_sms"].disabled = True
+
+    def clean_date(self) -> dt.date:
+        date: dt.date = self.cleaned_data["date"]
+        if date > timezone.localdate() + BOOKING_HORIZON:
+            raise forms.ValidationError(gettext_lazy("Choose a date within the next two years."))
+        return date
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -22,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from pro_portal.audit import audit_record
+from pro_portal.links import site_url
 from pro_portal.models import Organisation, Patient, User
 from questionnaires.birth_date import BirthDate, birth_date_check
 from questionnaires.models import Consultation, Invitation, QuestionnaireVersion, Response
@@ -76,9 +76,11 @@ def patient_create(
     return patient
 
 
-def invitation_link(token: str) -> str:
+def invitation_link(token: str, *, site: str | None = None) -> str:
+    """The link a patient opens: at ``site`` (a page's ``links.site_url(request)``),
+    or without one at ``SITE_URL`` (required in production)."""
     path = reverse("questionnaires:invitation_open", kwargs={"token": token})
-    return settings.SITE_URL.rstrip("/") + path
+    return (site or site_url()).rstrip("/") + path
 
 
 def _expiry(*, patient: Patient, starts_at: dt.datetime, now: dt.datetime) -> dt.datetime:
@@ -101,6 +103,7 @@ def invitation_create(
     by: User,
     email: bool,
     sms: bool,
+    site: str | None = None,
 ) -> IssuedLink:
     """Book a consultation and invite the patient to answer ``versions`` before it."""
     if not versions:
@@ -130,6 +133,7 @@ def invitation_create(
                     organisation=patient.organisation,
                     patient=patient,
                     invitation=invitation,
+                    consultation=consultation,
                     questionnaire_version=version,
                     channel=Response.Channel.HOME,
                     language=patient.preferred_language,
@@ -144,12 +148,14 @@ def invitation_create(
             obj=invitation,
             detail={"questionnaires": [v.ref for v in versions]},
         )
-    emailed, texted = invitation_send(invitation=invitation, token=token, email=email, sms=sms)
-    return IssuedLink(invitation, invitation_link(token), emailed, texted)
+    emailed, texted = invitation_send(
+        invitation=invitation, token=token, email=email, sms=sms, site=site
+    )
+    return IssuedLink(invitation, invitation_link(token, site=site), emailed, texted)
 
 
 def invitation_send(
-    *, invitation: Invitation, token: str, email: bool, sms: bool
+    *, invitation: Invitation, token: str, email: bool, sms: bool, site: str | None = None
 ) -> tuple[bool, bool]:
     """E-mail and/or text the link to the patient, in their language.
 
@@ -157,7 +163,7 @@ def invitation_send(
     is on the screen and reception can hand it over another way.
     """
     patient = invitation.patient
-    link = invitation_link(token)
+    link = invitation_link(token, site=site)
     emailed = texted = False
     with translation.override(patient.preferred_language):
         context = {
@@ -231,7 +237,9 @@ def _progress_state(invitation: Invitation) -> str:
     return Invitation.State.IN_PROGRESS if started else Invitation.State.SENT
 
 
-def invitation_reissue(*, invitation: Invitation, by: User, email: bool, sms: bool) -> IssuedLink:
+def invitation_reissue(
+    *, invitation: Invitation, by: User, email: bool, sms: bool, site: str | None = None
+) -> IssuedLink:
     """A new link (the old one stops working), a fresh validity period and the
     birth-date lock lifted; the answers given so far are kept."""
     token = token_new()
@@ -258,8 +266,10 @@ def invitation_reissue(*, invitation: Invitation, by: User, email: bool, sms: bo
         audit_record(
             action="invitation.reissue", actor=by, patient=invitation.patient, obj=invitation
         )
-    emailed, texted = invitation_send(invitation=invitation, token=token, email=email, sms=sms)
-    return IssuedLink(invitation, invitation_link(token), emailed, texted)
+    emailed, texted = invitation_send(
+        invitation=invitation, token=token, email=email, sms=sms, site=site
+    )
+    return IssuedLink(invitation, invitation_link(token, site=site), emailed, texted)
 
 
 def invitation_for_token(token: str) -> Invitation | None:

@@ -22,7 +22,13 @@ from pro_portal.access import KIOSK_ADMIN_ROLES, organisations_where
 from pro_portal.audit import audit_record
 from pro_portal.models import Kiosk, Organisation, Patient, User
 from questionnaires.birth_date import BirthDate, birth_date_check
-from questionnaires.models import Invitation, QuestionnaireVersion, Response, VisitCode
+from questionnaires.models import (
+    Consultation,
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    VisitCode,
+)
 from questionnaires.tokens import token_hash, token_new, visit_code_hash, visit_code_new
 
 #: The questionnaire every kiosk patient is offered in the waiting room.
@@ -144,6 +150,31 @@ def kiosk_unlock(*, kiosk: Kiosk, code: str, birth_date: dt.date) -> KioskUnlock
         visit.save(update_fields=["failed_attempts", "used_at"])
         audit_record(action="kiosk.open", kiosk=kiosk, patient=patient, obj=visit)
     return KioskUnlockOutcome(KioskUnlock.OPENED, visit)
+
+
+def kiosk_consultation(
+    *, patient_id: int, organisation_id: int, at: dt.datetime
+) -> Consultation | None:
+    """The consultation answers given on the waiting-room tablet at ``at`` belong to.
+
+    The patient's consultation at the organisation on the same local day
+    (Europe/Copenhagen): the next one not yet started, else the latest.
+    A patient in the waiting room is waiting for their next consultation;
+    when every one of the day has started, they are in (or late for) the
+    last one, and the answers are there for it — not for a visit earlier
+    that day that is over. None when the patient has no consultation that day.
+    """
+    local = timezone.localtime(at)
+    start = timezone.make_aware(dt.datetime.combine(local.date(), dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time.min))
+    day = Consultation.objects.filter(
+        patient_id=patient_id,
+        organisation_id=organisation_id,
+        starts_at__gte=start,
+        starts_at__lt=end,
+    )
+    upcoming = day.filter(starts_at__gte=at).order_by("starts_at").first()
+    return upcoming or day.order_by("-starts_at").first()
 
 
 def _open_invitations(patient: Patient) -> list[Invitation]:

@@ -83,6 +83,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+TOO_DEEP_YAML = "YAML: nested too deeply to read"
+
+
 def display_name(path: Path) -> str:
     """``path`` relative to the working directory when inside it (for messages)."""
     try:
@@ -99,6 +102,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise DefinitionError([Problem(source, "file", f"cannot read: {error.strerror}")]) from None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+    except RecursionError:  # PyYAML composes nested nodes recursively
+        raise DefinitionError([Problem(source, "file", TOO_DEEP_YAML)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"

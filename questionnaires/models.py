@@ -225,6 +225,13 @@ class Response(models.Model):
     invitation = models.ForeignKey(
         Invitation, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
     )
+    # The consultation these answers are for, the one place lists and the
+    # summary read it from: the invitation's when reception booked one; for
+    # answers given on the waiting-room tablet without one, the patient's
+    # consultation of that day, chosen at submit (``kiosk.kiosk_consultation``).
+    consultation = models.ForeignKey(
+        Consultation, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
     questionnaire_version = models.ForeignKey(
         QuestionnaireVersion, on_delete=models.PROTECT, related_name="responses"
     )

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from pro_portal.audit import audit_record
@@ -24,6 +24,10 @@ CHANGED_UNDER_PUBLISHED_VERSION = (
     "{ref} is already published with different content: bump the version to publish a change."
 )
 NEEDS_REVIEW = "{ref} has no clinical reviewer recorded: record the review before activating it."
+TOO_LONG = (
+    "the {what} {value!r} is {length:,} characters long; at most {limit} fit"
+    " (an imported questionnaire takes its id from its id, name or title: give it a shorter id)"
+)
 REVIEWER_NOT_CLINICIAN = "{user} is not a clinician and cannot be recorded as clinical reviewer."
 
 
@@ -45,6 +49,24 @@ class PublishOutcome:
     created: bool
 
 
+_WORDS = {"questionnaire_id": "id", "source": "source file name"}
+
+
+def _check_lengths(**values: str) -> None:
+    """Values longer than their column are a clear error, not a database error
+    (an imported Questionnaire without id takes its id from a title of any length)."""
+    for name, value in values.items():
+        field = QuestionnaireVersion._meta.get_field(name)
+        limit = field.max_length if isinstance(field, models.Field) else None
+        if limit is not None and len(value) > limit:
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            raise PublishError(
+                TOO_LONG.format(
+                    what=_WORDS.get(name, name), value=shown, length=len(value), limit=limit
+                )
+            )
+
+
 def questionnaire_publish(*, content: dict[str, Any], source: str) -> PublishOutcome:
     """Publish a validated definition as a draft; unchanged content is a no-op.
 
@@ -52,6 +74,9 @@ def questionnaire_publish(*, content: dict[str, Any], source: str) -> PublishOut
     """
     # YAML may hold dates; the stored content is plain JSON.
     content = json.loads(json.dumps(content, default=str))
+    _check_lengths(
+        questionnaire_id=str(content["id"]), version=str(content["version"]), source=source
+    )
     digest = content_hash(content)
     ref = f"{content['id']}@{content['version']}"
     existing = QuestionnaireVersion.objects.filter(

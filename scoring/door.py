@@ -112,7 +112,7 @@ def response_record(
     return _record(
         user,
         Response.objects.filter(status=Response.Status.SUBMITTED).select_related(
-            "questionnaire_version", "patient", "organisation", "invitation__consultation"
+            "questionnaire_version", "patient", "organisation", "consultation"
         ),
         response_id,
         roles=CLINICAL_ROLES,
@@ -140,6 +140,15 @@ def may_see_access_log(user: User, patient: Patient) -> bool:
     """Whether ``user`` may open ``patient``'s access log (to offer the link)."""
     return (
         organisations_where(user, ACCESS_LOG_ROLES)
+        .filter(organisation_id=patient.organisation_id)
+        .exists()
+    )
+
+
+def may_read_answers(user: User, patient: Patient) -> bool:
+    """Whether ``user`` may read ``patient``'s answers (to offer summary links)."""
+    return (
+        organisations_where(user, CLINICAL_ROLES)
         .filter(organisation_id=patient.organisation_id)
         .exists()
     )

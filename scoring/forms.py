@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+
+#: The days the worklist can show. Consultations are booked in this century;
+#: the bounds keep the day's start and end (and the previous and next day)
+#: far from the ends of Python's dates, which 0001-01-01 and 9999-12-31 overflowed.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
 
 
 class WorklistFilterForm(forms.Form):
@@ -32,6 +41,18 @@ class WorklistFilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+    def clean_day(self) -> dt.date:
+        day: dt.date = self.cleaned_data["day"]
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Choose a day between %(first)s and %(last)s."),
+                params={
+                    "first": formats.date_format(FIRST_DAY),
+                    "last": formats.date_format(LAST_DAY),
+                },
+            )
+        return day
 
     def __init__(self, *args: object, questionnaires: list[tuple[str, str]], **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

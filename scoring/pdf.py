@@ -12,15 +12,21 @@ CPR numbers in the database: the PDF holds the patient's name and CPR number.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
+import re
 import tempfile
+import unicodedata
+from html import escape
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from fontTools.ttLib import TTFont
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -34,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when the PDF layout changes: a new version renders new files, and the
 # idempotency key (response, template version, language) keeps old ones untouched.
-TEMPLATE_VERSION = "2"
+TEMPLATE_VERSION = "3"
 ASSET_SCHEME = "pdf-asset:"
 ASSETS = {
     "fonts/DejaVuSans.ttf": ("font/ttf", settings.BASE_DIR / "static/fonts/DejaVuSans.ttf"),
@@ -43,6 +49,58 @@ ASSETS = {
         settings.BASE_DIR / "static/fonts/DejaVuSans-Bold.ttf",
     ),
 }
+
+
+# Characters a font may lack come from patients' own text (an emoji typed on a
+# phone) or a future definition; ASCII is in every font and is not checked.
+_NOT_ASCII = re.compile(r"[^\x00-\x7e]+")
+# Invisible without the character they modify (zero-width joiner, variation
+# selectors, skin tones, tags): dropped when the font lacks them.
+_MODIFIERS = frozenset({"Mn", "Me", "Cf", "Sk", "Cc", "Co", "Cs", "Cn"})
+
+
+@functools.cache
+def printable_characters() -> frozenset[int]:
+    """Code points every vendored font has a glyph for (DejaVu Sans and its bold)."""
+    fonts = [path for mime, path in ASSETS.values() if mime == "font/ttf"]
+    covered = [set(TTFont(path, lazy=True).getBestCmap()) for path in fonts]
+    return frozenset(set.intersection(*covered))
+
+
+def printable_text(text: str) -> str:
+    """``text`` with every character the PDF's fonts lack written in words.
+
+    WeasyPrint prints such a character as an empty box (the font's .notdef
+    glyph), which a reader cannot tell from a printing fault: "💊" becomes
+    "[pill]" (its Unicode name: a symbol carries a meaning worth keeping), a
+    run of letters in a script the font lacks becomes one marker saying so,
+    and joiners and variation selectors are dropped. Done here rather than by
+    shipping more fonts: DejaVu Sans covers the Latin, Greek and Cyrillic
+    scripts and the symbols the definitions use (a test holds this), and no
+    font covers everything a patient may type. The web summary shows the
+    original text.
+    """
+    covered = printable_characters()
+
+    def words(match: re.Match[str]) -> str:
+        out: list[str] = []
+        unknown = False  # inside a run of letters no font has
+        for character in match.group():
+            category = unicodedata.category(character)
+            if ord(character) in covered:
+                out.append(character)
+                unknown = False
+            elif category in _MODIFIERS:
+                continue
+            elif category.startswith("S"):
+                out.append(f"[{unicodedata.name(character, '?').lower()}]")
+                unknown = False
+            elif not unknown:
+                out.append(escape(_("[characters the PDF cannot show]")))
+                unknown = True
+        return "".join(out)
+
+    return _NOT_ASCII.sub(words, text)
 
 
 class RefusedUrlError(ValueError):
@@ -67,7 +125,7 @@ class AssetOnlyFetcher(URLFetcher):  # type: ignore[misc]
 def summary_pdf_render(summary: Summary) -> bytes:
     """Render a summary as an A4 PDF with its fonts embedded."""
     with translation.override(summary.language):
-        html = render_to_string("scoring/summary_pdf.html", {"s": summary})
+        html = printable_text(render_to_string("scoring/summary_pdf.html", {"s": summary}))
     document = HTML(string=html, base_url=ASSET_SCHEME + "/", url_fetcher=AssetOnlyFetcher())
     pdf: bytes = document.write_pdf()
     return pdf

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from questionnaires.item_types import answer_text
+from questionnaires.item_types import answer_text, number_text
 from questionnaires.models import Response, ScoringResult
-from scoring.charts import sparkline_svg, trend_svg
+from scoring.charts import dates_text, display_range, sparkline_svg, trend_svg
 from scoring.engine import Definition, Result, enabled_items, pick_text, result_from_dict
 from scoring.engine.item_types import item_type
 
@@ -81,6 +81,8 @@ class TrendShown:
     points: tuple[tuple[dt.date, float | int], ...]
     svg: str  # the web page's chart
     sparkline: str  # the PDF's, in the scores table
+    scale: str  # the range both are drawn on, "10–45" (charts.display_range)
+    dates: str  # the first and last date, "9. august 2026 – 7. december 2026"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ class Summary:
     clinic: str
     patient_name: str
     patient_cpr: str
+    patient_age: int  # whole years on the day the patient answered
+    patient_sex: str  # in the reader's language
     questionnaire_title: str
     questionnaire_ref: str
     definition_version: str
@@ -112,6 +116,8 @@ class Summary:
     review_status: str
     not_a_device: str
     submitted_at: dt.datetime | None
+    consultation_starts_at: dt.datetime | None  # the consultation the answers are for
+    channel: str  # where the patient answered, in words
     scored_at: dt.datetime
     generated_at: dt.datetime
     overall: str
@@ -127,6 +133,17 @@ class Summary:
     @property
     def red_and_yellow(self) -> tuple[FlagShown, ...]:
         return tuple(f for f in self.flags if f.colour in ("red", "yellow"))
+
+
+def _age(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _band_words(definition: Definition, score_id: str, code: str | None, language: str) -> str:
+    """A band's label in the reader's words (the engine records its code)."""
+    score = next((s for s in definition.scores if s.id == score_id), None)
+    band = next((b for b in score.bands if b.code == code), None) if score else None
+    return pick_text(band.label, language) if band is not None and band.label else ""
 
 
 def _review_status(response: Response, language: str) -> str:
@@ -165,7 +182,7 @@ def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagS
                 ScoreShown(
                     label=pick_text(s.label, language),
                     value=s.value,
-                    band=s.band or "",
+                    band=_band_words(definition, s.score_id, s.band, language),
                 )
                 for s in flag.because.scores
             ),
@@ -204,15 +221,28 @@ def _trends(
             if value is not None and past.submitted_at is not None:
                 points.append((timezone.localdate(past.submitted_at), value))
         label = pick_text(score.label, language)
+        low, high = display_range([v for _, v in points], extremes=score.range, bands=score.bands)
         trends.append(
             TrendShown(
                 score_id=score_id,
                 label=label,
                 points=tuple(points),
-                svg=trend_svg(points, label=label, value_range=score.range, bands=score.bands),
-                sparkline=sparkline_svg(
-                    points, label=label, value_range=score.range, bands=score.bands
+                svg=trend_svg(
+                    points,
+                    label=label,
+                    language=language,
+                    value_range=score.range,
+                    bands=score.bands,
                 ),
+                sparkline=sparkline_svg(
+                    points,
+                    label=label,
+                    language=language,
+                    value_range=score.range,
+                    bands=score.bands,
+                ),
+                scale=f"{number_text(low, language)}–{number_text(high, language)}",
+                dates=dates_text(points, language),
             )
         )
     return tuple(trends)
@@ -296,6 +326,10 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         clinic=response.organisation.name,
         patient_name=patient.name,
         patient_cpr=patient.cpr_formatted,
+        patient_age=_age(
+            patient.birth_date, timezone.localdate(response.submitted_at or timezone.now())
+        ),
+        patient_sex=patient.get_sex_display(),
         questionnaire_title=pick_text(definition.title, language),
         questionnaire_ref=response.questionnaire_version.ref,
         definition_version=stored.definition_version,
@@ -306,6 +340,8 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         review_status=_review_status(response, language),
         not_a_device=_(NOT_A_DEVICE),
         submitted_at=response.submitted_at,
+        consultation_starts_at=response.consultation.starts_at if response.consultation else None,
+        channel=str(response.get_channel_display()),
         scored_at=stored.scored_at,
         generated_at=timezone.now(),
         overall=result.overall,

@@ -19,6 +19,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from pro_portal.i18n import sort_key
 from pro_portal.models import Patient
 from questionnaires.models import (
     Consultation,
@@ -59,8 +60,8 @@ class ResponseRow:
     questionnaire_title: str
     version: str
     submitted_at: dt.datetime
+    consultation_id: int | None
     consultation_starts_at: dt.datetime | None
-    invitation_id: int | None
     overall: str | None
     reviewed: bool
     overdue: bool
@@ -106,8 +107,8 @@ _RESPONSE_FIELDS = (
     "questionnaire_version__questionnaire_id",
     "questionnaire_version__version",
     "submitted_at",
-    "invitation__consultation__starts_at",
-    "invitation_id",
+    "consultation_id",
+    "consultation__starts_at",
     "original_overall",
     "review__id",
 )
@@ -153,7 +154,7 @@ def questionnaire_choices(language: str) -> list[tuple[str, str]]:
     versions = QuestionnaireVersion.objects.order_by("questionnaire_id", "-published_at")
     for questionnaire_id, title in versions.values_list("questionnaire_id", "content__title"):
         titles.setdefault(questionnaire_id, pick_text(title, language) or questionnaire_id)
-    return sorted(titles.items(), key=lambda choice: choice[1].casefold())
+    return sorted(titles.items(), key=lambda choice: sort_key(choice[1], language))
 
 
 def _summary_url_maker() -> Callable[[uuid.UUID], str]:
@@ -178,7 +179,7 @@ def _response_rows(responses: QuerySet[Response], language: str) -> list[Respons
     rows = []
     for values in listed:
         overall, reviewed = values["original_overall"], values["review__id"] is not None
-        starts_at = values["invitation__consultation__starts_at"]
+        starts_at = values["consultation__starts_at"]
         rows.append(
             ResponseRow(
                 public_id=values["public_id"],
@@ -187,8 +188,8 @@ def _response_rows(responses: QuerySet[Response], language: str) -> list[Respons
                 questionnaire_title=titles[values["questionnaire_version_id"]],
                 version=values["questionnaire_version__version"],
                 submitted_at=values["submitted_at"],
+                consultation_id=values["consultation_id"],
                 consultation_starts_at=starts_at,
-                invitation_id=values["invitation_id"],
                 overall=overall,
                 reviewed=reviewed,
                 overdue=_overdue(overall, reviewed, values["submitted_at"], starts_at, now),
@@ -225,17 +226,19 @@ def day_list(
     responses: dict[int, list[ResponseRow]] = {}
     if clinical is not None:
         # Colours only where the user is a clinician, not where they are a secretary.
+        # By the consultation each response is for: those of its invitations,
+        # and answers given on the waiting-room tablet that day.
         answered = Response.objects.filter(
-            organisation__in=clinical, invitation__consultation__in=day.values("pk")
-        )
+            organisation__in=clinical, consultation__in=day.values("pk")
+        ).order_by("pk")
         for row in _response_rows(answered, language):
-            responses.setdefault(row.invitation_id or 0, []).append(row)
+            responses.setdefault(row.consultation_id or 0, []).append(row)
     narrowing = filters.colour or filters.questionnaire or filters.unreviewed
     rows = []
     labels = {state: str(label) for state, label in Invitation.State.choices}
     for consultation in consultations:
         listed = invitations.get(consultation["id"], [])
-        kept = [r for pk, _state in listed for r in responses.get(pk, []) if filters.keep(r)]
+        kept = [r for r in responses.get(consultation["id"], []) if filters.keep(r)]
         if clinical is not None and narrowing and not kept:
             continue
         states = [labels[state] for _pk, state in listed]
@@ -278,8 +281,8 @@ def alerts(clinical: Organisations, language: str) -> Alerts:
     """The count of unreviewed responses and the overdue reds, in one query
     when (as on most days) no red is overdue."""
     now = timezone.now()
-    late = Q(invitation__consultation__starts_at__lte=now) | Q(
-        invitation__consultation__isnull=True, submitted_at__lte=now - RED_UNREVIEWED_AFTER
+    late = Q(consultation__starts_at__lte=now) | Q(
+        consultation__isnull=True, submitted_at__lte=now - RED_UNREVIEWED_AFTER
     )
     red = Q(results__kind=ScoringResult.Kind.ORIGINAL, results__overall=ScoringResult.Overall.RED)
     unreviewed = _unreviewed(clinical)

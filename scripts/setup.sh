@@ -42,8 +42,10 @@ fi
 .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
 
 if [ "$want_test" = 1 ] && [ -f tests/e2e/package-lock.json ]; then
-  # axe-core for the accessibility scans; installed from the lock file.
-  if [ ! -f tests/e2e/node_modules/axe-core/axe.min.js ]; then
+  # axe-core and IBM's accessibility-checker-engine for the accessibility scans;
+  # installed from the lock file (again when either is missing).
+  if [ ! -f tests/e2e/node_modules/axe-core/axe.min.js ] \
+    || [ ! -f tests/e2e/node_modules/accessibility-checker-engine/ace.js ]; then
     (cd tests/e2e && npm ci --silent --no-audit --no-fund)
   fi
 fi

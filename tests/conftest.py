@@ -85,10 +85,7 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 def _patient_data_only_through_a_door(request: pytest.FixtureRequest) -> Iterator[None]:
     """During a request, a query on a patient table outside a door fails the
     test (tests/door.py). Only tests that use the database are watched."""
-    uses_database = request.node.get_closest_marker("django_db") is not None or bool(
-        {"db", "transactional_db"} & set(request.fixturenames)
-    )
-    if not uses_database:
+    if not _uses_database(request):
         yield
         return
     from tests.door import doors_enforced
@@ -114,24 +111,25 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+def _uses_database(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db"} & set(request.fixturenames)
+    )
+
+
 @pytest.fixture(autouse=True)
-def _empty_cache() -> None:
+def _empty_cache(request: pytest.FixtureRequest) -> None:
     """Every test starts with an empty Django cache, as it would alone: login
-    rate limits per address (allauth), kiosk pauses and cached sessions would
-    otherwise carry over from earlier tests, and from earlier runs in Redis.
-    On Redis only the cache's own keys go: Celery's queues share the database."""
+    rate limits per address (allauth), TOTP replay marks and kiosk pauses
+    would otherwise carry over from earlier tests. The cache is a table in
+    the test database (settings.CACHES), which a transactional test's flush
+    does not empty; tests without the database cannot reach it."""
     from django.conf import settings
 
-    if not settings.configured:
+    if not settings.configured or not _uses_database(request):
         return
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
+    from django.core.cache import cache
 
-    cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        client = cache._cache.get_client(None, write=True)
-        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-    else:
+    request.getfixturevalue("django_db_setup")  # the test database, never the real one
+    with request.getfixturevalue("django_db_blocker").unblock():
         cache.clear()

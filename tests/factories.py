@@ -160,8 +160,14 @@ def submitted(
     response = response_with_answers(patient, version, answers)
     if invitation is not None:
         response.invitation = invitation
-        response.save(update_fields=["invitation"])
+        response.consultation = invitation.consultation
+        response.save(update_fields=["invitation", "consultation"])
     token = submission_token_issue(response=response)
     response_submit(response=response, token=token, channel=response.channel)
     response.refresh_from_db()
     return response
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    """Whole years between a birth date and a day."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+from questionnaires import json_input
 from questionnaires.fhir import common as c
 from questionnaires.fhir.sdc import fhirpath_of
 from scoring.engine import (
@@ -42,6 +42,7 @@ INT_BOUNDS = (-(2**31), 2**31 - 1)
 #: Bounds of a decimal item FHIR leaves open (the format requires bounds).
 DECIMAL_BOUNDS = (-(10**12), 10**12)
 NO_UNIT = "(no unit)"
+NOT_AN_OBJECT = "the score extension's definition is not a JSON object"
 #: Up to this many answer combinations, a translated score is checked on all
 #: of them; beyond, on a covering set plus a fixed random sample (fhirpathpy
 #: takes milliseconds per evaluation).
@@ -143,17 +144,22 @@ class ImportResult:
 
 
 def questionnaire_from_fhir(
-    resource: object, *, source: str, fallback_id: str = "imported"
+    resource: object,
+    *,
+    source: str,
+    fallback_id: str = "imported",
+    max_depth: int = json_input.DEFAULT_MAX_DEPTH,
 ) -> ImportResult:
     """Import a FHIR R4 Questionnaire (parsed JSON). ``source`` names the
     file in messages; ``fallback_id`` is the id when the resource has no
-    ``id``, ``name`` or ``title``. Raises :class:`FhirImportError`."""
+    ``id``, ``name`` or ``title``; ``max_depth`` bounds the nesting of the
+    JSON PRO Portal's own extensions carry in strings. Raises :class:`FhirImportError`."""
     if not isinstance(resource, Mapping) or resource.get("resourceType") != "Questionnaire":
         kind = resource.get("resourceType") if isinstance(resource, Mapping) else None
         raise FhirImportError(
             [f"{source}: not a FHIR Questionnaire (resourceType: {kind or 'missing'})"]
         )
-    return _Importer(resource, source, fallback_id).run()
+    return _Importer(resource, source, fallback_id, max_depth).run()
 
 
 @dataclass
@@ -169,8 +175,11 @@ class _Pending:
 
 
 class _Importer:
-    def __init__(self, resource: Mapping[str, Any], source: str, fallback_id: str) -> None:
+    def __init__(
+        self, resource: Mapping[str, Any], source: str, fallback_id: str, max_depth: int
+    ) -> None:
         self.resource = resource
+        self.max_depth = max_depth
         self.source = source
         self.fallback_id = fallback_id
         self.language = c.primary_language(str(resource.get("language") or "en"))
@@ -228,13 +237,24 @@ class _Importer:
 
     # --- the whole file ---------------------------------------------------------
 
+    def embedded(self, raw: object, construct: str, subject: str) -> Any:
+        """The JSON one of PRO Portal's own extensions carries in a string,
+        within the depth limit; anything else is a clear import error."""
+        try:
+            return json_input.loads(str(raw), max_depth=self.max_depth, name=self.source)
+        except json_input.JsonInputError as error:
+            raise FhirImportError([f"{error} (the {construct} of {subject})"]) from None
+        except ValueError as error:
+            problem = f"{self.source}: {subject}: the {construct} is not JSON: {error}"
+            raise FhirImportError([problem]) from None
+
     def portal_definition(self) -> dict[str, Any] | None:
         raw = c.extension_value(self.resource, c.DEFINITION)
         if not isinstance(raw, str):
             return None
         try:
-            data = json.loads(raw)
-        except ValueError:
+            data = json_input.loads(raw, max_depth=self.max_depth)
+        except (ValueError, json_input.JsonInputError):
             self.note("PRO Portal definition extension is not JSON (ignored)", "Questionnaire")
             return None
         return data if isinstance(data, dict) else None
@@ -741,7 +761,7 @@ class _Importer:
         entry, link_id = pending.item, pending.link_id
         portal = c.extension_value(self.resource_item(link_id), c.ENABLE_WHEN)
         if isinstance(portal, str):
-            entry["enable_when"] = json.loads(portal)
+            entry["enable_when"] = self.embedded(portal, "enable-when extension", link_id)
             return
         if c.extensions(self.resource_item(link_id), c.ENABLE_WHEN_EXPRESSION):
             self.note("enableWhenExpression (only its enableWhen is applied)", link_id)
@@ -842,7 +862,10 @@ class _Importer:
             portal = c.extensions(item, c.SCORE)
             if portal:
                 details = _sub_value(portal[0], "definition")
-                scores.append({"id": ident, "label": label, **json.loads(str(details))})
+                definition = self.embedded(details, "score extension", link_id)
+                if not isinstance(definition, dict):
+                    raise FhirImportError([f"{self.source}: {link_id}: {NOT_AN_OBJECT}"])
+                scores.append({"id": ident, "label": label, **definition})
                 continue
             found = [fhirpath_of(e) for e in c.extensions(item, c.CALCULATED)]
             expression = next((f for f in found if f is not None), None)
@@ -1154,7 +1177,11 @@ class _Importer:
             mapping["patient_support"] = own["patient_support"]
         if self.own is not None:
             raw = c.extension_value(resource, c.TEST_VECTORS)
-            mapping["test_vectors"] = json.loads(raw) if isinstance(raw, str) else []
+            mapping["test_vectors"] = (
+                self.embedded(raw, "test-vectors extension", "Questionnaire")
+                if isinstance(raw, str)
+                else []
+            )
             self.own_texts(mapping)
         if any(s.get("method") == "fhirpath" for s in scores):
             mapping["fhir"] = own.get("fhir") or {

@@ -6,12 +6,14 @@ these functions read and publish questionnaire versions around it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
+from questionnaires import json_input
 from questionnaires.fhir.export import questionnaire_to_fhir, response_to_fhir
 from questionnaires.fhir.importer import FhirImportError, ImportResult, questionnaire_from_fhir
 from questionnaires.fhir.validation import validate
@@ -20,6 +22,9 @@ from questionnaires.services import questionnaire_publish
 
 CANNOT_READ = "{file}: cannot read the file: {reason}"
 NOT_JSON = "{file}: not JSON: {reason}"
+TOO_MANY_ITEMS = (
+    "{file}: the questionnaire has {count:,} items; at most {limit:,} (IMPORT_MAX_ITEMS)"
+)
 
 
 @dataclass(frozen=True)
@@ -30,16 +35,39 @@ class ImportOutcome:
 
 
 def fhir_file_read(*, path: Path) -> Any:
-    """The parsed JSON of ``path``; raises FhirImportError with a clear reason."""
+    """The parsed JSON of ``path``; raises FhirImportError with a clear reason.
+
+    Within the import limits (settings.IMPORT_MAX_*): the size before the file
+    is read, the nesting before it is parsed, the number of items after.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        resource = json_input.read_file(
+            path, max_bytes=settings.IMPORT_MAX_BYTES, max_depth=settings.IMPORT_MAX_DEPTH
+        )
+    except json_input.JsonInputError as error:
+        raise FhirImportError([str(error)]) from None
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise FhirImportError([CANNOT_READ.format(file=path.name, reason=reason)]) from None
-    try:
-        return json.loads(text)
     except ValueError as error:
         raise FhirImportError([NOT_JSON.format(file=path.name, reason=error)]) from None
+    items = _item_count(resource)
+    if items > settings.IMPORT_MAX_ITEMS:
+        limit = settings.IMPORT_MAX_ITEMS
+        raise FhirImportError([TOO_MANY_ITEMS.format(file=path.name, count=items, limit=limit)])
+    return resource
+
+
+def _item_count(resource: Any) -> int:
+    """Items at every level of a Questionnaire, counted without recursion."""
+    count, pending = 0, [resource]
+    while pending:
+        node = pending.pop()
+        children = node.get("item") if isinstance(node, dict) else None
+        if isinstance(children, list):
+            count += len(children)
+            pending.extend(children)
+    return count
 
 
 def fhir_questionnaire_import(*, path: Path, source: str) -> ImportOutcome:
@@ -49,7 +77,10 @@ def fhir_questionnaire_import(*, path: Path, source: str) -> ImportOutcome:
     (other content is already published under that id and version).
     """
     result = questionnaire_from_fhir(
-        fhir_file_read(path=path), source=source, fallback_id=path.stem
+        fhir_file_read(path=path),
+        source=source,
+        fallback_id=path.stem,
+        max_depth=settings.IMPORT_MAX_DEPTH,
     )
     outcome = questionnaire_publish(content=result.mapping, source=source)
     return ImportOutcome(outcome.version, outcome.created, result)

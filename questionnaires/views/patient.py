@@ -495,7 +495,7 @@ def done(request: HttpRequest, session: PatientSession, response_id: str) -> Htt
         if message not in urgent
     ]
     remaining = [r for r in session.responses() if not r.is_submitted]
-    consultation = response.invitation.consultation if response.invitation else None
+    consultation = response.consultation
     return render(
         request,
         "questionnaires/patient/done.html",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pro_portal.html import html, html_join
 from pro_portal.i18n import page_language
+from questionnaires.item_types import number_text
 from scoring.worklist import ConsultationRow
 
 register = template.Library()
@@ -42,10 +43,11 @@ def _badge(colour: str | None, language: str | None) -> SafeString:
 
 @register.filter
 def signed(value: float | None) -> str:
-    """A change with its sign: +3, −2, 0."""
+    """A change with its sign, as the reader writes numbers: +3, −2,5, 0."""
     if value is None:
         return ""
-    return f"+{value:g}" if value > 0 else f"−{abs(value):g}" if value < 0 else "0"
+    number = number_text(abs(value), page_language())
+    return f"+{number}" if value > 0 else f"−{number}" if value < 0 else "0"
 
 
 @register.filter

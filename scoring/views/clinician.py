@@ -21,7 +21,7 @@ from pro_portal.models import Role
 from questionnaires.results import result_original
 from scoring import door, worklist
 from scoring.forms import PatientSearchForm, WorklistFilterForm
-from scoring.pdf import summary_pdf_data
+from scoring.pdf import TEMPLATE_VERSION, summary_pdf_data
 from scoring.reviews import review_record
 from scoring.summary import summary_build
 
@@ -138,7 +138,9 @@ def summary(request: HttpRequest, response_id: str) -> HttpResponse:
             {
                 "s": context,
                 "response": response,
-                "pdf_ready": response.pdfs.filter(language=context.language).exists(),
+                "pdf_ready": response.pdfs.filter(
+                    language=context.language, template_version=TEMPLATE_VERSION
+                ).exists(),
             },
         )
 

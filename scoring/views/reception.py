@@ -15,12 +15,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pro_portal.access import PATIENT_IDENTITY_ROLES, staff_of, staff_view
 from pro_portal.i18n import page_language
+from pro_portal.links import site_url
 from pro_portal.models import Patient
 from questionnaires.forms import CprForm, InviteForm, PatientCreateForm, ResendForm
 from questionnaires.invitations import (
@@ -122,10 +124,36 @@ def _invitation_rows(patient: Patient, language: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _tablet_rows(patient: Patient, language: str, *, clinical: bool) -> list[dict[str, Any]]:
+    """Answers given on the waiting-room tablet outside any invitation (the
+    basic data of a patient reception sent no link): the invitations table
+    does not show them. Status for everyone, the summary for clinicians."""
+    responses = (
+        patient.responses.filter(invitation__isnull=True)
+        .select_related("questionnaire_version", "consultation")
+        .order_by("-created_at")[:20]
+    )
+    return [
+        {
+            "title": r.questionnaire_version.title(language),
+            "status": r.get_status_display(),
+            "submitted_at": r.submitted_at,
+            "consultation": r.consultation,
+            "summary_url": (
+                reverse("scoring:summary", args=[r.public_id])
+                if clinical and r.is_submitted
+                else None
+            ),
+        }
+        for r in responses
+    ]
+
+
 def _patient_page(
     request: HttpRequest, patient: Patient, invite_form: InviteForm | None = None, status: int = 200
 ) -> HttpResponse:
     language = page_language()
+    user = staff_of(request)
     issued = request.session.pop(SESSION_ISSUED, None)
     visit_code = request.session.pop(SESSION_VISIT_CODE, None)
     return render(
@@ -135,10 +163,13 @@ def _patient_page(
             "patient": patient,
             "consultations": patient.consultations.order_by("-starts_at")[:20],
             "invitations": _invitation_rows(patient, language),
+            "tablet_responses": _tablet_rows(
+                patient, language, clinical=door.may_read_answers(user, patient)
+            ),
             "invite_form": invite_form or InviteForm(patient=patient, language=language),
             "issued": issued,
             "visit_code": visit_code,
-            "may_see_access_log": door.may_see_access_log(staff_of(request), patient),
+            "may_see_access_log": door.may_see_access_log(user, patient),
         },
         status=status,
     )
@@ -183,6 +214,7 @@ def _invite(request: HttpRequest, patient: Patient) -> HttpResponse:
                 by=user,
                 email=form.cleaned_data["send_email"],
                 sms=form.cleaned_data["send_sms"],
+                site=site_url(request),
             )
         except InvitationError as exc:
             form.add_error(None, str(exc))
@@ -222,6 +254,7 @@ def reissue(request: HttpRequest, invitation_id: str) -> HttpResponse:
                 by=user,
                 email=bool(form.cleaned_data.get("send_email")),
                 sms=bool(form.cleaned_data.get("send_sms")),
+                site=site_url(request),
             )
         except InvitationError as exc:
             messages.error(request, str(exc))

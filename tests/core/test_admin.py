@@ -101,3 +101,32 @@ def test_a_clinic_admin_adds_a_clinician_to_their_organisation(personas, client)
     client.post("/admin/pro_portal/user/add/", new_user(personas.organisation))
     user = User.objects.get(username="nyny")
     assert user.roles_in(personas.organisation) == {"clinician"}
+
+
+def test_every_column_and_field_of_the_admin_has_a_translated_name() -> None:
+    """No heading made from a field's code name ("CREATED AT"): each field the
+    admin shows has a verbose name of its own, marked for translation."""
+    from django.db.models import Field
+    from django.utils.functional import Promise
+
+    from pro_portal.admin import site
+
+    for model, model_admin in site._registry.items():
+        shown = {*model_admin.list_display, *(model_admin.fields or ())}
+        for name in shown:
+            if name not in {f.name for f in model._meta.get_fields()}:
+                continue  # a method or a form-only field: named where it is defined
+            field = model._meta.get_field(name)
+            assert isinstance(field, Field)
+            assert isinstance(field.verbose_name, Promise), f"{model.__name__}.{name}"
+
+
+def test_the_kiosk_list_reads_in_danish(personas, client: Client) -> None:
+    from questionnaires.kiosk import kiosk_enrol
+
+    kiosk_enrol(organisation=personas.organisation, name="Venteværelset", by=personas.admin)
+    client.force_login(personas.admin)
+    page = client.get("/admin/pro_portal/kiosk/").content.decode()
+    assert "Tilmeldt" in page
+    assert "Organisation" in page
+    assert "Created at" not in page

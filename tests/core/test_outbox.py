@@ -119,3 +119,51 @@ def test_every_task_the_outbox_names_is_a_registered_task() -> None:
     """The outbox names tasks by string (the patient side never imports the
     clinician side), so a renamed task must fail here, not in production."""
     assert outbox.task_named(SUMMARY_PDF_TASK).name == SUMMARY_PDF_TASK
+
+
+def test_beat_starts_the_outbox_sweep_and_the_pdf_purge_and_both_exist(settings) -> None:
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == {"pro_portal.outbox_sweep", "scoring.purge_summary_pdfs"}
+    for name in scheduled:
+        assert outbox.task_named(name).name == name
+
+
+def test_the_periodic_sweep_renders_a_pdf_lost_minutes_ago_and_leaves_one_in_flight(
+    personas, pdf_root, settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from pro_portal.tasks import outbox_sweep_periodic
+
+    settings.OUTBOX_RETRY_AFTER_SECONDS = 180
+    version = factories.published_version("phq9")
+    task = outbox.task_named(SUMMARY_PDF_TASK)
+    monkeypatch.setattr(task, "apply_async", lambda kwargs: None)  # Redis restarted empty
+    with django_capture_on_commit_callbacks(execute=True):
+        response = factories.submitted(personas.patient, version, factories.PHQ9_RED)
+    monkeypatch.undo()
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        assert outbox_sweep_periodic() == 0  # a worker may still be on it
+    assert not SummaryPdf.objects.exists()
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=4)):
+        assert outbox_sweep_periodic() == 1
+    assert SummaryPdf.objects.filter(response=response).exists()
+    assert OutboxMessage.objects.get().done_at is not None
+
+
+def test_the_pdf_task_run_twice_stores_one_pdf_and_does_not_render_again(
+    personas, pdf_root, monkeypatch
+) -> None:
+    """A sweep may hand over work a slow worker is still doing: the second
+    run finds the stored file and returns it."""
+    from scoring import pdf
+    from scoring.tasks import render_summary_pdf
+
+    version = factories.published_version("phq9")
+    response = factories.submitted(personas.patient, version, factories.PHQ9_RED)
+    first = render_summary_pdf(response_id=response.pk)
+
+    def render_again(summary: object) -> bytes:
+        raise AssertionError("rendered a second time")
+
+    monkeypatch.setattr(pdf, "summary_pdf_render", render_again)
+    assert render_summary_pdf(response_id=response.pk) == first
+    assert SummaryPdf.objects.filter(response=response).count() == 1

@@ -21,6 +21,7 @@ PRODUCTION = {
     # A Fernet key (32 bytes, URL-safe base64) for the deploy check only.
     "DATA_ENCRYPTION_KEYS": "ZGVwbG95LWNoZWNrLW9ubHktZGF0YS1rZXktMzJieXQ=",
     "ALLOWED_HOSTS": "pro.example.org",
+    "SITE_URL": "https://pro.example.org",
     "DATABASE_URL": "sqlite:////tmp/pro-portal-deploy-check.sqlite3",
 }
 
@@ -62,6 +63,9 @@ def test_production_settings_pass_the_deployment_check() -> None:
             "must not hold the development key",
         ),
         ({"DEBUG": "flase"}, "'flase' is not a boolean"),
+        # Invitation links sent to patients would point at the development server.
+        ({"SITE_URL": ""}, "SITE_URL must be set when DEBUG is off"),
+        ({"SITE_URL": "pro.example.org"}, "SITE_URL must be an address starting with https://"),
         ({"DATABASE_CONN_MAX_AGE": "sixty"}, "sixty"),
     ],
 )
@@ -119,19 +123,22 @@ def test_database_url_selects_postgresql_with_psycopg_3(tmp_path: Path) -> None:
     assert result.stdout.split() == ["django.db.backends.postgresql", "somedb"]
 
 
-def test_redis_url_makes_redis_the_broker_and_the_cache(tmp_path: Path) -> None:
+def test_redis_url_makes_redis_the_broker_and_nothing_a_request_needs(tmp_path: Path) -> None:
+    # Sessions and the cache stay in the database with Redis configured: no
+    # request may fail because Redis is down (issue 12).
     result = run_manage(
         "shell",
         "--verbosity=0",
         "-c",
         "from django.conf import settings as s; print(s.CELERY_BROKER_URL, "
-        "s.CACHES['default']['BACKEND'], s.CELERY_TASK_ALWAYS_EAGER)",
+        "s.CACHES['default']['BACKEND'], s.SESSION_ENGINE, s.CELERY_TASK_ALWAYS_EAGER)",
         env={"REDIS_URL": "redis://127.0.0.1:6379/3", "VAR_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "redis://127.0.0.1:6379/3",
-        "django.core.cache.backends.redis.RedisCache",
+        "django.core.cache.backends.db.DatabaseCache",
+        "django.contrib.sessions.backends.db",
         "False",
     ]
 
@@ -144,3 +151,20 @@ def test_collectstatic_with_production_settings_succeeds(tmp_path: Path) -> None
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "staticfiles.json").is_file()
+
+
+def test_migrate_creates_the_cache_table_so_a_new_site_can_count_log_ins(tmp_path: Path) -> None:
+    # The cache (allauth's rate limits, the TOTP replay check, the kiosk pause)
+    # is a database table: a deploy that forgot `createcachetable` would fail
+    # every log-in, so migrate creates it.
+    env = {"VAR_DIR": str(tmp_path)}
+    assert run_manage("migrate", "--no-input", "-v0", env=env).returncode == 0
+    result = run_manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.core.cache import cache; cache.set('k', 'counted'); print(cache.get('k'))",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["counted"]

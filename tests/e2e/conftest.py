@@ -37,6 +37,23 @@ CHROMIUM_ARGS = [
 ]
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+#: IBM Equal Access (accessibility-checker-engine, from npm): a second engine with
+#: rules of its own, beside axe.
+ACE = Path(__file__).resolve().parent / "node_modules" / "accessibility-checker-engine" / "ace.js"
+ACE_POLICY = "IBM_Accessibility"
+#: IBM rules that are wrong for these pages: rule id → (the only elements it is
+#: allowed on, a CSS selector; why). Documented in docs/architecture.md,
+#: "Accessibility". Only violations fail a test; IBM's "potential violations" and
+#: "manual checks" are for a person to review.
+ACE_ALLOWED: dict[str, tuple[str, str]] = {
+    "input_checkboxes_grouped": (
+        ".region-group input[type=checkbox]",
+        "The body-regions question is one group (the question's fieldset, all boxes"
+        " name=answer) whose places are sub-grouped by part of the body in nested,"
+        " labelled fieldsets; IBM wants same-named boxes to share their nearest group."
+        " Screen readers announce both legends, which is the structure (WCAG 1.3.1).",
+    ),
+}
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 820, "height": 1180}
@@ -211,6 +228,28 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     ]
 
 
+ACE_RUN = """
+async ([policy, allowed]) => {
+  const report = await new ace.Checker().check(document, [policy]);
+  const node = (xpath) => document.evaluate(
+    xpath, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+  return report.results
+    .filter((r) => r.value[0] === "VIOLATION" && r.value[1] === "FAIL")
+    .filter((r) => !(r.ruleId in allowed && node(r.path.dom)?.matches(allowed[r.ruleId])))
+    .map((r) => ({ rule: r.ruleId, reason: r.reasonId, message: r.message, where: r.path.dom }));
+}
+"""
+
+
+def ace_violations(page: Any) -> list[dict[str, Any]]:
+    """IBM's checker (from npm, evaluated into the page like axe: the CSP refuses an
+    injected <script>) with its default policy; violations only, minus ACE_ALLOWED."""
+    if not page.evaluate("() => typeof window.ace !== 'undefined'"):
+        page.evaluate(ACE.read_text())
+    allowed = {rule: selector for rule, (selector, _why) in ACE_ALLOWED.items()}
+    return list(page.evaluate(ACE_RUN, [ACE_POLICY, allowed]))
+
+
 TARGETS_JS = """
 () => {
   const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, '
@@ -265,7 +304,7 @@ def horizontal_overflow(page: Any) -> int:
 
 @dataclass
 class PageChecks:
-    """Runs axe, the target-size and the reflow checks on a page and keeps a
+    """Runs axe and IBM's checker, the target-size and the reflow checks on a page and keeps a
     screenshot, collecting every problem so one run reports them all."""
 
     name: str
@@ -289,6 +328,8 @@ class PageChecks:
             self.problems.append(f"{step}: {page.locator('h1').count()} <h1> elements")
         for violation in axe_violations(page) if self.axe else []:
             self.problems.append(f"{step}: axe {violation}")
+        for violation in ace_violations(page) if self.axe else []:
+            self.problems.append(f"{step}: IBM {violation}")
         if self.screenshots:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{self.name}-{step}.png"), full_page=True)

@@ -1,7 +1,7 @@
-"""Every patient page, checked rather than assumed: axe-core (WCAG 2.x A/AA and 2.2 AA) in
-Danish and English at phone and tablet sizes, every target measured (44 × 44 px), one <h1>,
-and text at 200 % at 320 px width without sideways scrolling. Screenshots of every page
-go to test-artifacts/screenshots/."""
+"""Every patient page, checked rather than assumed: axe-core (WCAG 2.x A/AA and 2.2 AA) and
+IBM's Equal Access checker (its violations) in Danish and English at phone and tablet
+sizes, every target measured (44 × 44 px), one <h1>, and text at 200 % at 320 px width
+without sideways scrolling. Screenshots of every page go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 

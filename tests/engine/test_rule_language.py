@@ -92,6 +92,13 @@ SYNTAX_ERRORS = [
     ("and a > 1", "expected a value before 'and'", 1),
     ("a > 'x' 'y'", "unexpected 'y'", 9),
     ("1234567890123456 > a", "number 1234567890123456 has too many digits", 1),
+    # Nesting and length are bounded: 3000 brackets were a RecursionError.
+    ("(" * 33 + "a > 1" + ")" * 33, "nested more than 32 levels deep", 33),
+    ("not " * 33 + "a > 1", "nested more than 32 levels deep", 125),
+    ("-" * 33 + "1 > a", "nested more than 32 levels deep", 32),
+    (" ^ ".join(["a"] * 34) + " > 1", "nested more than 32 levels deep", 127),
+    (" + ".join(["a"] * 150) + " > 1", "the expression has 301 tokens; at most 300", 1),
+    ("(" * 3000 + "a > 1" + ")" * 3000, "the expression has 6003 tokens; at most 300", 1),
 ]
 
 

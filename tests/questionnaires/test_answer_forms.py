@@ -99,6 +99,10 @@ def test_a_valid_answer_becomes_its_answers_json_value(it: Item, data: dict, val
         (INTEGER, {"answer": "-1"}, "from 0 to 200"),
         (DECIMAL, {"answer": "72,55"}, "at most 1 decimal"),
         (DECIMAL, {"answer": "29,9"}, "from 30 to 300"),
+        # Beyond Python's int() limit of 4300 digits: out of range, not a crash.
+        (INTEGER, {"answer": "9" * 5000}, "from 0 to 200"),
+        (INTEGER, {"answer": "-" + "9" * 5000}, "from 0 to 200"),
+        (DECIMAL, {"answer": "9" * 5000 + ",5"}, "from 30 to 300"),
         (DATE, {}, "Enter a date"),
         (DATE, {"answer-day": "3", "answer-year": "2024"}, "must include a month"),
         (DATE, {"answer-day": "31", "answer-month": "2", "answer-year": "2024"}, "does not exist"),
@@ -106,6 +110,7 @@ def test_a_valid_answer_becomes_its_answers_json_value(it: Item, data: dict, val
         (DATE, {"answer-day": "1", "answer-month": "1", "answer-year": "1999"}, "on or after"),
         (TEXT, {"answer": "   "}, "Enter an answer"),
         (TEXT, {"answer": "x" * 11}, "11 characters long and can be at most 10"),
+        (item("long_text"), {"answer": "one\x00two"}, "null character"),  # PostgreSQL refuses it
     ],
 )
 def test_a_wrong_answer_says_how_to_fix_it(it: Item, data: dict, message: str) -> None:

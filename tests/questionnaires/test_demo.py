@@ -60,3 +60,22 @@ def test_running_the_demo_twice_reissues_the_links_instead_of_adding_rows(
         Response.objects.count(),
         ScoringResult.objects.count(),
     ) == counts
+
+
+def test_the_demo_prints_links_for_the_address_it_is_served_at(settings, capsys) -> None:
+    settings.DEBUG = True
+    settings.SITE_URL = ""
+    call_command("demo_data", "--site-url", "http://192.168.1.20:8000")
+    out = capsys.readouterr().out
+    links = re.findall(r"https?://\S+/i/\S+", out)
+    assert len(links) >= 2
+    assert all(link.startswith("http://192.168.1.20:8000/i/") for link in links)
+    assert "127.0.0.1" not in out
+
+
+def test_the_demo_refuses_an_address_that_is_not_one(settings) -> None:
+    from django.core.management import CommandError
+
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="--site-url"):
+        call_command("demo_data", "--site-url", "192.168.1.20:8000")

@@ -143,3 +143,22 @@ def test_the_database_refuses_to_change_published_content() -> None:
         connection.cursor() as cursor,
     ):
         cursor.execute("UPDATE questionnaires_questionnaireversion SET content = '{}'")
+
+
+def test_deeply_nested_yaml_is_a_problem_not_a_recursion_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("id: deep\nversion: 1.0.0\nsections: " + "[" * 3000 + "]" * 3000 + "\n")
+    with pytest.raises(CommandError, match="YAML: nested too deeply to read"):
+        load(path)
+    assert not QuestionnaireVersion.objects.exists()
+
+
+def test_a_definition_over_the_size_or_item_limit_is_refused(tmp_path: Path, settings) -> None:
+    path = write_variant(tmp_path, lambda c: None)
+    settings.IMPORT_MAX_ITEMS = 6  # GAD-7 has 7 questions
+    with pytest.raises(CommandError, match=r"7 items; at most 6 \(IMPORT_MAX_ITEMS\)"):
+        load(path)
+    settings.IMPORT_MAX_BYTES = 100
+    with pytest.raises(CommandError, match=r"bytes; at most 100 are read \(IMPORT_MAX_BYTES\)"):
+        load(path)
+    assert not QuestionnaireVersion.objects.exists()

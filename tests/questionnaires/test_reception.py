@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from pro_portal.models import AuditEvent, Patient
 from questionnaires.answering import response_submit, submission_token_issue
-from questionnaires.models import Answer, Consultation, Invitation, Response, VisitCode
+from questionnaires.models import (
+    Answer,
+    Consultation,
+    Invitation,
+    QuestionnaireVersion,
+    Response,
+    VisitCode,
+)
 from questionnaires.sms import LocmemSmsBackend
 from tests import factories
 from tests.conftest import Personas
@@ -169,6 +176,32 @@ def test_a_consultation_in_the_past_is_refused(personas: Personas, client: Clien
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.parametrize("days_ahead", [2 * 365 + 1, None])  # None: 9999-12-31
+def test_a_consultation_years_ahead_is_a_typo_with_a_clear_message(
+    personas: Personas, client: Client, days_ahead: int | None
+) -> None:
+    version = factories.published_version("phq9", active=True)
+    client.force_login(personas.secretary)
+    data = invite_form([str(version.pk)])
+    far = dt.date(9999, 12, 31)
+    if days_ahead is not None:
+        far = timezone.localdate() + dt.timedelta(days=days_ahead)
+    data["date"] = far.isoformat()
+    reply = client.post(f"/patients/{personas.patient.public_id}/invite/", data)
+    assert reply.status_code == 400
+    assert "Vælg en dato inden for de næste to år." in reply.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_a_consultation_two_years_ahead_can_be_booked(personas: Personas, client: Client) -> None:
+    version = factories.published_version("phq9", active=True)
+    client.force_login(personas.secretary)
+    data = invite_form([str(version.pk)])
+    data["date"] = (timezone.localdate() + dt.timedelta(days=2 * 365)).isoformat()
+    assert client.post(f"/patients/{personas.patient.public_id}/invite/", data).status_code == 302
+    assert Invitation.objects.count() == 1
+
+
 def test_reception_cancels_and_reissues_a_link(personas: Personas, client: Client) -> None:
     invitation, _token = invite(personas, email=False, sms=False)
     client.force_login(personas.secretary)
@@ -230,3 +263,96 @@ def test_a_visit_code_is_six_digits_valid_today_and_shown_once(
     assert visit.valid_on == timezone.localdate()
     assert code.group(1) + code.group(2) not in visit.code_hash
     assert 'class="display-6 visit-code"' not in client.get(url).content.decode()
+
+
+def offered(page: str) -> list[str]:
+    """The questionnaire labels of the invitation form, in page order."""
+    return [
+        re.sub(r"\s+", " ", label).strip()
+        for label in re.findall(
+            r'<input type="checkbox"[^>]*name="versions"[^>]*>\s*<label[^>]*>(.*?)</label>',
+            page,
+            re.S,
+        )
+    ]
+
+
+DANISH_ORDER = ["Astma – før din årskontrol", "KOL – før din årskontrol", "Trivsel (WHO-5)"]
+ENGLISH_ORDER = ["Asthma — before your annual check-up", "Breathlessness (MRC)"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("da", [*DANISH_ORDER, "Åndenød (MRC)"]),
+        ("en", [*ENGLISH_ORDER, "COPD — before your annual check-up", "Well-being (WHO-5)"]),
+    ],
+)
+def test_the_secretary_chooses_questionnaires_by_title_in_her_language_without_versions(
+    personas: Personas, client: Client, language: str, expected: list[str]
+) -> None:
+    for questionnaire_id in ("who5", "mrc", "copd", "asthma"):
+        factories.published_version(questionnaire_id, active=True)
+    client.force_login(personas.secretary)
+    client.cookies["django_language"] = language
+    page = client.get(f"/patients/{personas.patient.public_id}/").content.decode()
+    assert offered(page) == expected
+    assert "(1.0.0)" not in page
+
+
+def test_a_questionnaire_offered_in_two_versions_shows_which_is_which(
+    personas: Personas, client: Client
+) -> None:
+    first = factories.published_version("who5", active=True)
+    QuestionnaireVersion.objects.create(
+        questionnaire_id="who5",
+        version="1.1.0",
+        content=first.content,
+        content_hash=first.content_hash,
+        source=first.source,
+        status=QuestionnaireVersion.Status.ACTIVE,
+    )
+    factories.published_version("mrc", active=True)
+    client.force_login(personas.secretary)
+    page = client.get(f"/patients/{personas.patient.public_id}/").content.decode()
+    assert offered(page) == ["Trivsel (WHO-5) (1.0.0)", "Trivsel (WHO-5) (1.1.0)", "Åndenød (MRC)"]
+
+
+def test_danish_titles_sort_with_ae_oe_aa_after_z() -> None:
+    from pro_portal.i18n import sort_key
+
+    names = ["Åse", "Øster", "Ærø", "Zulu", "anna"]
+    assert sorted(names, key=lambda n: sort_key(n, "da")) == ["anna", "Zulu", "Ærø", "Øster", "Åse"]
+
+
+def invite_by_email_and_sms(personas: Personas, client: Client, **headers: str) -> tuple[str, ...]:
+    """The secretary invites the patient; the link on her page, in the e-mail and the SMS."""
+    version = factories.published_version("phq9", active=True)
+    personas.patient.mobile = "+4512345678"
+    personas.patient.save(update_fields=["mobile"])
+    client.force_login(personas.secretary)
+    url = f"/patients/{personas.patient.public_id}/"
+    form = invite_form([str(version.pk)], send_email="on", send_sms="on")
+    client.post(url + "invite/", form, **headers)  # type: ignore[arg-type]
+    page = client.get(url, **headers).content.decode()  # type: ignore[arg-type]
+    shown = re.search(r'<code class="issued-link[^"]*">([^<]+)</code>', page)
+    assert shown, page
+    return shown.group(1), mail.outbox[-1].body, LocmemSmsBackend.outbox[-1].body
+
+
+def test_without_site_url_the_links_use_the_address_the_secretary_works_at(
+    personas: Personas, client: Client, settings
+) -> None:
+    settings.SITE_URL = ""
+    settings.ALLOWED_HOSTS = ["192.168.1.20"]
+    for text in invite_by_email_and_sms(personas, client, HTTP_HOST="192.168.1.20:8000"):
+        assert "http://192.168.1.20:8000/i/" in text
+        assert "127.0.0.1" not in text
+
+
+def test_site_url_when_set_starts_every_link(personas: Personas, client: Client, settings) -> None:
+    settings.SITE_URL = "https://pro.example.org"
+    settings.ALLOWED_HOSTS = ["internal.example"]
+    for text in invite_by_email_and_sms(personas, client, HTTP_HOST="internal.example"):
+        assert "https://pro.example.org/i/" in text
+        assert "internal.example" not in text

@@ -53,13 +53,55 @@ def test_score_prints_the_documented_json(tmp_path: Path) -> None:
     ],
 )
 def test_bad_answers_are_a_clear_error_with_exit_code_2(
-    tmp_path: Path, capsys, answers: object, message: str
+    tmp_path: Path, answers: object, message: str
 ) -> None:
     factories.published_version("phq9")
-    with pytest.raises(SystemExit) as excinfo:
+    with pytest.raises(CommandError, match=message) as excinfo:
         score(tmp_path, "phq9", answers)
-    assert excinfo.value.code == 2
-    assert message in capsys.readouterr().err
+    assert excinfo.value.returncode == 2
+
+
+def write_answers(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "answers.json"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # json.loads recursed into a RecursionError traceback.
+        ('{"phq9.1": ' + "[" * 3000 + "]" * 3000 + "}", "nested 3001 levels deep; at most 64"),
+        ('{"phq9.1": ' + "[" * 65 + "]" * 65 + "}", "nested 66 levels deep; at most 64"),
+        ("{" + ", ".join(f'"x{n}": 0' for n in range(1001)) + "}", "1,001 answers; at most 1,000"),
+        ('{"phq9.1": ' + "9" * 5000 + "}", "cannot read the answers"),  # Python's int limit
+        ('{"phq9.1": NaN}', "cannot read the answers"),
+    ],
+)
+def test_answers_over_the_import_limits_are_a_clear_error(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    factories.published_version("phq9")
+    path = write_answers(tmp_path, text)
+    with pytest.raises(CommandError, match=message) as excinfo:
+        call_command("score", "phq9", str(path), stdout=StringIO())
+    assert excinfo.value.returncode == 2
+
+
+def test_an_answers_file_over_the_size_limit_is_refused_before_it_is_read(
+    tmp_path: Path, settings
+) -> None:
+    factories.published_version("phq9")
+    settings.IMPORT_MAX_BYTES = 100
+    path = write_answers(tmp_path, '{"phq9.1": "0", "note": "' + "x" * 100 + '"}')
+    with pytest.raises(CommandError, match="is 127 bytes; at most 100 are read"):
+        call_command("score", "phq9", str(path), stdout=StringIO())
+
+
+def test_answers_within_the_limits_are_scored(tmp_path: Path, settings) -> None:
+    factories.published_version("phq9")
+    settings.IMPORT_MAX_DEPTH = 1
+    assert score(tmp_path, "phq9", PHQ9_ALL_ZERO)["overall"] == "green"
 
 
 def test_an_unknown_questionnaire_is_named(tmp_path: Path) -> None:

@@ -117,3 +117,15 @@ def test_the_upgrade_removes_pdfs_stored_in_plain_text(personas, submitted, tmp_
     migration.remove_plain_pdfs(apps, None)
     assert stored_files(tmp_path) == []
     assert not SummaryPdf.objects.exists()
+
+
+def test_a_pdf_of_an_older_template_is_not_offered_as_ready(personas, submitted, client) -> None:
+    # After a template change the stored file is an old layout: the summary
+    # must offer to create the new one, not claim a PDF is ready.
+    client.force_login(personas.clinician)
+    summary = f"/responses/{submitted.public_id}/"
+    assert "Hent PDF" in client.get(summary).content.decode()
+    SummaryPdf.objects.filter(response=submitted).update(template_version="0")
+    page = client.get(summary).content.decode()
+    assert "Hent PDF" not in page
+    assert "Lav og hent PDF" in page

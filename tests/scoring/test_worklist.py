@@ -288,8 +288,8 @@ def test_every_value_in_a_day_list_row_is_shown_as_text(clinical):
         questionnaire_title=markup("title"),
         version="1.0.0",
         submitted_at=starts,
+        consultation_id=1,
         consultation_starts_at=starts,
-        invitation_id=1,
         overall="red",
         reviewed=True,
         overdue=False,
@@ -306,3 +306,22 @@ def test_every_value_in_a_day_list_row_is_shown_as_text(clinical):
     assert "<b" not in html
     # Our own markup in it stays markup, escaped once: the reviewed badge.
     assert ('<span class="badge text-bg-light">' in html) is clinical
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
+@pytest.mark.parametrize("page", ["/worklist/", "/worklist/awaiting/"])
+def test_a_day_out_of_range_shows_a_clear_message_and_today(personas, client, day, page) -> None:
+    client.force_login(personas.clinician)
+    reply = client.get(f"{page}?day={day}&colour=red")
+    assert reply.status_code == 200
+    html = reply.content.decode()
+    assert "Filtrene kunne ikke bruges, så i dag vises uden filtre" in html
+    assert "Vælg en dag mellem 1. januar 1900 og 31. december 2999." in html
+
+
+def test_the_first_and_last_day_in_range_are_shown(personas, client) -> None:
+    client.force_login(personas.clinician)
+    for day in ("1900-01-01", "2999-12-31"):
+        html = client.get(f"/worklist/?day={day}").content.decode()
+        assert "filter-errors" not in html
+        assert day[:4] in html

@@ -9,8 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from questionnaires import json_input
 from questionnaires.fhir.services import fhir_questionnaire_export, fhir_response_export
 from questionnaires.fhir.validation import InvalidResourceError
 from questionnaires.lookup import version_for
@@ -55,9 +57,11 @@ class Command(BaseCommand):
 
 def _answers(path: Path) -> dict[str, Any]:
     try:
-        given = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise CommandError(f"{path.name}: cannot read the answers: {error}") from None
-    if not isinstance(given, dict):
-        raise CommandError(f"{path.name}: must be a JSON object of item id → answer")
-    return given
+        return json_input.read_answers(
+            path,
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            max_depth=settings.IMPORT_MAX_DEPTH,
+            max_items=settings.IMPORT_MAX_ITEMS,
+        )
+    except json_input.JsonInputError as error:
+        raise CommandError(str(error)) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -34,11 +35,20 @@ class Command(BaseCommand):
         seen: dict[str, str] = {}
         for path in files:
             source = display_path(path)
+            too_large = _over_the_size_limit(path, source)
+            if too_large:
+                problems.append(too_large)
+                continue
             try:
                 content = read_definition(path)
                 definition = parse_definition(content, source=source)
             except DefinitionError as exc:
                 problems.extend(str(p) for p in exc.problems)
+                continue
+            items = sum(len(section.items) for section in definition.sections)
+            if items > settings.IMPORT_MAX_ITEMS:
+                limit = settings.IMPORT_MAX_ITEMS
+                problems.append(f"{source}: {items:,} items; at most {limit:,} (IMPORT_MAX_ITEMS)")
                 continue
             problems.extend(
                 f"{source}: test vector {failure}" for failure in run_test_vectors(definition)
@@ -69,6 +79,18 @@ class Command(BaseCommand):
     def _refusal(self, problems: list[str]) -> str:
         lines = "\n".join(f"  {p}" for p in problems)
         return f"{len(problems)} problem(s); nothing was published:\n{lines}"
+
+
+def _over_the_size_limit(path: Path, source: str) -> str:
+    """A problem when the file is larger than IMPORT_MAX_BYTES (checked before reading)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return ""  # reading it says why
+    limit = settings.IMPORT_MAX_BYTES
+    if size <= limit:
+        return ""
+    return f"{source}: the file is {size:,} bytes; at most {limit:,} are read (IMPORT_MAX_BYTES)"
 
 
 def expand(paths: list[Path]) -> list[Path]:

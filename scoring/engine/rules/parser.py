@@ -28,6 +28,14 @@ CALLS = frozenset({"answered", "missing", "selected", "count_selected", "change"
 #: Words an item, score or rule id may not be.
 RESERVED = KEYWORDS | QUANTIFIERS | CALLS
 COMPARISONS = frozenset({"=", "!=", ">", ">=", "<", "<="})
+#: How deeply brackets, calls, ``not``, unary minus and ``^`` may nest, and how
+#: many tokens an expression may have. The parser, the compiler and the
+#: evaluator recurse once per level (a chain ``a + b + …`` is one level per
+#: term, so the token count bounds chains), and without bounds 3000 brackets
+#: were a RecursionError instead of a message. The library's expressions have
+#: at most 51 tokens and 5 levels; a sum of 150 items still fits.
+MAX_NESTING = 32
+MAX_TOKENS = 300
 
 
 def parse(text: str) -> Node:
@@ -47,6 +55,17 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
+        if len(self.tokens) > MAX_TOKENS + 1:  # the end token is not the author's
+            raise RuleSyntaxError(
+                f"the expression has {len(self.tokens) - 1} tokens; at most {MAX_TOKENS}", 0
+            )
+
+    def nested(self, token: Token) -> None:
+        """One level deeper; too deep is a syntax error, not a RecursionError."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise RuleSyntaxError(f"nested more than {MAX_NESTING} levels deep", token.pos)
 
     def peek(self) -> Token:
         return self.tokens[self.index]
@@ -79,10 +98,12 @@ class _Parser:
         return node
 
     def disjunction(self) -> Node:
+        self.nested(self.peek())
         left = self.conjunction()
         while self.at_word("or"):
             token = self.advance()
             left = Logic("or", left, self.conjunction(), token.pos)
+        self.depth -= 1
         return left
 
     def conjunction(self) -> Node:
@@ -95,7 +116,10 @@ class _Parser:
     def negation(self) -> Node:
         if self.at_word("not"):
             token = self.advance()
-            return Not(self.negation(), token.pos)
+            self.nested(token)
+            node = Not(self.negation(), token.pos)
+            self.depth -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -129,14 +153,20 @@ class _Parser:
     def unary(self) -> Node:
         if self.at_op("-"):
             token = self.advance()
-            return Neg(self.unary(), token.pos)
+            self.nested(token)
+            node = Neg(self.unary(), token.pos)
+            self.depth -= 1
+            return node
         return self.power()
 
     def power(self) -> Node:
         base = self.primary()
         if self.at_op("^"):
             token = self.advance()
-            return Arith("^", base, self.unary(), token.pos)
+            self.nested(token)
+            node = Arith("^", base, self.unary(), token.pos)
+            self.depth -= 1
+            return node
         return base
 
     def primary(self) -> Node:

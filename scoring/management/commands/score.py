@@ -1,18 +1,20 @@
 """Score a set of answers: ``manage.py score phq9[@1.0.0] ANSWERS.json``.
 
-Prints the result as JSON. Unknown item ids and out-of-range values are a
-clear error on stderr with exit code 2.
+Prints the result as JSON. Unknown item ids, out-of-range values and a file
+over the import limits (settings.IMPORT_MAX_BYTES, IMPORT_MAX_DEPTH, and
+IMPORT_MAX_ITEMS answers) are a clear error on stderr with exit code 2.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from questionnaires import json_input
 from questionnaires.lookup import version_for
 from scoring.engine import evaluate, result_to_score_json, validate_answers
 
@@ -29,17 +31,19 @@ class Command(BaseCommand):
     def handle(self, *args: Any, questionnaire: str, answers: Path, **options: Any) -> None:
         definition = version_for(questionnaire).definition
         try:
-            given = json.loads(answers.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            self._fail(f"{answers.name}: cannot read the answers: {exc}")
-        if not isinstance(given, dict):
-            self._fail(f"{answers.name}: must be a JSON object of item id → answer")
+            given = json_input.read_answers(
+                answers,
+                max_bytes=settings.IMPORT_MAX_BYTES,
+                max_depth=settings.IMPORT_MAX_DEPTH,
+                max_items=settings.IMPORT_MAX_ITEMS,
+            )
+        except json_input.JsonInputError as exc:
+            self._fail(str(exc))
         problems = validate_answers(definition, given)
         if problems:
             self._fail("\n".join(str(problem) for problem in problems))
         result = evaluate(definition, given)
         self.stdout.write(json.dumps(result_to_score_json(result), ensure_ascii=False, indent=2))
 
-    def _fail(self, message: str) -> None:
-        self.stderr.write(message)
-        sys.exit(2)
+    def _fail(self, message: str) -> NoReturn:
+        raise CommandError(message, returncode=2)

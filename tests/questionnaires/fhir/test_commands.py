@@ -194,3 +194,116 @@ def test_an_exported_library_questionnaire_imports_back_as_a_new_version(
     resource["version"] = "1.0.1"
     out = run("import_fhir", str(write(tmp_path, resource)))
     assert out.strip() == "created draft phq9@1.0.1"
+
+
+# --- Import limits (settings.IMPORT_MAX_BYTES, IMPORT_MAX_DEPTH, IMPORT_MAX_ITEMS) ---------
+
+DEEP = "[" * 3000 + "]" * 3000
+
+
+def question(link_id: str, **extra: Any) -> dict[str, Any]:
+    return {"linkId": link_id, "type": "boolean", "text": f"Question {link_id}", **extra}
+
+
+def questionnaire(*items: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"resourceType": "Questionnaire", "status": "draft", "item": list(items), **extra}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # json.loads recursed into a RecursionError traceback.
+        ('{"resourceType": "Questionnaire", "item": ' + DEEP + "}", "nested 3001 levels deep"),
+        (
+            json.dumps(questionnaire(*(question(f"q{n}") for n in range(1001)), id="many")),
+            "the questionnaire has 1,001 items; at most 1,000 (IMPORT_MAX_ITEMS)",
+        ),
+        (  # nested groups count too
+            json.dumps(
+                questionnaire(
+                    {
+                        "linkId": "g",
+                        "type": "group",
+                        "item": [question(f"q{n}") for n in range(1000)],
+                    },
+                    id="grouped",
+                )
+            ),
+            "1,001 items",
+        ),
+        (  # JSON in PRO Portal's own extensions is held to the same depth
+            json.dumps(
+                questionnaire(
+                    question("a"),
+                    question(
+                        "b",
+                        enableWhen=[{"question": "a", "operator": "=", "answerBoolean": True}],
+                        extension=[
+                            {
+                                "url": "http://pro-portal.invalid/fhir/StructureDefinition/enable-when",
+                                "valueString": DEEP,
+                            }
+                        ],
+                    ),
+                    id="embedded",
+                )
+            ),
+            "nested 3000 levels deep; at most 64 (IMPORT_MAX_DEPTH)"
+            " (the enable-when extension of b)",
+        ),
+    ],
+    ids=["deep", "many items", "many items in a group", "deep in an extension"],
+)
+def test_a_file_over_the_import_limits_is_a_clear_error_and_publishes_nothing(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    with pytest.raises(CommandError, match="cannot be imported; nothing was published") as caught:
+        run("import_fhir", str(write(tmp_path, content)))
+    assert message in str(caught.value)
+    assert not QuestionnaireVersion.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, settings) -> None:
+    settings.IMPORT_MAX_BYTES = 1000
+    path = write(tmp_path, questionnaire(question("a", text="x" * 1000), id="big"))
+    with pytest.raises(CommandError, match=r"the file is 1,\d+ bytes; at most 1,000 are read"):
+        run("import_fhir", str(path))
+    assert not QuestionnaireVersion.objects.exists()
+
+
+def test_a_1000_character_title_as_the_id_is_a_clear_error_not_a_database_error(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, questionnaire(question("a"), title="T" * 1000))
+    with pytest.raises(CommandError, match="1,000 characters long; at most 64 fit"):
+        run("import_fhir", str(path))
+    assert not QuestionnaireVersion.objects.exists()
+
+
+def test_a_questionnaire_at_the_limits_imports(tmp_path: Path, settings) -> None:
+    settings.IMPORT_MAX_ITEMS = 3
+    path = write(tmp_path, questionnaire(question("a"), question("b"), question("c"), id="three"))
+    assert run("import_fhir", str(path)).rstrip().endswith("created draft three@1.0.0")
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        ("{not json", "total: the score extension is not JSON"),  # was a JSONDecodeError traceback
+        ("[1, 2]", "total: the score extension's definition is not a JSON object"),  # a TypeError
+    ],
+)
+def test_a_broken_score_extension_is_a_clear_error(
+    tmp_path: Path, definition: str, message: str
+) -> None:
+    total = calculated("1")
+    total["extension"].append(
+        {
+            "url": "http://pro-portal.invalid/fhir/StructureDefinition/score",
+            "extension": [{"url": "definition", "valueString": definition}],
+        }
+    )
+    path = write(tmp_path, questionnaire(question("a"), total, id="scored"))
+    with pytest.raises(CommandError, match="cannot be imported; nothing was published") as caught:
+        run("import_fhir", str(path))
+    assert message in str(caught.value)

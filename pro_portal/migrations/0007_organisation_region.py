@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pro_portal', '0004_outbox'),
+        ('pro_portal', '0006_cache_table'),
     ]
 
     operations = [
