@@ -1,4 +1,4 @@
-"""Issue 13 in a real browser (390×844, Danish and English, axe on every page):
+"""Issue 13 in a real browser (390×844, Danish and English, axe and IBM's engine on every page):
 help on the very next page, the clinic's own numbers, no dead end from the
 check page, no "Confirm Form Resubmission", an honest progress, Stop on the
 kiosk, and the smaller messages. Screenshots: test-artifacts/screenshots/help-*.png."""
@@ -20,6 +20,7 @@ from tests.e2e import data
 from tests.e2e.conftest import (
     PHONE,
     SCREENSHOTS,
+    ace_violations,
     axe_violations,
     fill_birth_date,
     set_language,
@@ -50,6 +51,7 @@ def _choose(page: Any, code: str) -> None:
 
 def _looked_at(page: Any, name: str) -> None:
     assert axe_violations(page) == [], name
+    assert ace_violations(page) == [], name  # IBM's engine, beside axe
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"help-{name}.png"), full_page=True)
 
