@@ -111,6 +111,7 @@ class OrganisationAdmin(OrganisationScopedAdmin):
         "city",
         "phone",
         "help_phone",
+        "region",
         "invitation_validity_days",
     )
 

@@ -79,6 +79,7 @@ def demo_core(report: DemoReport) -> None:
             "city": "Søby",
             "phone": "70 00 00 01",
             "help_phone": "70 00 00 01",
+            "region": "sjaelland",  # 4000 is in Region Zealand
         },
     )
     other, _ = Organisation.objects.get_or_create(
@@ -88,6 +89,7 @@ def demo_core(report: DemoReport) -> None:
             "address": "Hospitalsvej 5",
             "postcode": "9000",
             "city": "Nordby",
+            "region": "nordjylland",
         },
     )
     _staff("laege", "Lone", "Læge", practice, Role.CLINICIAN)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pro_portal import cpr as cpr_lib
 from pro_portal.fields import SafeEncryptedCharField
+from pro_portal.regions import REGION_CHOICES, Region, region_for
 
 
 class Organisation(models.Model):
@@ -41,6 +42,16 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Shown to patients beside the emergency numbers."),
     )
+    region = models.CharField(
+        _("region"),
+        max_length=20,
+        choices=REGION_CHOICES,
+        blank=True,
+        help_text=_(
+            "Patients are given this region's out-of-hours number. Unset: patients see"
+            " every region's number."
+        ),
+    )
     invitation_validity_days = models.PositiveSmallIntegerField(
         _("invitation links valid for (days)"), default=14
     )
@@ -52,6 +63,16 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def out_of_hours(self) -> Region | None:
+        """The out-of-hours line of the clinic's region (None when not set)."""
+        return region_for(self.region)
+
+    @property
+    def patient_phone(self) -> str:
+        """The number patients call at the clinic: the help line, else the main one."""
+        return self.help_phone or self.phone
 
 
 class User(AbstractUser):

@@ -10,6 +10,7 @@ submitted are the answers the patient checked.
 from __future__ import annotations
 
 import enum
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +25,15 @@ from pro_portal.outbox import outbox_add
 from questionnaires.kiosk import kiosk_consultation
 from questionnaires.models import Answer, Invitation, Response, ScoringResult
 from questionnaires.results import result_compute, result_original, result_store
-from scoring.engine import AnswerError, Definition, Item, enabled_items, validate_answers
+from scoring.engine import (
+    AnswerError,
+    Definition,
+    Flag,
+    Item,
+    enabled_items,
+    evaluate,
+    validate_answers,
+)
 
 ANSWERS_LOCKED = "These answers have been submitted and can no longer be changed."
 
@@ -157,6 +166,49 @@ def response_progress(response: Response) -> Progress:
     except AnswerError:  # pragma: no cover - stored answers are validated on save
         asked = list(response.questionnaire_version.definition.items)
     return Progress(asked=asked, answers=answers)
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def _names_read(definition: Definition, expression: str) -> set[str]:
+    """The item ids a rule's expression reads, scores expanded to their items."""
+    plan = definition.plan
+    names: set[str] = set()
+    for name in _NAME.findall(expression):
+        score = plan.scores.get(name)
+        if score is not None:
+            names |= {item for term in score.terms for item in term}
+            names |= _names_read(definition, score.expression or "")
+        elif name in plan.items:
+            names.add(name)
+    return names
+
+
+def safety_flags_now(*, response: Response, passed: str | None) -> list[Flag]:
+    """The safety rules the answers given so far already raise, for help at once.
+
+    "Safety" is what the definitions mark: a rule with ``safety: true`` (a
+    red flag with advice to the patient; docs/definitions.md). The engine
+    evaluates the partial answers: with its three-valued logic a rule whose
+    answers are not all given yet is *unknown*, never raised, unless the
+    answers given already decide it. A rule counts only when every question
+    it reads is answered or behind the patient — ``passed`` is the question
+    just answered (None: all of them, from the check page) — so a question
+    left empty on purpose is "skipped for good" and one not reached yet is not.
+    """
+    definition = response.questionnaire_version.definition
+    answers = response.answers_dict()
+    progress = response_progress(response)
+    order = [item.id for item in progress.asked]
+    behind = order.index(passed) + 1 if passed in order else len(order)
+    ahead = {item_id for item_id in order[behind:] if item_id not in answers}
+    result = evaluate(definition, answers)
+    return [
+        flag
+        for flag in result.flags
+        if flag.safety and not (_names_read(definition, flag.expression) & ahead)
+    ]
 
 
 def submission_token_issue(*, response: Response) -> str:

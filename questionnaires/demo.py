@@ -57,10 +57,13 @@ OPEN: dict[str, list[str]] = {
 
 def _activate_library(reviewer: User) -> None:
     call_command("load_questionnaires", stdout=StringIO())
-    for version in QuestionnaireVersion.objects.exclude(status=QuestionnaireVersion.Status.ACTIVE):
-        if not QuestionnaireVersion.objects.filter(
-            questionnaire_id=version.questionnaire_id, status=QuestionnaireVersion.Status.ACTIVE
-        ).exists():
+    newest: dict[str, QuestionnaireVersion] = {}
+    for version in QuestionnaireVersion.objects.all():
+        known = newest.get(version.questionnaire_id)
+        if known is None or _semver(version.version) > _semver(known.version):
+            newest[version.questionnaire_id] = version
+    for version in newest.values():  # the newest version of each is the one in use
+        if version.status != QuestionnaireVersion.Status.ACTIVE:
             if version.clinical_reviewer_id is None:
                 questionnaire_record_review(
                     version=version,
@@ -70,6 +73,10 @@ def _activate_library(reviewer: User) -> None:
                     demo=True,
                 )
             questionnaire_activate(version=version, by=None)
+
+
+def _semver(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def _today_at(hour: int, minute: int = 0) -> dt.datetime:

@@ -9,6 +9,7 @@ every item type gets exactly the markup screen readers expect.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections import Counter
@@ -83,15 +84,30 @@ def read_date_parts(data: Mapping[str, Any], prefix: str) -> DateParts:
         parts.error = _("The date must be a real date, written with numbers")
         parts.bad = {"day", "month", "year"}
         return parts
+    # Say what is wrong with the date itself before the year's length: "31 2
+    # 1980" is a date that does not exist, whatever else is typed.
+    day, month = int(parts.day), int(parts.month)
+    if not 1 <= month <= 12:
+        parts.error = _("The month must be a number from 1 to 12")
+        parts.bad = {"month"}
+        return parts
+    year = int(parts.year) if len(parts.year) == 4 else 2000  # 2000: 29 days in February
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        parts.error = _(
+            "The date does not exist: %(month)s has %(days)s days. Check the day and the month."
+        ) % {"month": formats.date_format(dt.date(2000, month, 1), "F"), "days": days}
+        parts.bad = {"day", "month"}
+        return parts
     if len(parts.year) != 4:
         parts.error = _("The year must have 4 numbers")
         parts.bad = {"year"}
         return parts
     try:
-        parts.value = dt.date(int(parts.year), int(parts.month), int(parts.day))
-    except ValueError:
+        parts.value = dt.date(year, month, day)
+    except ValueError:  # year 0000
         parts.error = _("The date must be a real date")
-        parts.bad = {"day", "month", "year"}
+        parts.bad = {"year"}
     return parts
 
 
@@ -427,8 +443,15 @@ class AnswerForm:
             self.error = _("Remove the null character from your answer")
             return
         if len(value) > self.max_length:
-            self.error = _("Your answer must be %(count)s characters or fewer") % {
-                "count": self.max_length
+            # The text stays in the box (the page shows it again) for the
+            # patient to shorten; nothing is cut.
+            self.error = _(
+                "Your answer is %(length)s characters long and can be at most %(count)s."
+                " Please shorten it by %(over)s characters: your text is kept below."
+            ) % {
+                "length": len(value),
+                "count": self.max_length,
+                "over": len(value) - self.max_length,
             }
             return
         self.value = value

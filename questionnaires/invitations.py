@@ -25,6 +25,7 @@ from pro_portal.links import site_url
 from pro_portal.models import Organisation, Patient, User
 from questionnaires.birth_date import BirthDate, birth_date_check
 from questionnaires.models import Consultation, Invitation, QuestionnaireVersion, Response
+from questionnaires.patient_texts import out_of_hours_words
 from questionnaires.sms import sms_send
 from questionnaires.tokens import token_hash, token_new
 
@@ -171,6 +172,7 @@ def invitation_send(
             "consultation": invitation.consultation,
             "link": link,
             "expires_at": invitation.expires_at,
+            "out_of_hours": out_of_hours_words(invitation.organisation, patient.preferred_language),
         }
         if email and patient.email:
             try:

@@ -37,6 +37,11 @@ BLOCK_KEYS = ("instrument", "sections", "scores", "rules")
 MIN_VECTORS = 10
 
 _ID = re.compile(r"[a-z][a-z0-9_]*")
+#: ``include: phq9`` or ``include: phq9@1.1``: a block's later text revision
+#: lives beside it as ``_instruments/phq9@1.1.yaml`` (same instrument id), so a
+#: new definition version can take new texts while the published ones keep
+#: resolving to exactly what was published.
+_INCLUDE = re.compile(r"(?P<id>[a-z][a-z0-9_]*)(?:@[0-9]+(?:\.[0-9]+)*)?")
 _VERSION_FILE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.yaml")
 
 
@@ -121,8 +126,10 @@ def _tagged(entries: object, name: str) -> list[Any]:
 
 
 def read_block(name: str, instruments_dir: Path = INSTRUMENTS_DIR) -> dict[str, Any]:
-    """Read and check the instrument block ``<instruments_dir>/<name>.yaml``."""
+    """Read and check the instrument block ``<instruments_dir>/<name>.yaml``
+    (``name`` may carry a revision: ``phq9@1.1``; its instrument id is ``phq9``)."""
     path = instruments_dir / f"{name}.yaml"
+    instrument_id = name.split("@", 1)[0]
     block = _read_yaml(path)
     source = display_name(path)
     problems: list[Problem] = []
@@ -136,10 +143,14 @@ def read_block(name: str, instruments_dir: Path = INSTRUMENTS_DIR) -> dict[str, 
             )
     instrument = block.get("instrument")
     if "instrument" in block and (
-        not isinstance(instrument, Mapping) or instrument.get("id") != name
+        not isinstance(instrument, Mapping) or instrument.get("id") != instrument_id
     ):
         problems.append(
-            Problem(source, "instrument", f"expected a mapping with id: {name} (the file's name)")
+            Problem(
+                source,
+                "instrument",
+                f"expected a mapping with id: {instrument_id} (the file's name)",
+            )
         )
     for key in ("sections", "scores", "rules"):
         if key in block and not isinstance(block[key], list):
@@ -175,20 +186,21 @@ def resolve_includes(
         where = f"sections[{index}]"
         if set(section) != {"include"}:
             problems.append(Problem(source, where, "an include section has no other keys"))
-        elif not isinstance(name, str) or not _ID.fullmatch(name):
+        elif not isinstance(name, str) or not (match := _INCLUDE.fullmatch(name)):
             problems.append(Problem(source, where, f"include: bad instrument name {name!r}"))
-        elif name in included:
+        elif match["id"] in included:
             problems.append(Problem(source, where, f"include: {name} is included twice"))
         else:
-            included.add(name)
+            instrument_id = match["id"]
+            included.add(instrument_id)
             try:
                 block = read_block(name, instruments_dir)
             except DefinitionError as error:
                 problems.extend(error.problems)
                 continue
-            resolved.extend(_tagged(block["sections"], name))
-            merged["scores"].extend(_tagged(block.get("scores", []), name))
-            merged["rules"].extend(_tagged(block.get("rules", []), name))
+            resolved.extend(_tagged(block["sections"], instrument_id))
+            merged["scores"].extend(_tagged(block.get("scores", []), instrument_id))
+            merged["rules"].extend(_tagged(block.get("rules", []), instrument_id))
             merged["instruments"].append(block["instrument"])
     if problems:
         raise DefinitionError(problems)

@@ -118,6 +118,8 @@ _HOME_FIELDS = (
     "patient__organisation_id",
     "organisation__name",
     "organisation__help_phone",
+    "organisation__phone",
+    "organisation__region",
     "consultation__starts_at",
 )
 

@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("answer/<str:response_id>/check/", patient.check, name="check"),
     path("answer/<str:response_id>/submit/", patient.submit, name="submit"),
     path("answer/<str:response_id>/done/", patient.done, name="done"),
+    path("answer/<str:response_id>/help-now/", patient.urgent, name="urgent"),
     path("help/", patient.help_now, name="help"),
     # The waiting-room tablet.
     path("kiosk/", kiosk.welcome, name="kiosk_welcome"),
@@ -29,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("kiosk/alive/", kiosk.alive, name="kiosk_alive"),
     path("kiosk/timeout/", kiosk.timeout, name="kiosk_timeout"),
     path("kiosk/finish/", kiosk.finish, name="kiosk_finish"),
+    path("kiosk/stop/", kiosk.stop, name="kiosk_stop"),
     path("kiosk/restore/", kiosk.restore, name="kiosk_restore"),
     path("kiosk/hand-back/", kiosk.handback, name="kiosk_handback"),
 ]

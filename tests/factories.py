@@ -75,7 +75,9 @@ class PatientFactory(factory.django.DjangoModelFactory):
     preferred_language = "da"
 
 
-def published_version(questionnaire_id: str, *, active: bool = False) -> QuestionnaireVersion:
+def published_version(
+    questionnaire_id: str, *, active: bool = False, version: str = "1.0.0"
+) -> QuestionnaireVersion:
     """A library questionnaire, published (and reviewed and activated if asked)."""
     from questionnaires.library import LIBRARY_DIR, read_definition
     from questionnaires.services import (
@@ -84,15 +86,15 @@ def published_version(questionnaire_id: str, *, active: bool = False) -> Questio
         questionnaire_record_review,
     )
 
-    path = LIBRARY_DIR / questionnaire_id / "1.0.0.yaml"
-    version = questionnaire_publish(content=read_definition(path), source=str(path.name)).version
+    path = LIBRARY_DIR / questionnaire_id / f"{version}.yaml"
+    published = questionnaire_publish(content=read_definition(path), source=str(path.name)).version
     if active:
         reviewer = clinician(version_reviewer_organisation())
         questionnaire_record_review(
-            version=version, reviewer=reviewer, reviewed_on=dt.date(2026, 11, 1), by=None
+            version=published, reviewer=reviewer, reviewed_on=dt.date(2026, 11, 1), by=None
         )
-        questionnaire_activate(version=version, by=None)
-    return version
+        questionnaire_activate(version=published, by=None)
+    return published
 
 
 def version_reviewer_organisation() -> Organisation:

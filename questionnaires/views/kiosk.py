@@ -123,7 +123,9 @@ def welcome(request: HttpRequest) -> HttpResponse:
                 "code_form": code_form,
                 "form": birth_form,
                 "problem": problem,
-                "ended": request.GET.get("ended") == "idle",
+                "ended": request.GET.get("ended", "")
+                if request.GET.get("ended") in ("idle", "stopped")
+                else "",
                 "timeout_url": request.path,
             },
         )
@@ -164,6 +166,17 @@ def finish(request: HttpRequest) -> HttpResponse:
 
 
 @no_patient_data
+@require_POST
+def stop(request: HttpRequest) -> HttpResponse:
+    """The patient stops mid-questionnaire (called in, changed their mind):
+    the same wipe as the idle timeout, at once. Answers given stay saved."""
+    kiosk = current_kiosk(request)
+    if kiosk is None:
+        return _not_enrolled(request)
+    return kiosk_reset(request, kiosk=kiosk, after="stopped")
+
+
+@no_patient_data
 @require_GET
 def restore(request: HttpRequest) -> HttpResponse:
     """After a wipe: give the tablet back its place as a kiosk, then go on.
@@ -196,8 +209,8 @@ def restore(request: HttpRequest) -> HttpResponse:
         language = ticket.get("l") or ""
         query = f"?lang={language}" if language in dict(settings.LANGUAGES) else ""
         response = redirect(reverse("questionnaires:kiosk_handback") + query)
-    elif after == "idle":
-        response = redirect(reverse("questionnaires:kiosk_welcome") + "?ended=idle")
+    elif after in ("idle", "stopped"):
+        response = redirect(reverse("questionnaires:kiosk_welcome") + f"?ended={after}")
     else:
         response = redirect("questionnaires:kiosk_welcome")
     if token:

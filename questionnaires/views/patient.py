@@ -7,10 +7,11 @@ live in ``questionnaires.answering``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from questionnaires.answering import (
     response_progress,
     response_result,
     response_submit,
+    safety_flags_now,
     submission_token_issue,
 )
 from questionnaires.forms import AnswerForm, BirthDateForm, text
@@ -42,8 +44,15 @@ from questionnaires.patient_session import (
     kiosk_session,
     kiosk_session_expired,
 )
+from questionnaires.patient_texts import patient_text
 from questionnaires.views.common import no_store, patient_page, set_language_if_unchosen
-from scoring.engine import Item, Section
+from scoring.engine import Item, Section, Text, pick_text
+
+#: Session keys: the answer a patient typed that was refused (shown again after
+#: the redirect), the safety rules whose advice was shown, and the advice due now.
+SESSION_REFUSED = "patient_refused_answer"
+SESSION_URGENT_SHOWN = "patient_urgent_shown"
+SESSION_URGENT_DUE = "patient_urgent_due"
 
 #: Up to this many unanswered questions are listed one by one in the error
 #: summary; more would bury the way forward, so the summary links to the first.
@@ -79,9 +88,16 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
             )
         )
     problem = _link_problem(invitation)
+    # The clinic's name and number on every problem page: "contact the clinic"
+    # is no help to a patient who has to look the number up.
+    clinic = {"organisation": invitation.organisation}
     if problem:
         return no_store(
-            render(request, "questionnaires/patient/link_problem.html", {"problem": problem})
+            render(
+                request,
+                "questionnaires/patient/link_problem.html",
+                {"problem": problem, **clinic},
+            )
         )
     form = BirthDateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -93,7 +109,11 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
             return no_store(response)
         if outcome.result is Unlock.LOCKED:
             return no_store(
-                render(request, "questionnaires/patient/link_problem.html", {"problem": "locked"})
+                render(
+                    request,
+                    "questionnaires/patient/link_problem.html",
+                    {"problem": "locked", **clinic},
+                )
             )
         form.error = _("The date of birth does not match the one we have. Check it and try again.")
         form.parts.bad = {"day", "month", "year"}
@@ -127,6 +147,7 @@ def _rows(session: PatientSession, language: str) -> list[dict[str, Any]]:
     rows = []
     for response in session.responses():
         progress = response_progress(response)
+        definition = response.questionnaire_version.definition
         rows.append(
             {
                 "response": response,
@@ -135,7 +156,10 @@ def _rows(session: PatientSession, language: str) -> list[dict[str, Any]]:
                     response.questionnaire_version.definition.description, language
                 ),
                 "answered": progress.answered_count,
-                "questions": progress.question_count,
+                # Every question the questionnaire can ask, and whether some
+                # depend on answers: a count that cannot grow later.
+                "questions": sum(1 for i in definition.items if i.type != "display"),
+                "conditional": any(i.enable_when is not None for i in definition.items),
             }
         )
     return rows
@@ -184,17 +208,44 @@ def _question_url(response: Response, item: Item, *, from_check: bool = False) -
 
 
 def _after_answer(response: Response, item_id: str, *, from_check: bool) -> str:
-    """Where Continue leads: the next question asked, or the check page."""
+    """Where Continue leads: the next question asked, or the check page.
+
+    From the check page, back to it — unless a *required* question is still
+    unanswered (a changed answer can open one). An optional question the
+    patient left empty is their choice, not a question to ask again: asking
+    it again was a dead end (issue 13).
+    """
     progress = response_progress(response)
     check = reverse("questionnaires:check", kwargs={"response_id": response.public_id})
     if from_check:
-        missing = progress.first_unanswered
-        return _question_url(response, missing, from_check=True) if missing else check
+        missing = progress.missing_required
+        return _question_url(response, missing[0], from_check=True) if missing else check
     if item_id in {i.id for i in progress.asked}:
         following = progress.next(item_id)
     else:  # pragma: no cover - an answer never disables its own question
         following = progress.first_unanswered
     return _question_url(response, following) if following else check
+
+
+def _urgent_due(
+    request: HttpRequest, response: Response, *, passed: str | None, then: str
+) -> str | None:
+    """The urgent-advice page's address when an answer has just raised a
+    safety rule whose advice this patient has not seen yet; None otherwise."""
+    shown: dict[str, list[str]] = request.session.get(SESSION_URGENT_SHOWN, {})
+    seen = set(shown.get(str(response.public_id), []))
+    new = [f.rule_id for f in safety_flags_now(response=response, passed=passed)]
+    new = [rule_id for rule_id in new if rule_id not in seen]
+    if not new:
+        return None
+    shown[str(response.public_id)] = [*seen, *new]
+    request.session[SESSION_URGENT_SHOWN] = shown
+    request.session[SESSION_URGENT_DUE] = {
+        "response": str(response.public_id),
+        "rules": new,
+        "then": then,
+    }
+    return reverse("questionnaires:urgent", kwargs={"response_id": response.public_id})
 
 
 @require_http_methods(["GET", "POST"])
@@ -213,6 +264,7 @@ def question(
     item = definition.item(item_id)
     language = page_language()
     from_check = request.GET.get("from") == "check"
+    here = _question_url(response, item, from_check=from_check)
     if request.method == "POST":
         form = AnswerForm(item, language, data=request.POST)
         later = request.POST.get("action") == "later"
@@ -220,6 +272,7 @@ def question(
         # "Save and carry on later" with nothing chosen is not an error: there
         # is simply nothing to save.
         if valid or (later and _is_empty(form)):
+            request.session.pop(SESSION_REFUSED, None)
             if valid:
                 try:
                     answer_save(
@@ -227,9 +280,37 @@ def question(
                     )
                 except AnswersLockedError:
                     return redirect("questionnaires:done", response_id=response.public_id)
-            if later:
-                return redirect("questionnaires:saved")
-            return redirect(_after_answer(response, item.id, from_check=from_check))
+            then = (
+                reverse("questionnaires:saved")
+                if later
+                else _after_answer(response, item.id, from_check=from_check)
+            )
+            urgent = _urgent_due(
+                request, response, passed=None if from_check else item.id, then=then
+            )
+            return redirect(urgent or then)
+        # Refused: post/redirect/get for errors too, so that Back or reload
+        # never asks to send the form again. What was typed waits in the
+        # session for the page after the redirect, which shows it with the error.
+        request.session[SESSION_REFUSED] = {
+            "response": str(response.public_id),
+            "item": item.id,
+            "data": {
+                k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"
+            },
+        }
+        return redirect(here)
+    refused = request.session.pop(SESSION_REFUSED, None)
+    if (
+        isinstance(refused, dict)
+        and refused.get("response") == str(response.public_id)
+        and refused.get("item") == item.id
+    ):
+        data = QueryDict(mutable=True)
+        for key, values in refused["data"].items():
+            data.setlist(key, values)
+        form = AnswerForm(item, language, data=data)
+        form.is_valid()  # the same message as when it was sent
     else:
         form = AnswerForm(item, language, stored=progress.answers.get(item.id))
     return render(
@@ -237,6 +318,50 @@ def question(
         "questionnaires/patient/question.html",
         _patient_context(session, **_question_context(response, progress, item, form, from_check)),
     )
+
+
+@require_GET
+@patient_page
+def urgent(request: HttpRequest, session: PatientSession, response_id: str) -> HttpResponse:
+    """Help now, on the page right after an answer that raised a safety rule."""
+    response = session.response(response_id)
+    due = request.session.get(SESSION_URGENT_DUE)
+    if not isinstance(due, dict) or due.get("response") != str(response.public_id):
+        return redirect("questionnaires:resume", response_id=response.public_id)
+    if response.is_submitted:  # sent meanwhile (another tab): the done page shows the help first
+        return redirect("questionnaires:done", response_id=response.public_id)
+    language = page_language()
+    rules = set(due["rules"])
+    flags = safety_flags_now(response=response, passed=None)
+    advice = _said_once(
+        _in_language(f.patient_text, language, session) for f in flags if f.rule_id in rules
+    )
+    return render(
+        request,
+        "questionnaires/patient/urgent.html",
+        _patient_context(
+            session,
+            response=response,
+            title=response.questionnaire_version.title(language),
+            advice=advice,
+            then=due["then"],
+        ),
+    )
+
+
+def _in_language(said: Text | None, language: str, session: PatientSession) -> str:
+    """A definition's patient text as this clinic's patient reads it."""
+    return patient_text(
+        pick_text(said, language), organisation=session.organisation, language=language
+    )
+
+
+def _said_once(messages: Iterable[str]) -> list[str]:
+    once: list[str] = []
+    for message in messages:
+        if message and message not in once:
+            once.append(message)
+    return once
 
 
 def _intro_applies(section: Section, item: Item) -> bool:
@@ -274,8 +399,15 @@ def _question_context(
         "help": text(item.help, language),
         "section_title": text(section.title, language),
         "section_intro": text(section.intro, language) if _intro_applies(section, item) else "",
-        "position": progress.position(item.id),
-        "total": progress.total,
+        # How far, honestly: the part of the questionnaire and a bar over all
+        # its questions. Both come from the definition, not from the questions
+        # asked so far, so they never jump back when an answer opens more
+        # questions ("page 38 of 49" after "40 questions").
+        "part": definition.sections.index(section) + 1,
+        "parts": len(definition.sections),
+        "done_percent": round(
+            100 * [i.id for i in definition.items].index(item.id) / len(definition.items)
+        ),
         "back_url": back_url,
         "from_check": from_check,
     }
@@ -352,11 +484,16 @@ def done(request: HttpRequest, session: PatientSession, response_id: str) -> Htt
         return redirect("questionnaires:resume", response_id=response.public_id)
     language = page_language()
     result = response_result(response=response).engine_result
-    messages: list[str] = []
-    for message in result.patient_messages:
-        said = message.in_language(language)
-        if said and said not in messages:
-            messages.append(said)
+    urgent = _said_once(
+        _in_language(m.text, language, session) for m in result.patient_messages if m.safety
+    )
+    support = [
+        message
+        for message in _said_once(
+            _in_language(m.text, language, session) for m in result.patient_messages if not m.safety
+        )
+        if message not in urgent
+    ]
     remaining = [r for r in session.responses() if not r.is_submitted]
     consultation = response.consultation
     return render(
@@ -367,7 +504,8 @@ def done(request: HttpRequest, session: PatientSession, response_id: str) -> Htt
             response=response,
             title=response.questionnaire_version.title(language),
             safety=any(flag.safety for flag in result.flags),
-            support=messages,
+            urgent=urgent,
+            support=support,
             next_response=remaining[0] if remaining else None,
             consultation=consultation,
         ),

@@ -33,7 +33,8 @@ def opened(personas: Personas, client: Client) -> tuple[Invitation, Response]:
 
 def test_a_question_page_error_summary_is_a_named_region(opened, client: Client) -> None:
     _, response = opened
-    page = client.post(question_url(response, "phq9.1"), {"action": "continue"}).content.decode()
+    reply = client.post(question_url(response, "phq9.1"), {"action": "continue"})
+    page = client.get(reply["Location"]).content.decode()  # post/redirect/get
     summary = tag(page, r"div class=\"error-summary\"")
     assert 'role="region"' in summary
     assert 'aria-labelledby="error-summary-title"' in summary

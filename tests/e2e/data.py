@@ -58,17 +58,17 @@ DATES: dict[str, Any] = {
 
 
 @functools.cache
-def _content(questionnaire_id: str) -> dict[str, Any]:
+def _content(questionnaire_id: str, version: str = "1.0.0") -> dict[str, Any]:
     """A library definition, read once per run (the database is new for each test)."""
     if questionnaire_id == "e2e_dates":
         return DATES
-    return read_definition(LIBRARY_DIR / questionnaire_id / "1.0.0.yaml")
+    return read_definition(LIBRARY_DIR / questionnaire_id / f"{version}.yaml")
 
 
-def active(questionnaire_id: str) -> QuestionnaireVersion:
+def active(questionnaire_id: str, number: str = "1.0.0") -> QuestionnaireVersion:
     """The questionnaire published, reviewed and active."""
     version = questionnaire_publish(
-        content=_content(questionnaire_id), source=f"{questionnaire_id}/1.0.0.yaml"
+        content=_content(questionnaire_id, number), source=f"{questionnaire_id}/{number}.yaml"
     ).version
     if version.status != QuestionnaireVersion.Status.ACTIVE:
         reviewer = factories.clinician(factories.version_reviewer_organisation())
@@ -79,12 +79,14 @@ def active(questionnaire_id: str) -> QuestionnaireVersion:
     return version
 
 
-def invite(patient: Patient, by: User, *questionnaire_ids: str) -> tuple[Invitation, str]:
+def invite(
+    patient: Patient, by: User, *questionnaire_ids: str, version: str = "1.0.0"
+) -> tuple[Invitation, str]:
     """An invitation to the given questionnaires; returns it and its link's path."""
     issued = invitation_create(
         patient=patient,
         starts_at=timezone.now() + dt.timedelta(days=2),
-        versions=[active(q) for q in questionnaire_ids],
+        versions=[active(q, version) for q in questionnaire_ids],
         by=by,
         email=False,
         sms=False,

@@ -105,11 +105,11 @@ def test_a_valid_answer_becomes_its_answers_json_value(it: Item, data: dict, val
         (DECIMAL, {"answer": "9" * 5000 + ",5"}, "from 30 to 300"),
         (DATE, {}, "Enter a date"),
         (DATE, {"answer-day": "3", "answer-year": "2024"}, "must include a month"),
-        (DATE, {"answer-day": "31", "answer-month": "2", "answer-year": "2024"}, "real date"),
+        (DATE, {"answer-day": "31", "answer-month": "2", "answer-year": "2024"}, "does not exist"),
         (DATE, {"answer-day": "1", "answer-month": "1", "answer-year": "24"}, "4 numbers"),
         (DATE, {"answer-day": "1", "answer-month": "1", "answer-year": "1999"}, "on or after"),
         (TEXT, {"answer": "   "}, "Enter an answer"),
-        (TEXT, {"answer": "x" * 11}, "10 characters or fewer"),
+        (TEXT, {"answer": "x" * 11}, "11 characters long and can be at most 10"),
         (item("long_text"), {"answer": "one\x00two"}, "null character"),  # PostgreSQL refuses it
     ],
 )
