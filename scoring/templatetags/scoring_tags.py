@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from pro_portal.html import html, html_join
 from pro_portal.i18n import page_language
-from questionnaires.item_types import number_text
 from scoring.worklist import ConsultationRow
 
 register = template.Library()
@@ -45,15 +44,6 @@ def _badge(colour: str | None, language: str | None) -> SafeString:
     return format_html(
         '<span class="colour {}"><span aria-hidden="true">{}</span> {}</span>', css, shape, word
     )
-
-
-@register.filter
-def signed(value: float | None) -> str:
-    """A change with its sign, as the reader writes numbers: +3, −2,5, 0."""
-    if value is None:
-        return ""
-    number = number_text(abs(value), page_language())
-    return f"+{number}" if value > 0 else f"−{number}" if value < 0 else "0"
 
 
 @register.filter
