@@ -92,6 +92,22 @@ def test_page_one_holds_what_the_gp_reads_in_words_and_the_rules_wait_in_the_app
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
+def test_page_one_holds_the_patient_in_brief_and_the_change_since_last_time(
+    personas, three_visits, language
+) -> None:
+    # What the web summary's first screen shows beside the flags is on PDF page 1 too.
+    first = pages_of(summary_pdf_data(response_id=three_visits.pk, language=language))[0][0]
+    brief, since = {
+        "da": ("Patienten kort fortalt", "Siden sidst"),
+        "en": ("The patient in brief", "Since last time"),
+    }[language]
+    assert brief in first
+    assert since in first
+    who5 = next(s for s in CHRONIC_PAIN["scores"] if s["id"] == "who5")
+    assert " ".join(who5["label"][language].split())[:20] in first.split(since)[1]
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
 def test_no_page_is_left_mostly_blank(personas, three_visits, language) -> None:
     pages = pages_of(summary_pdf_data(response_id=three_visits.pk, language=language))
     assert len(pages) >= 2  # 40 answers and the appendix follow page 1
