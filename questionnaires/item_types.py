@@ -29,10 +29,15 @@ def number_text(value: Number, language: str, decimals: int | None = None) -> st
         return formats.number_format(int(value), use_l10n=True)
 
 
-def date_text(iso: str, language: str) -> str:
-    """An ISO date in the reader's words: "31. maj 2024", "May 31, 2024"."""
+def day_text(day: dt.date, language: str) -> str:
+    """A date in the reader's words: "31. maj 2024", "May 31, 2024"."""
     with translation.override(language):
-        return formats.date_format(dt.date.fromisoformat(iso), "DATE_FORMAT")
+        return formats.date_format(day, "DATE_FORMAT")
+
+
+def date_text(iso: str, language: str) -> str:
+    """An ISO date (as answers store it) in the reader's words."""
+    return day_text(dt.date.fromisoformat(iso), language)
 
 
 READER_FORMATS = Formats(number=number_text, date=date_text)

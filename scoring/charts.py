@@ -24,9 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from django.utils import formats, translation
-
-from questionnaires.item_types import number_text
+from questionnaires.item_types import day_text, number_text
 from scoring.engine import Band
 
 Points = Sequence[tuple[dt.date, float | int]]
@@ -99,16 +97,11 @@ def display_range(
     return (round(low, 9), round(high, 9))  # no binary noise (0.6000000000000001)
 
 
-def _date(day: dt.date, language: str) -> str:
-    with translation.override(language):
-        return formats.date_format(day, "DATE_FORMAT")
-
-
 def dates_text(points: Points, language: str) -> str:
     """The first and last date of ``points`` as the reader writes them."""
     if not points:
         return ""
-    first, last = _date(points[0][0], language), _date(points[-1][0], language)
+    first, last = day_text(points[0][0], language), day_text(points[-1][0], language)
     return first if first == last else f"{first} – {last}"
 
 
@@ -207,7 +200,7 @@ def trend_svg(
         # The first and last dates, under the ends of the axis (a long date
         # such as "9. august 2026" centred under the first point would leave
         # the chart); the table beside has them all.
-        first = _date(points[0][0], language)
+        first = day_text(points[0][0], language)
         parts.append(
             f'<text x="{plot.left}" y="{plot.bottom + 14}" text-anchor="start" '
             f'font-size="9">{escape(first)}</text>'
@@ -215,7 +208,7 @@ def trend_svg(
         if len(points) > 1:
             parts.append(
                 f'<text x="{plot.right}" y="{plot.bottom + 14}" text-anchor="end" '
-                f'font-size="9">{escape(_date(points[-1][0], language))}</text>'
+                f'font-size="9">{escape(day_text(points[-1][0], language))}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -14,7 +14,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from questionnaires.item_types import answer_text, number_text
+from questionnaires.item_types import answer_text, day_text, number_text
 from questionnaires.models import Response, ScoringResult
 from scoring import presentation
 from scoring.charts import dates_text, display_range, sparkline_svg, trend_svg
@@ -218,10 +218,7 @@ class Summary:
 
 def _date(day: dt.date | dt.datetime, language: str) -> str:
     """A date in the reader's words: "4. december 2026", "Dec. 4, 2026"."""
-    if isinstance(day, dt.datetime):
-        day = timezone.localdate(day)
-    with translation.override(language):
-        return formats.date_format(day, "DATE_FORMAT")
+    return day_text(timezone.localdate(day) if isinstance(day, dt.datetime) else day, language)
 
 
 def _number(value: Number | None, language: str, decimals: int | None = None) -> str:
