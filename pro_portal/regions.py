@@ -33,10 +33,15 @@ class Region:
     #: the site is recorded: the exact page was not reachable from where the
     #: numbers were entered, and a guessed deep link would look checked.
     source_url: str
-    #: Where the number came from, and whether anyone has checked it there.
-    source_note: str
     #: ISO date of the last check against ``source_url``; empty: never checked.
     checked_on: str = ""
+
+    @property
+    def source_note(self) -> str:
+        """Where the number came from, and whether anyone has checked it there."""
+        if self.checked_on:
+            return f"Checked against {self.source_url} on {self.checked_on}."
+        return _UNCHECKED.format(url=self.source_url)
 
     @property
     def tel(self) -> str:
@@ -58,7 +63,6 @@ REGIONS: dict[str, Region] = {
             line=_("Akuttelefonen"),
             phone="1813",
             source_url="https://www.regionh.dk/",
-            source_note=_UNCHECKED.format(url="https://www.regionh.dk/"),
         ),
         Region(
             code="sjaelland",
@@ -66,7 +70,6 @@ REGIONS: dict[str, Region] = {
             line=_("the medical helpline (lægevagten)"),
             phone="1818",
             source_url="https://www.regionsjaelland.dk/",
-            source_note=_UNCHECKED.format(url="https://www.regionsjaelland.dk/"),
         ),
         Region(
             code="midtjylland",
@@ -74,7 +77,6 @@ REGIONS: dict[str, Region] = {
             line=_("the medical helpline (lægevagten)"),
             phone="70 11 31 31",
             source_url="https://www.rm.dk/",
-            source_note=_UNCHECKED.format(url="https://www.rm.dk/"),
         ),
         Region(
             code="syddanmark",
@@ -82,7 +84,6 @@ REGIONS: dict[str, Region] = {
             line=_("the medical helpline (lægevagten)"),
             phone="70 11 07 07",
             source_url="https://regionsyddanmark.dk/",
-            source_note=_UNCHECKED.format(url="https://regionsyddanmark.dk/"),
         ),
         Region(
             code="nordjylland",
@@ -90,7 +91,6 @@ REGIONS: dict[str, Region] = {
             line=_("the medical helpline (lægevagten)"),
             phone="70 15 03 00",
             source_url="https://rn.dk/",
-            source_note=_UNCHECKED.format(url="https://rn.dk/"),
         ),
     )
 }
