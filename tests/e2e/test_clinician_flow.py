@@ -15,7 +15,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from tests import factories
-from tests.e2e.conftest import SCREENSHOTS, TABLET, axe_violations, log_in
+from tests.e2e.conftest import SCREENSHOTS, TABLET, ace_violations, axe_violations, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery staple"
@@ -75,6 +75,7 @@ def test_a_clinician_logs_in_with_totp_finds_the_red_patient_first_and_gets_the_
     assert "Otto Overset" in page.locator("section.overdue").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "clinician-worklist.png"), full_page=True)
     assert axe_violations(page) == []
+    assert ace_violations(page) == []  # IBM's engine, beside axe
 
     rows.nth(0).get_by_role("link").first.click()
     page.wait_for_url("**/responses/**")
@@ -84,6 +85,7 @@ def test_a_clinician_logs_in_with_totp_finds_the_red_patient_first_and_gets_the_
     assert "phq9_item9_self_harm" not in flags.first.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "clinician-summary.png"), full_page=True)
     assert axe_violations(page) == []
+    assert ace_violations(page) == []  # IBM's engine, beside axe
 
     with page.expect_download() as download:
         page.click("a[href$='/pdf']")

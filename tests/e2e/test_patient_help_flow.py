@@ -1,4 +1,5 @@
-"""Issue 13 in a real browser (390×844, Danish and English, axe and IBM's engine on every page):
+"""Issue 13 in a real browser (Danish and English, a 390×844 phone and a 1366×768 laptop, axe
+and IBM's engine on every page):
 help on the very next page, the clinic's own numbers, no dead end from the
 check page, no "Confirm Form Resubmission", an honest progress, Stop on the
 kiosk, and the smaller messages. Screenshots: test-artifacts/screenshots/help-*.png."""
@@ -29,10 +30,29 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LANGUAGES = ["da", "en"]
+LAPTOP = {"width": 1366, "height": 768}
+_SCREENS = {
+    "da-phone": ("da", PHONE),
+    "en-phone": ("en", PHONE),
+    "da-laptop": ("da", LAPTOP),
+    "en-laptop": ("en", LAPTOP),
+}
+# The urgent help in both languages on both screens; each other fix in both
+# languages on the phone and in Danish on the laptop.
+EVERY_SCREEN = pytest.mark.parametrize(
+    ("language", "viewport"), list(_SCREENS.values()), ids=list(_SCREENS)
+)
+SCREENS = pytest.mark.parametrize(
+    ("language", "viewport"),
+    [_SCREENS[name] for name in ("da-phone", "en-phone", "da-laptop")],
+    ids=["da-phone", "en-phone", "da-laptop"],
+)
 
 
-def _phone(new_context: Callable[..., Any], site: str, language: str) -> Any:
-    context = new_context(viewport=PHONE)
+def _screen(
+    new_context: Callable[..., Any], site: str, language: str, viewport: dict[str, int]
+) -> Any:
+    context = new_context(viewport=viewport)
     set_language(context, language, site)
     return context.new_page()
 
@@ -62,14 +82,18 @@ def _in_zealand(personas: Personas) -> None:
     personas.organisation.save()
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@EVERY_SCREEN
 def test_a_self_harm_answer_gets_help_on_the_very_next_page_and_first_on_the_done_page(
-    personas: Personas, new_context: Callable[..., Any], site: str, language: str
+    personas: Personas,
+    new_context: Callable[..., Any],
+    site: str,
+    language: str,
+    viewport: dict[str, int],
 ) -> None:
     _in_zealand(personas)
     invitation, link = data.invite(personas.patient, personas.secretary, "phq9", version="1.1.0")
     response = data.response(invitation, "phq9")
-    page = _phone(new_context, site, language)
+    page = _screen(new_context, site, language, viewport)
     _open(page, link, personas.patient.birth_date)
     data.give_answers(response, {f"phq9.{n}": "0" for n in range(1, 9)})
     page.goto(f"/answer/{response.public_id}/q/phq9.9/")
@@ -80,7 +104,7 @@ def test_a_self_harm_answer_gets_help_on_the_very_next_page_and_first_on_the_don
         assert box.locator(f"a[href='{number}']").is_visible(), number
     assert "1813" not in page.content()
     assert "Livslinien" in box.inner_text()
-    _looked_at(page, f"urgent-{language}")
+    _looked_at(page, f"urgent-{language}-{viewport['width']}")
     page.click("main .actions a")
     page.wait_for_url("**/check/")
     page.click("form[data-submit-once] button")
@@ -91,16 +115,20 @@ def test_a_self_harm_answer_gets_help_on_the_very_next_page_and_first_on_the_don
     text = main.inner_text()
     said = text.count("ikke læst med det samme") + text.count("not read straight away")
     assert said == 1
-    _looked_at(page, f"done-{language}")
+    _looked_at(page, f"done-{language}-{viewport['width']}")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@SCREENS
 def test_an_optional_question_left_empty_leads_back_to_the_check_page(
-    personas: Personas, new_context: Callable[..., Any], site: str, language: str
+    personas: Personas,
+    new_context: Callable[..., Any],
+    site: str,
+    language: str,
+    viewport: dict[str, int],
 ) -> None:
     invitation, link = data.invite(personas.patient, personas.secretary, "basic_data")
     response = data.response(invitation, "basic_data")
-    page = _phone(new_context, site, language)
+    page = _screen(new_context, site, language, viewport)
     _open(page, link, personas.patient.birth_date)
     data.give_answers(
         response,
@@ -125,15 +153,19 @@ def test_an_optional_question_left_empty_leads_back_to_the_check_page(
     page.click("a.change-link[href*='basic.kram_talk']")
     page.click("button[value=continue]")
     page.wait_for_url("**/check/")
-    _looked_at(page, f"check-{language}")
+    _looked_at(page, f"check-{language}-{viewport['width']}")
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@SCREENS
 def test_back_after_a_refused_answer_never_asks_to_resend_the_form(
-    personas: Personas, new_context: Callable[..., Any], site: str, language: str
+    personas: Personas,
+    new_context: Callable[..., Any],
+    site: str,
+    language: str,
+    viewport: dict[str, int],
 ) -> None:
     invitation, link = data.invite(personas.patient, personas.secretary, "basic_data")
-    page = _phone(new_context, site, language)
+    page = _screen(new_context, site, language, viewport)
     _open(page, link, personas.patient.birth_date)
     response = data.response(invitation, "basic_data")
     page.goto(f"/answer/{response.public_id}/q/basic.weight/")
@@ -141,7 +173,7 @@ def test_back_after_a_refused_answer_never_asks_to_resend_the_form(
     page.click("button[value=continue]")
     page.wait_for_selector("[data-error-summary]")
     assert page.input_value("#answer") == "7x2"  # what was typed is kept
-    _looked_at(page, f"refused-{language}")
+    _looked_at(page, f"refused-{language}-{viewport['width']}")
     page.fill("#answer", "72")
     page.click("button[value=continue]")
     page.wait_for_url("**/q/basic.height/")
@@ -153,12 +185,16 @@ def test_back_after_a_refused_answer_never_asks_to_resend_the_form(
     assert page.locator("#answer").input_value() == "72"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@SCREENS
 def test_the_progress_does_not_jump_when_an_answer_opens_questions(
-    personas: Personas, new_context: Callable[..., Any], site: str, language: str
+    personas: Personas,
+    new_context: Callable[..., Any],
+    site: str,
+    language: str,
+    viewport: dict[str, int],
 ) -> None:
     invitation, link = data.invite(personas.patient, personas.secretary, "basic_data")
-    page = _phone(new_context, site, language)
+    page = _screen(new_context, site, language, viewport)
     _open(page, link, personas.patient.birth_date)
     response = data.response(invitation, "basic_data")
     data.give_answers(response, {"basic.weight": 72, "basic.height": 180})
@@ -175,7 +211,7 @@ def test_the_progress_does_not_jump_when_an_answer_opens_questions(
         )
     assert seen[0] == seen[1]
     assert " 38 " not in seen[0][0]
-    _looked_at(page, f"progress-{language}")
+    _looked_at(page, f"progress-{language}-{viewport['width']}")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -213,14 +249,18 @@ def test_the_kiosk_offers_stop_on_a_question_page_and_wipes_the_tablet(
     assert Answer.objects.filter(item_id="basic.weight").get().value == 72
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@SCREENS
 def test_the_smaller_messages_say_what_is_wrong_and_keep_what_was_typed(
-    personas: Personas, new_context: Callable[..., Any], site: str, language: str
+    personas: Personas,
+    new_context: Callable[..., Any],
+    site: str,
+    language: str,
+    viewport: dict[str, int],
 ) -> None:
     personas.organisation.help_phone = "70 00 00 01"
     personas.organisation.save()
     invitation, link = data.invite(personas.patient, personas.secretary, "chronic_pain")
-    page = _phone(new_context, site, language)
+    page = _screen(new_context, site, language, viewport)
     page.goto(link)
     page.fill("#birth-day", "31")
     page.fill("#birth-month", "2")
@@ -228,7 +268,7 @@ def test_the_smaller_messages_say_what_is_wrong_and_keep_what_was_typed(
     page.click("main button[type=submit]")
     summary = page.locator("[data-error-summary]").inner_text()
     assert "findes ikke" in summary or "does not exist" in summary
-    _looked_at(page, f"birth-date-{language}")
+    _looked_at(page, f"birth-date-{language}-{viewport['width']}")
 
     _open(page, link, personas.patient.birth_date)
     response = data.response(invitation, "chronic_pain")
@@ -240,10 +280,10 @@ def test_the_smaller_messages_say_what_is_wrong_and_keep_what_was_typed(
     page.wait_for_selector("[data-error-summary]")
     assert page.input_value("#answer") == written  # kept whole
     assert str(len(written.strip())) in page.locator("[data-error-summary]").inner_text()
-    _looked_at(page, f"too-long-{language}")
+    _looked_at(page, f"too-long-{language}-{viewport['width']}")
 
     Invitation.objects.filter(pk=invitation.pk).update(locked_at=timezone.now())
-    other = _phone(new_context, site, language)
+    other = _screen(new_context, site, language, viewport)
     other.goto(link)
     assert other.locator("a[href='tel:70000001']").is_visible()
-    _looked_at(other, f"locked-{language}")
+    _looked_at(other, f"locked-{language}-{viewport['width']}")

@@ -19,7 +19,14 @@ from pro_portal.models import AuditEvent
 from questionnaires.library import LIBRARY_DIR, read_definition
 from questionnaires.models import Response
 from tests import factories
-from tests.e2e.conftest import PHONE, SCREENSHOTS, axe_violations, log_in, set_language
+from tests.e2e.conftest import (
+    PHONE,
+    SCREENSHOTS,
+    ace_violations,
+    axe_violations,
+    log_in,
+    set_language,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LAPTOP = {"width": 1366, "height": 768}
@@ -160,6 +167,7 @@ def test_the_first_screen_holds_the_30_second_read_and_the_copy_is_audited(
     shot = f"summary-first-screen-{language}-{viewport['width']}.png"
     page.screenshot(path=str(SCREENSHOTS / shot))
     assert axe_violations(page) == []
+    assert ace_violations(page) == []  # IBM's engine, beside axe
 
     copies = AuditEvent.objects.filter(action="summary.copy", patient=visit.patient).count()
     page.get_by_role("button", name=words["copy"]).click()
@@ -185,6 +193,7 @@ def test_the_first_screen_holds_the_30_second_read_and_the_copy_is_audited(
     page.mouse.move(0, 0)
     page.wait_for_timeout(400)
     assert axe_violations(page) == []
+    assert ace_violations(page) == []  # IBM's engine, beside axe
 
 
 def test_without_javascript_the_button_opens_the_text_in_a_read_only_box(
@@ -208,3 +217,4 @@ def test_without_javascript_the_button_opens_the_text_in_a_read_only_box(
     page = checked.new_page()
     page.goto(f"/responses/{visit.public_id}/record-text")
     assert axe_violations(page) == []
+    assert ace_violations(page) == []  # IBM's engine, beside axe
