@@ -10,15 +10,32 @@ The numbers are **as found in the clinical review** (issue 14) and must be
 checked against each region's own page (``source_url``) before a clinic goes
 live — nobody on the team has checked them against those pages yet
 (``checked_on`` is empty until someone has).
+
+Each region also says how its patients reach a **psychiatric emergency
+department** (*psykiatrisk akutmodtagelse*): walk in, day and night, in some
+regions; referral by the own doctor or the out-of-hours line first in others.
+No number is given for it: a region has several departments, and no single
+number was found that could honestly stand for them. Where nothing
+region-specific was found, the text is the general one (the own doctor or the
+out-of-hours line refers). Every such text was found in stored copies of the
+regions' pages, not on the live pages, and is to be checked like the numbers.
+
+Livslinien (``LIVSLINIEN``) is national: its number and opening hours are
+data here too, to be checked against its own site.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+#: True in every region: the own doctor or the out-of-hours line can refer.
+GENERAL_PSYCHIATRIC_EMERGENCY: Promise = _(
+    "your own doctor, or the medical helpline when your doctor is closed, can refer you to one."
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,13 @@ class Region:
     source_url: str
     #: ISO date of the last check against ``source_url``; empty: never checked.
     checked_on: str = ""
+    #: How a patient of this region reaches a psychiatric emergency department,
+    #: in the patient's words (a sentence after "Psychiatric emergency department:").
+    psychiatric_emergency: Promise = field(default_factory=lambda: GENERAL_PSYCHIATRIC_EMERGENCY)
+    #: The page the text was found on (a stored copy); empty: the general text.
+    psychiatric_source_url: str = ""
+    #: ISO date of the last check against the region's live page; empty: never checked.
+    psychiatric_checked_on: str = ""
 
     @property
     def source_note(self) -> str:
@@ -42,6 +66,16 @@ class Region:
         if self.checked_on:
             return f"Checked against {self.source_url} on {self.checked_on}."
         return _UNCHECKED.format(url=self.source_url)
+
+    @property
+    def psychiatric_source_note(self) -> str:
+        """Where the psychiatric emergency text came from, and whether anyone has checked it."""
+        if self.psychiatric_checked_on:
+            page = self.psychiatric_source_url or self.source_url
+            return f"Checked against {page} on {self.psychiatric_checked_on}."
+        if self.psychiatric_source_url:
+            return _PSYCHIATRIC_FOUND.format(url=self.psychiatric_source_url)
+        return _PSYCHIATRIC_GENERAL.format(url=self.source_url)
 
     @property
     def tel(self) -> str:
@@ -53,6 +87,46 @@ _UNCHECKED = (
     "As found in the clinical review (issue 14); to be checked against the region's own"
     " page on {url}."
 )
+_PSYCHIATRIC_FOUND = (
+    "As found in a stored copy of {url} (not the live page); to be checked against the"
+    " region's own page."
+)
+_PSYCHIATRIC_GENERAL = (
+    "General text: how this region receives psychiatric emergencies was not found; to be"
+    " checked against the region's own pages on {url}."
+)
+
+
+@dataclass(frozen=True)
+class Helpline:
+    """A national line (Livslinien): its number and opening hours, with their source."""
+
+    name: str
+    #: As written for people ("70 201 201").
+    phone: str
+    #: For ``tel:`` links, with the country code.
+    tel: str
+    hours: Promise
+    source_url: str
+    #: ISO date of the last check against ``source_url``; empty: never checked.
+    checked_on: str = ""
+
+    @property
+    def source_note(self) -> str:
+        if self.checked_on:
+            return f"Checked against {self.source_url} on {self.checked_on}."
+        return (
+            f"As stated in the clinical review (issue 14); to be checked against {self.source_url}."
+        )
+
+
+LIVSLINIEN = Helpline(
+    name="Livslinien",
+    phone="70 201 201",
+    tel="+4570201201",
+    hours=_("every day from 11 am to 5 am"),
+    source_url="https://www.livslinien.dk/",
+)
 
 REGIONS: dict[str, Region] = {
     region.code: region
@@ -63,6 +137,14 @@ REGIONS: dict[str, Region] = {
             line=_("Akuttelefonen"),
             phone="1813",
             source_url="https://www.regionh.dk/",
+            psychiatric_emergency=_(
+                "you can go to one day and night, without a referral (on Bornholm: call 1813)."
+            ),
+            psychiatric_source_url=(
+                "https://www.psykiatri-regionh.dk/undersoegelse-og-behandling/"
+                "Tvaersektorielt-samarbejde/Samarbejdsaftaler/voksne/behandlingsforloeb/"
+                "Sider/Akut-behandling.aspx"
+            ),
         ),
         Region(
             code="sjaelland",
@@ -70,6 +152,13 @@ REGIONS: dict[str, Region] = {
             line=_("the medical helpline (lægevagten)"),
             phone="1818",
             source_url="https://www.regionsjaelland.dk/",
+            psychiatric_emergency=_(
+                "you can go to one day and night, in Roskilde, Slagelse or Vordingborg."
+            ),
+            psychiatric_source_url=(
+                "https://www.regionsjaelland.dk/Sundhed/Tjekvoreskvalitet/Sygehuse/Sider/"
+                "Psykiatrien.aspx"
+            ),
         ),
         Region(
             code="midtjylland",
@@ -77,6 +166,13 @@ REGIONS: dict[str, Region] = {
             line=_("the medical helpline (lægevagten)"),
             phone="70 11 31 31",
             source_url="https://www.rm.dk/",
+            psychiatric_emergency=_(
+                "call your own doctor or the medical helpline first: they refer you to one."
+            ),
+            psychiatric_source_url=(
+                "https://www.psykiatrien.rm.dk/klinikker-og-sengeafsnit/"
+                "aarhus-universitetshospital-psykiatrien/akut-psykiatri/"
+            ),
         ),
         Region(
             code="syddanmark",
@@ -103,6 +199,7 @@ def region_for(code: str) -> Region | None:
     return REGIONS.get(code)
 
 
-def regions_context(request: HttpRequest) -> dict[str, list[Region]]:
-    """Context processor: every region, for pages of a clinic whose region is not set."""
-    return {"all_regions": list(REGIONS.values())}
+def regions_context(request: HttpRequest) -> dict[str, object]:
+    """Context processor: every region, for pages of a clinic whose region is not set,
+    and Livslinien's number and hours."""
+    return {"all_regions": list(REGIONS.values()), "livslinien": LIVSLINIEN}
