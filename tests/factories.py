@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -171,3 +172,16 @@ def submitted(
 def age_on(born: dt.date, day: dt.date) -> int:
     """Whole years between a birth date and a day."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def newest_library_paths() -> dict[str, Path]:
+    """The newest version file of each questionnaire in the library, by id."""
+    from questionnaires.library import library_paths
+
+    newest: dict[str, Path] = {}
+    for path in library_paths():
+        number = tuple(int(part) for part in path.stem.split("."))
+        known = newest.get(path.parent.name)
+        if known is None or number > tuple(int(part) for part in known.stem.split(".")):
+            newest[path.parent.name] = path
+    return newest

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from questionnaires.library import library_paths
 from questionnaires.models import (
     Invitation,
     QuestionnaireVersion,
@@ -16,6 +15,7 @@ from questionnaires.models import (
     ScoringResult,
     VisitCode,
 )
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +32,9 @@ def test_the_demo_activates_the_library_and_has_answers_in_red_yellow_and_green(
 ) -> None:
     versions = QuestionnaireVersion.objects.filter(status=QuestionnaireVersion.Status.ACTIVE)
     assert versions.count() >= 13
-    # The newest version of each questionnaire in the library is the one in use
-    # (from 1.1.0 on they name the clinic's own out-of-hours line).
-    newest: dict[str, tuple[int, ...]] = {}
-    for path in library_paths():
-        number = tuple(int(part) for part in path.stem.split("."))
-        newest[path.parent.name] = max(newest.get(path.parent.name, number), number)
-    assert {(v.questionnaire_id, v.version) for v in versions} == {
-        (questionnaire, ".".join(map(str, number))) for questionnaire, number in newest.items()
-    }
+    # The newest version of each questionnaire in the library is the one in use.
+    newest = {q: path.stem for q, path in factories.newest_library_paths().items()}
+    assert {v.questionnaire_id: v.version for v in versions} == newest
     assert {v.clinical_reviewer.username for v in versions} == {"laege"}
     colours = set(ScoringResult.objects.values_list("overall", flat=True))
     assert {"red", "yellow", "green"} <= colours

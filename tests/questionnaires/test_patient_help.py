@@ -17,7 +17,7 @@ from django.utils import translation
 
 from questionnaires.answering import _names_read, safety_flags_now
 from questionnaires.forms import BirthDateForm
-from questionnaires.library import LIBRARY_DIR, library_paths, load_definition
+from questionnaires.library import library_paths, load_definition
 from questionnaires.models import Answer, Invitation, Response
 from questionnaires.patient_texts import OUT_OF_HOURS
 from questionnaires.services import questionnaire_publish
@@ -167,7 +167,7 @@ def test_no_new_definition_names_the_capital_regions_number_to_patients() -> Non
         assert "Hovedstaden" not in said, path
         assert "Capital Region" not in said, path
         assert set(re.findall(r"\{[a-z_]+\}", said)) <= {OUT_OF_HOURS}, path
-    heart_failure = load_definition(LIBRARY_DIR / "heart_failure" / "1.1.0.yaml")
+    heart_failure = load_definition(factories.newest_library_paths()["heart_failure"])
     assert OUT_OF_HOURS in str(heart_failure.patient_support)
 
 
