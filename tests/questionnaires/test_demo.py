@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from questionnaires.library import library_paths
 from questionnaires.models import (
     Invitation,
     QuestionnaireVersion,
@@ -18,6 +19,14 @@ from questionnaires.models import (
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+def newest_in_library() -> set[tuple[str, str]]:
+    newest: dict[str, tuple[int, ...]] = {}
+    for path in library_paths():
+        version = tuple(int(part) for part in path.stem.split("."))
+        newest[path.parent.name] = max(version, newest.get(path.parent.name, version))
+    return {(qid, ".".join(map(str, v))) for qid, v in newest.items()}
 
 
 @pytest.fixture
