@@ -48,6 +48,9 @@ DEMO_REVIEW = gettext_noop(
     "The demo data recorded a review by %(name)s on %(date)s: a demo review, not a clinical one."
 )
 REVIEWED = gettext_noop("Clinically reviewed by %(name)s on %(date)s.")
+SAFETY_UNANSWERED_MEANING = gettext_noop(
+    "A safety question was not answered: ask it directly, as you would act on a red answer."
+)
 
 
 @dataclass(frozen=True)
@@ -210,10 +213,31 @@ class Summary:
     changes: tuple[ChangeShown, ...] = ()
     previous_at: dt.datetime | None = None  # when the patient answered last time
     waiting_room: WaitingRoom | None = None
+    # What the page shows beside the stored colours (scoring.presentation):
+    # the overall state, safety rules left unknown ("unanswered — ask
+    # directly", shown with red) and every other unknown (incomplete, quieter).
+    shown: str = ""
+    shown_meaning: str = ""  # what an unanswered safety question asks of the reader
+    unanswered: tuple[NotAssessableShown, ...] = ()
+    incomplete: tuple[NotAssessableShown, ...] = ()
 
     @property
     def red_and_yellow(self) -> tuple[FlagShown, ...]:
         return tuple(f for f in self.flags if f.colour in ("red", "yellow"))
+
+    @property
+    def red_flags(self) -> tuple[FlagShown, ...]:
+        return tuple(f for f in self.flags if f.colour == "red")
+
+    @property
+    def yellow_flags(self) -> tuple[FlagShown, ...]:
+        return tuple(f for f in self.flags if f.colour == "yellow")
+
+    @property
+    def overall_also(self) -> str:
+        """The stored colour, when the state shown outranks it (yellow with a
+        safety question unanswered): the reader sees both."""
+        return self.overall if self.shown == presentation.SAFETY_UNANSWERED else ""
 
 
 def _date(day: dt.date | dt.datetime, language: str) -> str:
@@ -328,11 +352,14 @@ def _not_assessable(
         score = _score_of(definition, ident)
         return pick_text(score.label, language) if score is not None else ident
 
+    # A safety rule as the version scored under says (the engine copied the
+    # same flag into the stored entry, which is the fallback).
+    safety = {rule.id: rule.safety for rule in definition.rules}
     shown = [
         NotAssessableShown(
             rule_id=na.rule_id,
             colour=na.colour,
-            safety=na.safety,
+            safety=safety.get(na.rule_id, na.safety),
             rule=na.expression,
             missing=tuple(named(ident) for ident in na.missing_items),
         )
@@ -458,6 +485,10 @@ def _sections(
     definition: Definition, answers: dict[str, object], result: Result, language: str
 ) -> tuple[SectionShown, ...]:
     asked = enabled_items(definition, answers)
+    # A safety question left unanswered is marked in the answers too.
+    unanswered = {
+        item_id for na in result.not_assessable if na.safety for item_id in na.missing_items
+    }
     sections = []
     for section in definition.sections:
         lines = []
@@ -470,7 +501,8 @@ def _sections(
                     item_id=item.id,
                     question=pick_text(item.text, language),
                     answer=answer_text(item, answers.get(item.id), language),
-                    colour=result.item_colours.get(item.id),
+                    colour=result.item_colours.get(item.id)
+                    or (presentation.SAFETY_UNANSWERED if item.id in unanswered else None),
                 )
             )
         if lines:
@@ -608,6 +640,9 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
     review = getattr(response, "review", None)
     patient = response.patient
     review_status, review_demo = _review_status(response, language)
+    not_assessable = _not_assessable(result, definition, language)
+    unanswered = tuple(na for na in not_assessable if na.safety)
+    shown = presentation.shown_state(result.overall, safety_unanswered=bool(unanswered)) or ""
     with translation.override(language):
         sex = str(patient.get_sex_display())
     return Summary(
@@ -639,7 +674,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         overall_meaning=pick_text(result.meaning.action, language),
         agenda=_agenda(definition, answers),
         flags=_flags(result, definition, language),
-        not_assessable=_not_assessable(result, definition, language),
+        not_assessable=not_assessable,
         scores=scores,
         trends=trends,
         sections=_sections(definition, answers, result, language),
@@ -658,6 +693,12 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         changes=_changes(scores),
         previous_at=history[-2][0].submitted_at if len(history) >= 2 else None,
         waiting_room=_waiting_room(response, language),
+        shown=shown,
+        shown_meaning=(
+            _(SAFETY_UNANSWERED_MEANING) if shown == presentation.SAFETY_UNANSWERED else ""
+        ),
+        unanswered=unanswered,
+        incomplete=tuple(na for na in not_assessable if not na.safety),
     )
 
 
