@@ -7,6 +7,7 @@ reads is decided here and tested here; templates only lay it out.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -14,12 +15,14 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from questionnaires.answering import safety_flags_saved
 from questionnaires.item_types import answer_text, day_text, number_text
-from questionnaires.models import Response, ScoringResult
+from questionnaires.models import Response, ScoringResult, UnsentSafetyNotice
 from scoring import presentation
 from scoring.charts import dates_text, display_range, sparkline_svg, trend_svg
 from scoring.engine import (
     Definition,
+    Flag,
     Result,
     Score,
     ScoreResult,
@@ -296,13 +299,15 @@ def _score_of(definition: Definition, score_id: str) -> Score | None:
     return next((s for s in definition.scores if s.id == score_id), None)
 
 
-def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagShown, ...]:
+def _flags(
+    result_flags: Iterable[Flag], definition: Definition, language: str
+) -> tuple[FlagShown, ...]:
     # A flag's answers are written from the answer itself, as on every other
     # page, not from the labels the engine recorded when it scored (those
     # have plain ISO dates).
     sources = {rule.id: rule.source for rule in definition.rules}
     flags = []
-    for flag in result.flags:
+    for flag in result_flags:
         scores = []
         for s in flag.because.scores:
             score = _score_of(definition, s.score_id)
@@ -673,7 +678,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         overall=result.overall,
         overall_meaning=pick_text(result.meaning.action, language),
         agenda=_agenda(definition, answers),
-        flags=_flags(result, definition, language),
+        flags=_flags(result.flags, definition, language),
         not_assessable=not_assessable,
         scores=scores,
         trends=trends,
@@ -699,6 +704,57 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         ),
         unanswered=unanswered,
         incomplete=tuple(na for na in not_assessable if not na.safety),
+    )
+
+
+@dataclass(frozen=True)
+class UnsentSummary:
+    """A safety answer saved but not sent (questionnaires.unsent), as the
+    clinician who must contact the patient reads it."""
+
+    notice_id: str
+    patient_id: str
+    patient_name: str
+    patient_cpr: str
+    patient_mobile: str
+    patient_email: str
+    questionnaire_title: str
+    channel: str
+    last_saved_at: dt.datetime
+    raised_at: dt.datetime
+    flags: tuple[FlagShown, ...]  # what the saved answers raise now
+    submitted: bool  # sent since: the summary shows it
+    handled: str | None  # who marked it handled, and when
+
+
+def unsent_build(*, notice: UnsentSafetyNotice, language: str) -> UnsentSummary:
+    """The saved answers' safety flags, as the patient saw them when they
+    passed the furthest question they answered (answering.safety_flags_saved)."""
+    response = notice.response
+    definition = response.questionnaire_version.definition
+    patient = notice.patient
+    handled = None
+    if notice.handled_at is not None:
+        handled = _("Handled by %(name)s, %(when)s") % {
+            "name": _reviewer(notice.handled_by),
+            "when": _date(notice.handled_at, language)
+            + " "
+            + timezone.localtime(notice.handled_at).strftime("%H:%M"),
+        }
+    return UnsentSummary(
+        notice_id=str(notice.public_id),
+        patient_id=str(patient.public_id),
+        patient_name=patient.name,
+        patient_cpr=patient.cpr_formatted,
+        patient_mobile=patient.mobile,
+        patient_email=patient.email,
+        questionnaire_title=pick_text(definition.title, language),
+        channel=str(response.get_channel_display()),
+        last_saved_at=notice.last_saved_at,
+        raised_at=notice.raised_at,
+        flags=_flags(safety_flags_saved(response=response), definition, language),
+        submitted=response.is_submitted,
+        handled=handled,
     )
 
 

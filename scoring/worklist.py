@@ -27,6 +27,7 @@ from questionnaires.models import (
     QuestionnaireVersion,
     Response,
     ScoringResult,
+    UnsentSafetyNotice,
 )
 from scoring import presentation
 from scoring.engine import pick_text
@@ -323,6 +324,46 @@ def alerts(clinical: Organisations, language: str) -> Alerts:
 def awaiting_review(rows: list[ResponseRow], filters: Filters) -> list[ResponseRow]:
     """The unreviewed rows the filters keep."""
     return [r for r in rows if filters.keep(r)]
+
+
+@dataclass(frozen=True, slots=True)
+class UnsentRow:
+    """A safety answer saved but not sent (questionnaires.unsent), as the top of
+    the worklist lists it: who, which questionnaire, when last saved."""
+
+    public_id: uuid.UUID
+    patient: PatientRef
+    questionnaire_title: str
+    last_saved_at: dt.datetime
+    url: str
+
+
+def unsent_safety(clinical: Organisations, language: str) -> list[UnsentRow]:
+    """The open notices of safety answers saved but not sent, of the ``clinical``
+    organisations (the inviting organisation's clinicians only), oldest first:
+    not handled, and the response still not submitted."""
+    notices = (
+        UnsentSafetyNotice.objects.filter(
+            organisation__in=clinical, handled_at__isnull=True, cleared_at__isnull=True
+        )
+        .exclude(response__status=Response.Status.SUBMITTED)
+        .order_by("last_saved_at")
+        .values(
+            "public_id", *_PATIENT_FIELDS, "response__questionnaire_version_id", "last_saved_at"
+        )
+    )
+    listed = list(notices)
+    titles = _titles({values["response__questionnaire_version_id"] for values in listed}, language)
+    return [
+        UnsentRow(
+            public_id=values["public_id"],
+            patient=_patient(values),
+            questionnaire_title=titles[values["response__questionnaire_version_id"]],
+            last_saved_at=values["last_saved_at"],
+            url=reverse("scoring:unsent", args=[values["public_id"]]),
+        )
+        for values in listed
+    ]
 
 
 def search_patients(seen: Organisations, text: str) -> list[Patient]:
