@@ -49,6 +49,7 @@ COLOUR_RANK = presentation.RANK
 # ``contains`` on a JSON array is PostgreSQL's alone. A string value cannot
 # hold the pattern: its quotes are escaped.
 _SAFETY_UNKNOWN = {"result__not_assessable__regex": r'"safety": ?true'}
+_MAY_HIDE_SAFETY_UNKNOWN = (ScoringResult.Overall.YELLOW, ScoringResult.Overall.NOT_ASSESSABLE)
 # A red nobody has reviewed this long after submitting (when no consultation
 # is booked) is raised at the top of every clinician's worklist.
 RED_UNREVIEWED_AFTER = dt.timedelta(hours=24)
@@ -189,7 +190,11 @@ def _response_rows(responses: QuerySet[Response], language: str) -> list[Respons
     )
     submitted = responses.filter(status=Response.Status.SUBMITTED).annotate(
         original_overall=Subquery(originals.values("overall")[:1]),
-        original_safety_unknown=Exists(originals.filter(**_SAFETY_UNKNOWN)),
+        # Only a yellow or not-assessable result can hold one (red stays red,
+        # green has no unknowns): the text match runs on those alone.
+        original_safety_unknown=Exists(
+            originals.filter(overall__in=_MAY_HIDE_SAFETY_UNKNOWN, **_SAFETY_UNKNOWN)
+        ),
     )
     listed = list(submitted.values(*_RESPONSE_FIELDS))
     titles = _titles({values["questionnaire_version_id"] for values in listed}, language)
@@ -308,7 +313,8 @@ def alerts(clinical: Organisations, language: str) -> Alerts:
     )
     original = Q(results__kind=ScoringResult.Kind.ORIGINAL)
     unknown = {f"results__{key}": value for key, value in _SAFETY_UNKNOWN.items()}
-    red = original & (Q(results__overall=ScoringResult.Overall.RED) | Q(**unknown))
+    hidden = Q(results__overall__in=_MAY_HIDE_SAFETY_UNKNOWN, **unknown)
+    red = original & (Q(results__overall=ScoringResult.Overall.RED) | hidden)
     unreviewed = _unreviewed(clinical)
     counts = unreviewed.aggregate(
         total=Count("pk", distinct=True), overdue=Count("pk", filter=late & red, distinct=True)
