@@ -646,7 +646,12 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
     patient = response.patient
     review_status, review_demo = _review_status(response, language)
     not_assessable = _not_assessable(result, definition, language)
-    unanswered = tuple(na for na in not_assessable if na.safety)
+    # One block per question left unanswered: two safety rules on the same
+    # question (item 9 > 0, and item 9 >= 2 for same-day contact) are one "ask
+    # directly"; the appendix and the rule disclosures keep every rule.
+    unanswered = tuple({na.missing: na for na in reversed(not_assessable) if na.safety}.values())[
+        ::-1
+    ]
     shown = presentation.shown_state(result.overall, safety_unanswered=bool(unanswered)) or ""
     with translation.override(language):
         sex = str(patient.get_sex_display())

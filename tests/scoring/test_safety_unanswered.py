@@ -233,3 +233,19 @@ def test_an_unanswered_safety_question_past_its_visit_is_raised_like_a_red(perso
     assert "Rasmus Rød" in overdue
     assert "Gitte Gul" not in overdue
     assert "Ida Ufuldstændig" not in overdue  # its visit is at 11:00 (10:00 UTC), ahead
+
+
+def test_two_safety_rules_on_one_skipped_question_ask_it_once(personas, phq9_12) -> None:
+    """As in 1.2.0 (item 9 > 0, and item 9 >= 2 for same-day contact): one block.
+    A rule the scored version does not hold is read as the stored entry says."""
+    stored = result_original(response_id=phq9_12.pk)
+    data = dict(stored.result)
+    same_day = {**data["not_assessable"][0], "rule_id": "phq9_item9_same_day"}
+    data["not_assessable"] = [*data["not_assessable"], same_day]
+    twice = ScoringResult(result=data, overall=stored.overall, scored_at=stored.scored_at)
+    twice.definition_version, twice.engine_version = "1.0.0", stored.engine_version
+    with translation.override("en"):
+        summary = summary_build(response=phq9_12, stored=twice, language="en")
+    assert [na.rule_id for na in summary.unanswered] == ["phq9_item9_self_harm"]
+    assert len(summary.not_assessable) == 2
+    assert summary_record_text(summary).count("Unanswered — ask directly") == 1
