@@ -261,6 +261,15 @@ OUTBOX_SWEEP_SECONDS: int = env.int("OUTBOX_SWEEP_SECONDS", default=60)
 # than a render takes (hard limit 90 s), short enough that a PDF lost with
 # Redis is stored within 5 minutes of its return.
 OUTBOX_RETRY_AFTER_SECONDS: int = env.int("OUTBOX_RETRY_AFTER_SECONDS", default=3 * 60)
+# A safety answer saved but not sent (docs/library.md, "Saved but not sent"):
+# this long after the last saved answer the inviting clinic is told. Long
+# enough for a patient who paused to come back and send (most finish within
+# minutes), short enough that the clinic hears of it the same working day.
+UNSENT_SAFETY_AFTER_MINUTES: int = env.int("UNSENT_SAFETY_AFTER_MINUTES", default=120)
+UNSENT_SAFETY_SWEEP_SECONDS: int = env.int("UNSENT_SAFETY_SWEEP_SECONDS", default=5 * 60)
+# Responses left longer ago than this are not looked at: the first sweep after
+# this feature shipped would otherwise raise every abandoned response ever.
+UNSENT_SAFETY_LOOK_BACK_DAYS: int = env.int("UNSENT_SAFETY_LOOK_BACK_DAYS", default=14)
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "pro_portal.outbox_sweep",
@@ -272,6 +281,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.purge_summary_pdfs",
         "schedule": 6 * 60 * 60.0,
         "options": {"expires": 60 * 60.0},
+    },
+    "unsent-safety-sweep": {
+        "task": "questionnaires.unsent_safety_sweep",
+        "schedule": float(UNSENT_SAFETY_SWEEP_SECONDS),
+        "options": {"expires": float(UNSENT_SAFETY_SWEEP_SECONDS)},
     },
 }
 

@@ -23,7 +23,13 @@ from django.utils import timezone
 from pro_portal.audit import audit_record
 from pro_portal.outbox import outbox_add
 from questionnaires.kiosk import kiosk_consultation
-from questionnaires.models import Answer, Invitation, Response, ScoringResult
+from questionnaires.models import (
+    Answer,
+    Invitation,
+    Response,
+    ScoringResult,
+    UnsentSafetyNotice,
+)
 from questionnaires.results import result_compute, result_original, result_store
 from scoring.engine import (
     AnswerError,
@@ -211,6 +217,22 @@ def safety_flags_now(*, response: Response, passed: str | None) -> list[Flag]:
     ]
 
 
+def safety_flags_saved(*, response: Response) -> list[Flag]:
+    """The safety rules the saved answers raise, as far as the patient got.
+
+    What ``safety_flags_now`` showed the patient as they passed the furthest
+    question they answered: questions after it count as not reached yet, so
+    a rule on a question the patient never saw (``missing(x)``) is not raised
+    for a response left half-way. For the clinic's notice of safety answers
+    saved but not sent (``questionnaires.unsent``).
+    """
+    progress = response_progress(response)
+    answered = [item.id for item in progress.asked if item.id in progress.answers]
+    if not answered:
+        return []
+    return safety_flags_now(response=response, passed=answered[-1])
+
+
 def submission_token_issue(*, response: Response) -> str:
     """The token the check-your-answers page carries; unchanged until an answer changes."""
     with transaction.atomic():
@@ -245,8 +267,9 @@ def response_submit(*, response: Response, token: str, channel: str) -> SubmitOu
 
     One transaction and one row lock hold the submission token check, the
     required answers, scoring under the version answered, the stored result
-    with its versions, the invitation's state, the audit event and the
-    outbox message for the summary PDF — all of it happens, or none.
+    with its versions, clearing a notice of a safety answer saved but not
+    sent, the invitation's state, the audit event and the outbox message for
+    the summary PDF — all of it happens, or none.
 
     Already submitted (a double click, the back button, a second tab): the
     stored result, nothing new. A token that is not the current one: the
@@ -280,6 +303,10 @@ def response_submit(*, response: Response, token: str, channel: str) -> SubmitOu
             update_fields=["status", "submitted_at", "started_at", "channel", "consultation"]
         )
         stored = result_store(response=locked, result=result_compute(response=locked))
+        # A safety answer saved but not sent is sent now: the summary takes over.
+        UnsentSafetyNotice.objects.filter(response=locked, cleared_at__isnull=True).update(
+            cleared_at=now
+        )
         if locked.invitation_id is not None:
             # Submitted once every response of the invitation is (one query).
             unsubmitted = Response.objects.filter(invitation_id=OuterRef("pk")).exclude(

@@ -381,3 +381,43 @@ class ScoringResult(models.Model):
     @cached_property
     def engine_result(self) -> Result:
         return result_from_dict(self.result)
+
+
+class UnsentSafetyNotice(models.Model):
+    """A safety answer the patient saved but did not send, told to the clinic.
+
+    Written by the periodic ``questionnaires.unsent_safety_sweep`` when a
+    response has been left for ``UNSENT_SAFETY_AFTER_MINUTES`` since its last
+    saved answer and its saved answers raise a safety rule (docs/library.md,
+    "Saved but not sent"). One per response (the sweep is idempotent); the
+    submit clears it (the summary takes over); a clinician marks it handled
+    once the patient has been contacted.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    response = models.OneToOneField(
+        Response, on_delete=models.PROTECT, related_name="unsent_safety_notice"
+    )
+    # The organisation that invited the patient (the response's): only its
+    # clinicians see the notice.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="unsent_safety_notices"
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="unsent_safety_notices"
+    )
+    rule_ids = models.JSONField(default=list)  # the safety rules raised when found
+    last_saved_at = models.DateTimeField()  # the last saved answer when found
+    raised_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)  # the response was submitted
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("safety answer saved but not sent")
+        verbose_name_plural = _("safety answers saved but not sent")
+
+    def __str__(self) -> str:
+        return f"{self.response_id} ({self.public_id})"

@@ -38,6 +38,11 @@ ACTIONS = {
     "response.review": gettext_lazy("Opened the answers to review them"),
     "response.reviewed": gettext_lazy("Marked the answers as reviewed"),
     "response.submit": gettext_lazy("Sent the answers"),
+    "unsent_safety.raise": gettext_lazy(
+        "Noted a saved answer to a safety question that was not sent, for the clinic"
+    ),
+    "unsent_safety.view": gettext_lazy("Read a saved answer to a safety question not sent"),
+    "unsent_safety.handle": gettext_lazy("Marked a saved answer to a safety question as handled"),
     "invitation.view": gettext_lazy("Opened an invitation"),
     "invitation.create": gettext_lazy("Invited the patient"),
     "invitation.send": gettext_lazy("Sent an invitation"),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import models
@@ -38,7 +38,7 @@ from pro_portal.access import (
 )
 from pro_portal.audit import audit_record, audit_record_many
 from pro_portal.models import Organisation, Patient, User
-from questionnaires.models import Invitation, Response
+from questionnaires.models import Invitation, Response, UnsentSafetyNotice
 from scoring import worklist
 
 M = TypeVar("M", bound=models.Model)
@@ -121,6 +121,23 @@ def response_record(
     )
 
 
+def unsent_notice_record(
+    user: User, notice_id: uuid.UUID | str, *, action: str
+) -> AbstractContextManager[UnsentSafetyNotice]:
+    """A safety answer saved but not sent, with the response's saved answers:
+    clinicians of the organisation that invited the patient only."""
+    return _record(
+        user,
+        UnsentSafetyNotice.objects.select_related(
+            "patient", "organisation", "response__questionnaire_version", "handled_by"
+        ),
+        notice_id,
+        roles=CLINICAL_ROLES,
+        action=action,
+        patient_of=lambda notice: notice.patient,
+    )
+
+
 def access_log_record(
     user: User, patient_id: uuid.UUID | str, *, action: str
 ) -> AbstractContextManager[Patient]:
@@ -199,6 +216,7 @@ class WorklistPage:
     rows: list[Any]
     alerts: worklist.Alerts
     clinical: bool
+    unsent: list[worklist.UnsentRow] = field(default_factory=list)  # at the top, with the reds
 
 
 def day_page(user: User, filters: worklist.Filters, *, language: str) -> WorklistPage:
@@ -215,9 +233,14 @@ def day_page(user: User, filters: worklist.Filters, *, language: str) -> Worklis
         alerts = (
             worklist.alerts(clinical, language) if clinical is not None else worklist.Alerts([], 0)
         )
-        shown = {row.patient for row in rows} | {row.patient for row in alerts.overdue}
+        unsent = worklist.unsent_safety(clinical, language) if clinical is not None else []
+        shown = (
+            {row.patient for row in rows}
+            | {row.patient for row in alerts.overdue}
+            | {row.patient for row in unsent}
+        )
         audit_record_many(action="worklist.view", actor=user, patients=shown)
-    return WorklistPage(rows=rows, alerts=alerts, clinical=clinical is not None)
+    return WorklistPage(rows=rows, alerts=alerts, clinical=clinical is not None, unsent=unsent)
 
 
 def awaiting_page(user: User, filters: worklist.Filters, *, language: str) -> WorklistPage:
@@ -229,9 +252,14 @@ def awaiting_page(user: User, filters: worklist.Filters, *, language: str) -> Wo
         unreviewed = worklist.unreviewed(clinical, language)
         rows = worklist.awaiting_review(unreviewed, filters)
         alerts = worklist.Alerts.of(unreviewed)  # the tab's own rows: no second read
-        shown = {row.patient for row in rows} | {row.patient for row in alerts.overdue}
+        unsent = worklist.unsent_safety(clinical, language)
+        shown = (
+            {row.patient for row in rows}
+            | {row.patient for row in alerts.overdue}
+            | {row.patient for row in unsent}
+        )
         audit_record_many(action="worklist.view", actor=user, patients=shown)
-    return WorklistPage(rows=rows, alerts=alerts, clinical=True)
+    return WorklistPage(rows=rows, alerts=alerts, clinical=True, unsent=unsent)
 
 
 @dataclass(frozen=True)

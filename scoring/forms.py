@@ -25,9 +25,10 @@ class WorklistFilterForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
         choices=[
             ("", _("All colours")),
-            ("red", _("Red")),
+            # A safety question left unanswered ranks with red, so "red" keeps it.
+            ("red", _("Red or safety question unanswered")),
             ("yellow", _("Yellow")),
-            ("not_assessable", _("Not assessable")),
+            ("incomplete", _("Incomplete")),
             ("green", _("Green")),
         ],
     )

@@ -7,6 +7,7 @@ reads is decided here and tested here; templates only lay it out.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -14,12 +15,14 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from questionnaires.answering import safety_flags_saved
 from questionnaires.item_types import answer_text, day_text, number_text
-from questionnaires.models import Response, ScoringResult
+from questionnaires.models import Response, ScoringResult, UnsentSafetyNotice
 from scoring import presentation
 from scoring.charts import dates_text, display_range, sparkline_svg, trend_svg
 from scoring.engine import (
     Definition,
+    Flag,
     Result,
     Score,
     ScoreResult,
@@ -48,6 +51,9 @@ DEMO_REVIEW = gettext_noop(
     "The demo data recorded a review by %(name)s on %(date)s: a demo review, not a clinical one."
 )
 REVIEWED = gettext_noop("Clinically reviewed by %(name)s on %(date)s.")
+SAFETY_UNANSWERED_MEANING = gettext_noop(
+    "A safety question was not answered: ask it directly, as you would act on a red answer."
+)
 
 
 @dataclass(frozen=True)
@@ -210,10 +216,31 @@ class Summary:
     changes: tuple[ChangeShown, ...] = ()
     previous_at: dt.datetime | None = None  # when the patient answered last time
     waiting_room: WaitingRoom | None = None
+    # What the page shows beside the stored colours (scoring.presentation):
+    # the overall state, safety rules left unknown ("unanswered — ask
+    # directly", shown with red) and every other unknown (incomplete, quieter).
+    shown: str = ""
+    shown_meaning: str = ""  # what an unanswered safety question asks of the reader
+    unanswered: tuple[NotAssessableShown, ...] = ()
+    incomplete: tuple[NotAssessableShown, ...] = ()
 
     @property
     def red_and_yellow(self) -> tuple[FlagShown, ...]:
         return tuple(f for f in self.flags if f.colour in ("red", "yellow"))
+
+    @property
+    def red_flags(self) -> tuple[FlagShown, ...]:
+        return tuple(f for f in self.flags if f.colour == "red")
+
+    @property
+    def yellow_flags(self) -> tuple[FlagShown, ...]:
+        return tuple(f for f in self.flags if f.colour == "yellow")
+
+    @property
+    def overall_also(self) -> str:
+        """The stored colour, when the state shown outranks it (yellow with a
+        safety question unanswered): the reader sees both."""
+        return self.overall if self.shown == presentation.SAFETY_UNANSWERED else ""
 
 
 def _date(day: dt.date | dt.datetime, language: str) -> str:
@@ -272,13 +299,15 @@ def _score_of(definition: Definition, score_id: str) -> Score | None:
     return next((s for s in definition.scores if s.id == score_id), None)
 
 
-def _flags(result: Result, definition: Definition, language: str) -> tuple[FlagShown, ...]:
+def _flags(
+    result_flags: Iterable[Flag], definition: Definition, language: str
+) -> tuple[FlagShown, ...]:
     # A flag's answers are written from the answer itself, as on every other
     # page, not from the labels the engine recorded when it scored (those
     # have plain ISO dates).
     sources = {rule.id: rule.source for rule in definition.rules}
     flags = []
-    for flag in result.flags:
+    for flag in result_flags:
         scores = []
         for s in flag.because.scores:
             score = _score_of(definition, s.score_id)
@@ -328,11 +357,14 @@ def _not_assessable(
         score = _score_of(definition, ident)
         return pick_text(score.label, language) if score is not None else ident
 
+    # A safety rule as the version scored under says (the engine copied the
+    # same flag into the stored entry, which is the fallback).
+    safety = {rule.id: rule.safety for rule in definition.rules}
     shown = [
         NotAssessableShown(
             rule_id=na.rule_id,
             colour=na.colour,
-            safety=na.safety,
+            safety=safety.get(na.rule_id, na.safety),
             rule=na.expression,
             missing=tuple(named(ident) for ident in na.missing_items),
         )
@@ -458,6 +490,10 @@ def _sections(
     definition: Definition, answers: dict[str, object], result: Result, language: str
 ) -> tuple[SectionShown, ...]:
     asked = enabled_items(definition, answers)
+    # A safety question left unanswered is marked in the answers too.
+    unanswered = {
+        item_id for na in result.not_assessable if na.safety for item_id in na.missing_items
+    }
     sections = []
     for section in definition.sections:
         lines = []
@@ -470,7 +506,8 @@ def _sections(
                     item_id=item.id,
                     question=pick_text(item.text, language),
                     answer=answer_text(item, answers.get(item.id), language),
-                    colour=result.item_colours.get(item.id),
+                    colour=result.item_colours.get(item.id)
+                    or (presentation.SAFETY_UNANSWERED if item.id in unanswered else None),
                 )
             )
         if lines:
@@ -608,6 +645,14 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
     review = getattr(response, "review", None)
     patient = response.patient
     review_status, review_demo = _review_status(response, language)
+    not_assessable = _not_assessable(result, definition, language)
+    # One block per question left unanswered: two safety rules on the same
+    # question (item 9 > 0, and item 9 >= 2 for same-day contact) are one "ask
+    # directly"; the appendix and the rule disclosures keep every rule.
+    unanswered = tuple({na.missing: na for na in reversed(not_assessable) if na.safety}.values())[
+        ::-1
+    ]
+    shown = presentation.shown_state(result.overall, safety_unanswered=bool(unanswered)) or ""
     with translation.override(language):
         sex = str(patient.get_sex_display())
     return Summary(
@@ -638,8 +683,8 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         overall=result.overall,
         overall_meaning=pick_text(result.meaning.action, language),
         agenda=_agenda(definition, answers),
-        flags=_flags(result, definition, language),
-        not_assessable=_not_assessable(result, definition, language),
+        flags=_flags(result.flags, definition, language),
+        not_assessable=not_assessable,
         scores=scores,
         trends=trends,
         sections=_sections(definition, answers, result, language),
@@ -658,6 +703,63 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         changes=_changes(scores),
         previous_at=history[-2][0].submitted_at if len(history) >= 2 else None,
         waiting_room=_waiting_room(response, language),
+        shown=shown,
+        shown_meaning=(
+            _(SAFETY_UNANSWERED_MEANING) if shown == presentation.SAFETY_UNANSWERED else ""
+        ),
+        unanswered=unanswered,
+        incomplete=tuple(na for na in not_assessable if not na.safety),
+    )
+
+
+@dataclass(frozen=True)
+class UnsentSummary:
+    """A safety answer saved but not sent (questionnaires.unsent), as the
+    clinician who must contact the patient reads it."""
+
+    notice_id: str
+    patient_id: str
+    patient_name: str
+    patient_cpr: str
+    patient_mobile: str
+    patient_email: str
+    questionnaire_title: str
+    channel: str
+    last_saved_at: dt.datetime
+    raised_at: dt.datetime
+    flags: tuple[FlagShown, ...]  # what the saved answers raise now
+    submitted: bool  # sent since: the summary shows it
+    handled: str | None  # who marked it handled, and when
+
+
+def unsent_build(*, notice: UnsentSafetyNotice, language: str) -> UnsentSummary:
+    """The saved answers' safety flags, as the patient saw them when they
+    passed the furthest question they answered (answering.safety_flags_saved)."""
+    response = notice.response
+    definition = response.questionnaire_version.definition
+    patient = notice.patient
+    handled = None
+    if notice.handled_at is not None:
+        handled = _("Handled by %(name)s, %(when)s") % {
+            "name": _reviewer(notice.handled_by),
+            "when": _date(notice.handled_at, language)
+            + " "
+            + timezone.localtime(notice.handled_at).strftime("%H:%M"),
+        }
+    return UnsentSummary(
+        notice_id=str(notice.public_id),
+        patient_id=str(patient.public_id),
+        patient_name=patient.name,
+        patient_cpr=patient.cpr_formatted,
+        patient_mobile=patient.mobile,
+        patient_email=patient.email,
+        questionnaire_title=pick_text(definition.title, language),
+        channel=str(response.get_channel_display()),
+        last_saved_at=notice.last_saved_at,
+        raised_at=notice.raised_at,
+        flags=_flags(safety_flags_saved(response=response), definition, language),
+        submitted=response.is_submitted,
+        handled=handled,
     )
 
 

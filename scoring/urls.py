@@ -12,6 +12,7 @@ urlpatterns = [
     path("worklist/", views.worklist_view, name="worklist"),
     path("worklist/awaiting/", views.awaiting_view, name="awaiting"),
     path("worklist/search/", views.search, name="search"),
+    path("worklist/unsent/<str:notice_id>/", views.unsent, name="unsent"),
     path("responses/<str:response_id>/", views.summary, name="summary"),
     path("responses/<str:response_id>/pdf", views.summary_pdf, name="summary_pdf"),
     path(

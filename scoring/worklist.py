@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,16 +27,29 @@ from questionnaires.models import (
     QuestionnaireVersion,
     Response,
     ScoringResult,
+    UnsentSafetyNotice,
 )
+from scoring import presentation
 from scoring.engine import pick_text
 
 #: Ids of the organisations a list may show, as a subquery
 #: (``pro_portal.access.organisations_where``).
 Organisations = QuerySet[Any]
 
-# Red first, then yellow; "not assessable" (answers missing) before green
-# because someone must look at it; not answered last.
-COLOUR_RANK = {"red": 0, "yellow": 1, "not_assessable": 2, "green": 3, None: 4}
+# What a list shows of a response is its stored colour, except that a safety
+# question left unanswered ranks with red and any other unknown is
+# "incomplete" (scoring.presentation): red and safety question unanswered
+# first, then yellow; incomplete before green because someone must look at
+# it; not answered last.
+COLOUR_RANK = presentation.RANK
+# A stored result with a safety rule among its not-assessable rules. The
+# engine writes each entry with the rule's ``safety``; a text match on the
+# entries' JSON reads it in the database on PostgreSQL (jsonb text,
+# ``"safety": true``) and SQLite (minified, ``"safety":true``) alike, where
+# ``contains`` on a JSON array is PostgreSQL's alone. A string value cannot
+# hold the pattern: its quotes are escaped.
+_SAFETY_UNKNOWN = {"result__not_assessable__regex": r'"safety": ?true'}
+_MAY_HIDE_SAFETY_UNKNOWN = (ScoringResult.Overall.YELLOW, ScoringResult.Overall.NOT_ASSESSABLE)
 # A red nobody has reviewed this long after submitting (when no consultation
 # is booked) is raised at the top of every clinician's worklist.
 RED_UNREVIEWED_AFTER = dt.timedelta(hours=24)
@@ -62,7 +75,7 @@ class ResponseRow:
     submitted_at: dt.datetime
     consultation_id: int | None
     consultation_starts_at: dt.datetime | None
-    overall: str | None
+    overall: str | None  # what the list shows (presentation.shown_state), not the stored colour
     reviewed: bool
     overdue: bool
     summary_url: str
@@ -78,7 +91,8 @@ class ConsultationRow:
 
     def __post_init__(self) -> None:
         colours = [r.overall for r in self.responses if r.overall]
-        worst = min(colours, key=COLOUR_RANK.__getitem__) if colours else None
+        # Red and a safety question unanswered rank together; red names the row.
+        worst = min(colours, key=lambda c: (COLOUR_RANK[c], c != "red")) if colours else None
         object.__setattr__(self, "overall", worst)
 
 
@@ -90,7 +104,8 @@ class Filters:
     unreviewed: bool = False
 
     def keep(self, row: ResponseRow) -> bool:
-        if self.colour and row.overall != self.colour:
+        # By rank: "red" keeps the safety questions left unanswered, which rank with it.
+        if self.colour and COLOUR_RANK.get(row.overall) != COLOUR_RANK.get(self.colour):
             return False
         if self.questionnaire and row.questionnaire_id != self.questionnaire:
             return False
@@ -110,6 +125,7 @@ _RESPONSE_FIELDS = (
     "consultation_id",
     "consultation__starts_at",
     "original_overall",
+    "original_safety_unknown",
     "review__id",
 )
 
@@ -130,7 +146,7 @@ def _overdue(
     consultation_starts_at: dt.datetime | None,
     now: dt.datetime,
 ) -> bool:
-    if overall != "red" or reviewed:
+    if COLOUR_RANK.get(overall) != COLOUR_RANK["red"] or reviewed:
         return False
     if consultation_starts_at is not None:
         return consultation_starts_at <= now
@@ -169,16 +185,26 @@ def _response_rows(responses: QuerySet[Response], language: str) -> list[Respons
     """Submitted responses as rows, with their original overall colour and
     whether they were reviewed, in two queries."""
     now = timezone.now()
-    original = ScoringResult.objects.filter(
+    originals = ScoringResult.objects.filter(
         response=OuterRef("pk"), kind=ScoringResult.Kind.ORIGINAL
-    ).values("overall")[:1]
-    submitted = responses.filter(status=Response.Status.SUBMITTED)
-    listed = list(submitted.annotate(original_overall=Subquery(original)).values(*_RESPONSE_FIELDS))
+    )
+    submitted = responses.filter(status=Response.Status.SUBMITTED).annotate(
+        original_overall=Subquery(originals.values("overall")[:1]),
+        # Only a yellow or not-assessable result can hold one (red stays red,
+        # green has no unknowns): the text match runs on those alone.
+        original_safety_unknown=Exists(
+            originals.filter(overall__in=_MAY_HIDE_SAFETY_UNKNOWN, **_SAFETY_UNKNOWN)
+        ),
+    )
+    listed = list(submitted.values(*_RESPONSE_FIELDS))
     titles = _titles({values["questionnaire_version_id"] for values in listed}, language)
     summary_url = _summary_url_maker()
     rows = []
     for values in listed:
-        overall, reviewed = values["original_overall"], values["review__id"] is not None
+        overall = presentation.shown_state(
+            values["original_overall"], safety_unanswered=values["original_safety_unknown"]
+        )
+        reviewed = values["review__id"] is not None
         starts_at = values["consultation__starts_at"]
         rows.append(
             ResponseRow(
@@ -278,13 +304,17 @@ class Alerts:
 
 
 def alerts(clinical: Organisations, language: str) -> Alerts:
-    """The count of unreviewed responses and the overdue reds, in one query
-    when (as on most days) no red is overdue."""
+    """The count of unreviewed responses and the overdue reds (and safety
+    questions left unanswered, which rank with red), in one query when (as on
+    most days) none is overdue."""
     now = timezone.now()
     late = Q(consultation__starts_at__lte=now) | Q(
         consultation__isnull=True, submitted_at__lte=now - RED_UNREVIEWED_AFTER
     )
-    red = Q(results__kind=ScoringResult.Kind.ORIGINAL, results__overall=ScoringResult.Overall.RED)
+    original = Q(results__kind=ScoringResult.Kind.ORIGINAL)
+    unknown = {f"results__{key}": value for key, value in _SAFETY_UNKNOWN.items()}
+    hidden = Q(results__overall__in=_MAY_HIDE_SAFETY_UNKNOWN, **unknown)
+    red = original & (Q(results__overall=ScoringResult.Overall.RED) | hidden)
     unreviewed = _unreviewed(clinical)
     counts = unreviewed.aggregate(
         total=Count("pk", distinct=True), overdue=Count("pk", filter=late & red, distinct=True)
@@ -300,6 +330,46 @@ def alerts(clinical: Organisations, language: str) -> Alerts:
 def awaiting_review(rows: list[ResponseRow], filters: Filters) -> list[ResponseRow]:
     """The unreviewed rows the filters keep."""
     return [r for r in rows if filters.keep(r)]
+
+
+@dataclass(frozen=True, slots=True)
+class UnsentRow:
+    """A safety answer saved but not sent (questionnaires.unsent), as the top of
+    the worklist lists it: who, which questionnaire, when last saved."""
+
+    public_id: uuid.UUID
+    patient: PatientRef
+    questionnaire_title: str
+    last_saved_at: dt.datetime
+    url: str
+
+
+def unsent_safety(clinical: Organisations, language: str) -> list[UnsentRow]:
+    """The open notices of safety answers saved but not sent, of the ``clinical``
+    organisations (the inviting organisation's clinicians only), oldest first:
+    not handled, and the response still not submitted."""
+    notices = (
+        UnsentSafetyNotice.objects.filter(
+            organisation__in=clinical, handled_at__isnull=True, cleared_at__isnull=True
+        )
+        .exclude(response__status=Response.Status.SUBMITTED)
+        .order_by("last_saved_at")
+        .values(
+            "public_id", *_PATIENT_FIELDS, "response__questionnaire_version_id", "last_saved_at"
+        )
+    )
+    listed = list(notices)
+    titles = _titles({values["response__questionnaire_version_id"] for values in listed}, language)
+    return [
+        UnsentRow(
+            public_id=values["public_id"],
+            patient=_patient(values),
+            questionnaire_title=titles[values["response__questionnaire_version_id"]],
+            last_saved_at=values["last_saved_at"],
+            url=reverse("scoring:unsent", args=[values["public_id"]]),
+        )
+        for values in listed
+    ]
 
 
 def search_patients(seen: Organisations, text: str) -> list[Patient]:

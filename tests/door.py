@@ -31,6 +31,7 @@ PATIENT_TABLES = frozenset(
         "questionnaires_response",
         "questionnaires_answer",
         "questionnaires_visitcode",
+        "questionnaires_unsentsafetynotice",
         "scoring_scoringresult",
         "scoring_responsereview",
         "scoring_summarypdf",

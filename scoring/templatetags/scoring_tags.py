@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pro_portal.html import html, html_join
 from pro_portal.i18n import page_language
+from scoring.presentation import INCOMPLETE, SAFETY_UNANSWERED
 from scoring.worklist import ConsultationRow
 
 register = template.Library()
@@ -21,6 +22,10 @@ _COLOURS = {
     "yellow": ("colour-yellow", "■", _("Yellow")),
     "green": ("colour-green", "●", _("Green")),
     "not_assessable": ("colour-na", "?", _("Not assessable")),
+    # Shown states beside the stored colours (scoring.presentation): a safety
+    # question left unanswered ranks with red and looks it; incomplete is quiet.
+    SAFETY_UNANSWERED: ("colour-red", "▲", _("Safety question unanswered")),
+    INCOMPLETE: ("colour-na", "?", _("Incomplete")),
     None: ("colour-none", "–", _("Not answered")),
 }
 
@@ -39,7 +44,7 @@ def colour_word(colour: str | None) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _badge(colour: str | None, language: str | None) -> SafeString:
-    # Five colours × a few languages: built once each, not once per row.
+    # Seven states × a few languages: built once each, not once per row.
     css, shape, word = _COLOURS[colour]
     return format_html(
         '<span class="colour {}"><span aria-hidden="true">{}</span> {}</span>', css, shape, word

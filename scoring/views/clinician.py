@@ -19,11 +19,12 @@ from pro_portal.access import CLINICAL_ROLES, PATIENT_IDENTITY_ROLES, staff_of, 
 from pro_portal.i18n import page_language
 from pro_portal.models import Role
 from questionnaires.results import result_original
+from questionnaires.unsent import unsent_notice_handle
 from scoring import door, worklist
 from scoring.forms import PatientSearchForm, WorklistFilterForm
 from scoring.pdf import TEMPLATE_VERSION, summary_pdf_data
 from scoring.reviews import review_record
-from scoring.summary import summary_build, summary_record_text
+from scoring.summary import summary_build, summary_record_text, unsent_build
 
 
 @staff_view(roles=None)
@@ -69,6 +70,7 @@ def _worklist_page(
             "tab": tab,
             "clinical": page.clinical,
             "overdue": page.alerts.overdue,
+            "unsent": page.unsent,
             "awaiting_count": page.alerts.unreviewed,
             "search_form": PatientSearchForm(),
         },
@@ -191,3 +193,19 @@ def mark_reviewed(request: HttpRequest, response_id: str) -> HttpResponse:
         else:
             messages.info(request, _("This response had already been reviewed."))
     return redirect(reverse("scoring:summary", args=[response.public_id]))
+
+
+@staff_view(roles=CLINICAL_ROLES)
+@require_http_methods(["GET", "POST"])
+def unsent(request: HttpRequest, notice_id: str) -> HttpResponse:
+    """A safety answer saved but not sent: what the saved answers raise and how
+    to reach the patient; POST marks it handled (the patient was contacted)."""
+    user = staff_of(request)
+    if request.method == "POST":
+        with door.unsent_notice_record(user, notice_id, action="unsent_safety.handle") as notice:
+            unsent_notice_handle(notice=notice, by=user)
+        messages.success(request, _("Marked as handled: it has left the worklist."))
+        return redirect("scoring:worklist")
+    with door.unsent_notice_record(user, notice_id, action="unsent_safety.view") as notice:
+        context = unsent_build(notice=notice, language=page_language())
+        return render(request, "scoring/unsent.html", {"n": context})

@@ -121,9 +121,13 @@ def test_every_task_the_outbox_names_is_a_registered_task() -> None:
     assert outbox.task_named(SUMMARY_PDF_TASK).name == SUMMARY_PDF_TASK
 
 
-def test_beat_starts_the_outbox_sweep_and_the_pdf_purge_and_both_exist(settings) -> None:
+def test_beat_starts_the_sweeps_and_the_pdf_purge_and_each_exists(settings) -> None:
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled == {"pro_portal.outbox_sweep", "scoring.purge_summary_pdfs"}
+    assert scheduled == {
+        "pro_portal.outbox_sweep",
+        "scoring.purge_summary_pdfs",
+        "questionnaires.unsent_safety_sweep",
+    }
     for name in scheduled:
         assert outbox.task_named(name).name == name
 

@@ -447,6 +447,8 @@ def test_ids_in_urls(staff: Staff, cases) -> None:
         ("get", "/responses/{}/"),
         ("get", "/responses/{}/pdf"),
         ("post", "/responses/{}/review"),
+        ("get", "/worklist/unsent/{}/"),
+        ("post", "/worklist/unsent/{}/"),
         ("get", "/patients/{}/"),
         ("post", "/patients/{}/visit-code/"),
         ("post", "/invitations/{}/cancel/"),

@@ -145,7 +145,7 @@ def test_the_patient_in_brief_and_age_and_sex_open_the_summary(personas, respons
     assert f"{age} år, {sex}" in html
 
 
-def test_a_rule_left_unknown_is_named_by_the_question_left_empty(personas) -> None:
+def test_a_safety_rule_left_unknown_is_named_by_the_question_left_empty(personas) -> None:
     """Vector red_flags_unanswered_not_assessable: the red-flag question was skipped."""
     from django.template.loader import render_to_string
 
@@ -167,9 +167,10 @@ def test_a_rule_left_unknown_is_named_by_the_question_left_empty(personas) -> No
     question = definition.item("pain.red_flags").text["da"]
 
     html = _page(_client(personas.clinician, "da"), response)
-    shown = html[html.index('class="not-assessable"') : html.index('id="brief-title"')]
+    # A safety question: shown with the red flags, not as a note (test_safety_unanswered.py).
+    shown = html[html.index('class="flag flag-red unanswered"') : html.index('id="brief-title"')]
     assert question in shown
-    assert "Kan ikke vurderes: der mangler svar" in shown
+    assert "Ubesvaret — spørg direkte" in shown
     # The PDF, which renders the same data, names the question too.
     with translation.override("da"):
         summary = summary_build(
