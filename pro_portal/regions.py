@@ -8,8 +8,14 @@ others are *lægevagten*).
 
 The numbers are **as found in the clinical review** (issue 14) and must be
 checked against each region's own page (``source_url``) before a clinic goes
-live — nobody on the team has checked them against those pages yet
-(``checked_on`` is empty until someone has).
+live — nobody has checked them on the live pages yet (``checked_on`` is empty
+until someone has). Three were read on stored copies of the regions' own pages
+on 2026-12-07 (``copy_checked_on``: the Capital Region's 1813, Southern
+Denmark's 70 11 07 07, and Central Denmark's 70 11 31 31 on the regions' joint
+site laegevagten.dk). Zealand's 1818 was found only in news quoting the
+region's press release (bt.dk, 2022; Dagens Medicin, 2024) and North Denmark's
+70 15 03 00 only on a municipality's page (hjoerring.dk) and Wikipedia: both
+stay "as found".
 
 Each region also says how its patients reach a **psychiatric emergency
 department** (*psykiatrisk akutmodtagelse*): walk in, day and night, in some
@@ -46,12 +52,14 @@ class Region:
     line: Promise
     #: As written for people ("70 11 31 31").
     phone: str
-    #: The region's own site, where its page on the line is to be found. Only
-    #: the site is recorded: the exact page was not reachable from where the
-    #: numbers were entered, and a guessed deep link would look checked.
+    #: The page the number was checked against when there is one (a stored copy
+    #: of it was read, ``copy_checked_on``); otherwise the region's own site.
     source_url: str
-    #: ISO date of the last check against ``source_url``; empty: never checked.
+    #: ISO date of the last check against the live ``source_url``; empty: never checked.
     checked_on: str = ""
+    #: ISO date on which the number was read on a stored copy of ``source_url``
+    #: (this network reaches no live page): better than nothing, not a check.
+    copy_checked_on: str = ""
     #: How a patient of this region reaches a psychiatric emergency department,
     #: in the patient's words (a sentence after "Psychiatric emergency department:").
     psychiatric_emergency: Promise = field(default_factory=lambda: GENERAL_PSYCHIATRIC_EMERGENCY)
@@ -65,6 +73,8 @@ class Region:
         """Where the number came from, and whether anyone has checked it there."""
         if self.checked_on:
             return f"Checked against {self.source_url} on {self.checked_on}."
+        if self.copy_checked_on:
+            return _COPY_CHECKED.format(url=self.source_url, on=self.copy_checked_on)
         return _UNCHECKED.format(url=self.source_url)
 
     @property
@@ -86,6 +96,10 @@ class Region:
 _UNCHECKED = (
     "As found in the clinical review (issue 14); to be checked against the region's own"
     " page on {url}."
+)
+_COPY_CHECKED = (
+    "Read on {on} on a stored copy of {url} (not the live page); to be checked against the"
+    " live page before a clinic goes live."
 )
 _PSYCHIATRIC_FOUND = (
     "As found in a stored copy of {url} (not the live page); to be checked against the"
@@ -136,7 +150,11 @@ REGIONS: dict[str, Region] = {
             name=_("Capital Region of Denmark"),
             line=_("Akuttelefonen"),
             phone="1813",
-            source_url="https://www.regionh.dk/",
+            source_url=(
+                "https://www.regionh.dk/presse-og-nyt/pressemeddelelser-og-nyheder/Sider/"
+                "Fakta-om-1813.aspx"
+            ),
+            copy_checked_on="2026-12-07",
             psychiatric_emergency=_(
                 "you can go to one day and night, without a referral (on Bornholm: call 1813)."
             ),
@@ -152,12 +170,15 @@ REGIONS: dict[str, Region] = {
             line=_("the medical helpline (lægevagten)"),
             phone="1818",
             source_url="https://www.regionsjaelland.dk/",
+            # 1818 has been the one way in to the out-of-hours doctor, the emergency
+            # departments and the psychiatric emergency departments since 1 October
+            # 2022 (the region's press release, as quoted by bt.dk on 30 September
+            # 2022); a 2019 page said "walk in at Roskilde, Slagelse or Vordingborg".
             psychiatric_emergency=_(
-                "you can go to one day and night, in Roskilde, Slagelse or Vordingborg."
+                "call 1818 first: it is also the way in to the psychiatric emergency departments."
             ),
             psychiatric_source_url=(
-                "https://www.regionsjaelland.dk/Sundhed/Tjekvoreskvalitet/Sygehuse/Sider/"
-                "Psykiatrien.aspx"
+                "https://www.bt.dk/samfund/nyt-akuttelefonnummer-over-800000-skal-nu-benytte-det"
             ),
         ),
         Region(
@@ -165,7 +186,9 @@ REGIONS: dict[str, Region] = {
             name=_("Central Denmark Region"),
             line=_("the medical helpline (lægevagten)"),
             phone="70 11 31 31",
-            source_url="https://www.rm.dk/",
+            # laegevagten.dk: the regions' own joint site for the out-of-hours line.
+            source_url="https://laegevagten.dk/en/region/central/medical-helpline",
+            copy_checked_on="2026-12-07",
             psychiatric_emergency=_(
                 "call your own doctor or the medical helpline first: they refer you to one."
             ),
@@ -179,7 +202,12 @@ REGIONS: dict[str, Region] = {
             name=_("Region of Southern Denmark"),
             line=_("the medical helpline (lægevagten)"),
             phone="70 11 07 07",
-            source_url="https://regionsyddanmark.dk/",
+            source_url=(
+                "https://regionsyddanmark.dk/patienter-og-parorende/akuthjaelp/"
+                "sygdomme-og-mindre-skader-laegevagt-i-region-syddanmark/"
+                "laegevagt-i-region-syddanmark"
+            ),
+            copy_checked_on="2026-12-07",
         ),
         Region(
             code="nordjylland",

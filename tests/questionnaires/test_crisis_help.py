@@ -57,14 +57,14 @@ def test_the_help_page_puts_112_the_line_and_the_psychiatric_department_before_l
     ]
     assert order == sorted(order)
     assert "hver dag fra kl. 11 til kl. 5 om natten" in page  # Livslinien is not open 24 h
-    assert "Roskilde, Slagelse eller Vordingborg" in page
+    assert "ring 1818 først: det er også vejen ind til de psykiatriske akutmodtagelser" in page
 
 
 @pytest.mark.parametrize(
     ("region", "said"),
     [
         ("hovedstaden", "du kan møde op døgnet rundt uden henvisning"),
-        ("sjaelland", "du kan møde op døgnet rundt i Roskilde"),
+        ("sjaelland", "ring 1818 først"),
         ("midtjylland", "ring først til din egen læge eller lægevagten"),
         ("syddanmark", "kan henvise dig dertil"),
         ("nordjylland", "kan henvise dig dertil"),
