@@ -9,15 +9,16 @@ submitted are the answers the patient checked.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from pro_portal.audit import audit_record
@@ -26,6 +27,7 @@ from questionnaires.kiosk import kiosk_consultation
 from questionnaires.models import (
     Answer,
     Invitation,
+    QuestionnaireVersion,
     Response,
     ScoringResult,
     UnsentSafetyNotice,
@@ -121,9 +123,25 @@ def answer_save(*, response: Response, item_id: str, value: Any, language: str) 
 
 
 @dataclass(frozen=True)
+class ReusedFrom:
+    """Where a reused answer came from: the patient's response submitted then."""
+
+    response_id: int
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class Progress:
+    """The page sequence: the questions asked, in order, and the answers so far.
+
+    Questions whose answers were reused from a recent response (``reused``) are
+    answered but not asked: the sequence skips them and the check page lists
+    them on their own, with the way to answer them again.
+    """
+
     asked: list[Item]
     answers: dict[str, Any]
+    reused: dict[str, ReusedFrom] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -166,12 +184,203 @@ class Progress:
 
 
 def response_progress(response: Response) -> Progress:
-    answers = response.answers_dict()
+    rows = list(response.answers.all())
+    answers = {row.item_id: row.value for row in rows}
+    reused = {
+        row.item_id: ReusedFrom(row.reused_from_id, row.reused_submitted_at)
+        for row in rows
+        if row.reused_from_id is not None and row.reused_submitted_at is not None
+    }
     try:
         asked = asked_items(response.questionnaire_version.definition, answers)
     except AnswerError:  # pragma: no cover - stored answers are validated on save
         asked = list(response.questionnaire_version.definition.items)
-    return Progress(asked=asked, answers=answers)
+    asked = [item for item in asked if item.id not in reused]
+    return Progress(asked=asked, answers=answers, reused=reused)
+
+
+# --- Reusing recent answers -----------------------------------------------------------------
+#
+# A definition may say, on an included instrument block, ``reuse_within_days:
+# 14`` (docs/definitions.md): the patient's answers to that block, given in
+# another response of the same organisation submitted less than 14 days ago,
+# describe the same recall period (WHO-5: "the last two weeks"), so they are
+# copied into this response instead of asked again. The engine never knows:
+# it scores the copied answers as answers, under the version answered.
+
+#: At most this many recent responses are looked at for one block.
+REUSE_CANDIDATES = 10
+
+
+@dataclass(frozen=True)
+class ReuseBlock:
+    """An included instrument block this version reuses, and its questions."""
+
+    instrument: str
+    days: int
+    items: tuple[str, ...]
+
+
+def reuse_blocks(version: QuestionnaireVersion) -> list[ReuseBlock]:
+    """The blocks ``version`` reuses (its published ``reuse`` policy)."""
+    policy = version.reuse or {}
+    if not policy:
+        return []
+    definition = version.definition
+    blocks = []
+    for instrument, days in sorted(policy.items()):
+        items = tuple(
+            item.id
+            for section in definition.sections
+            if section.included_from == instrument
+            for item in section.items
+            if item.type != "display"
+        )
+        if items:
+            blocks.append(ReuseBlock(instrument=instrument, days=int(days), items=items))
+    return blocks
+
+
+def _reuse_source(
+    response: Response, block: ReuseBlock, now: dt.datetime
+) -> tuple[Response, dict[str, Any]] | None:
+    """The newest response to take ``block``'s answers from, and those answers.
+
+    Only the same patient at the same organisation (at home or on the
+    waiting-room tablet alike), submitted less than ``block.days`` days ago,
+    answering every question of the block in that response itself — a reused
+    answer is never reused again, so its date is always the day the patient
+    gave it — from a questionnaire that includes the same instrument block,
+    with answers this version accepts.
+    """
+    definition = response.questionnaire_version.definition
+    own = Q(answers__item_id__in=block.items, answers__reused_from__isnull=True)
+    candidates = (
+        Response.objects.filter(
+            patient_id=response.patient_id,
+            organisation_id=response.organisation_id,
+            status=Response.Status.SUBMITTED,
+            submitted_at__gt=now - dt.timedelta(days=block.days),
+        )
+        .exclude(pk=response.pk)
+        .annotate(own=Count("answers", filter=own))
+        .filter(own=len(block.items))
+        .select_related("questionnaire_version")
+        .defer("questionnaire_version__content")
+        .order_by("-submitted_at", "-pk")[:REUSE_CANDIDATES]
+    )
+    for candidate in candidates:
+        theirs = candidate.questionnaire_version.definition
+        same_block = {
+            item.id
+            for section in theirs.sections
+            if section.included_from == block.instrument
+            for item in section.items
+        }
+        if not set(block.items) <= same_block:
+            continue
+        values = dict(
+            candidate.answers.filter(item_id__in=block.items).values_list("item_id", "value")
+        )
+        if validate_answers(definition, values):
+            continue
+        return candidate, values
+    return None
+
+
+def answers_reuse(*, response: Response) -> list[ReuseBlock]:
+    """Copy recent answers into ``response`` for each block it reuses; the blocks reused.
+
+    Called when the patient opens the response (start or carry on). A block
+    is reused only while none of its questions has an answer in this response
+    and the patient has not chosen to answer it again (``reuse_decline``).
+    Each copy is audited: it reads another of the patient's responses.
+    """
+    if response.is_submitted:
+        return []
+    declined = set(response.reuse_declined or [])
+    blocks = [
+        b for b in reuse_blocks(response.questionnaire_version) if b.instrument not in declined
+    ]
+    if not blocks:
+        return []
+    answered = set(response.answers.values_list("item_id", flat=True))
+    blocks = [b for b in blocks if not answered & set(b.items)]
+    now = timezone.now()
+    reused: list[ReuseBlock] = []
+    for block in blocks:
+        found = _reuse_source(response, block, now)
+        if found is None:
+            continue
+        source, values = found
+        with transaction.atomic():
+            locked = Response.objects.select_for_update().get(pk=response.pk)
+            if (
+                locked.is_submitted
+                or block.instrument in (locked.reuse_declined or [])
+                or locked.answers.filter(item_id__in=block.items).exists()
+            ):
+                continue  # changed meanwhile (another tab)
+            Answer.objects.bulk_create(
+                [
+                    Answer(
+                        response=locked,
+                        item_id=item_id,
+                        value=values[item_id],
+                        reused_from=source,
+                        reused_submitted_at=source.submitted_at,
+                    )
+                    for item_id in block.items
+                ]
+            )
+            locked.submission_token = ""  # the answers changed: check them again
+            locked.save(update_fields=["submission_token"])
+            audit_record(
+                action="response.reuse",
+                actor_kind="patient",
+                patient=response.patient,
+                obj=locked,
+                detail={
+                    "instrument": block.instrument,
+                    "from": str(source.public_id),
+                    "submitted_at": source.submitted_at.isoformat()
+                    if source.submitted_at
+                    else None,
+                    "items": list(block.items),
+                },
+            )
+        response.submission_token = ""
+        reused.append(block)
+    return reused
+
+
+def reuse_decline(*, response: Response, instrument: str) -> str | None:
+    """The patient answers ``instrument``'s block again: its reused answers are
+    cleared and it is never reused again in this response. Returns the first
+    question of the block to ask (None: this version reuses no such block).
+    Raises AnswersLockedError after submit."""
+    block = next(
+        (b for b in reuse_blocks(response.questionnaire_version) if b.instrument == instrument),
+        None,
+    )
+    if block is None:
+        return None
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.is_submitted:
+            raise AnswersLockedError(ANSWERS_LOCKED)
+        Answer.objects.filter(
+            response=locked, item_id__in=block.items, reused_from__isnull=False
+        ).delete()
+        declined = list(locked.reuse_declined or [])
+        if instrument not in declined:
+            declined.append(instrument)
+        locked.reuse_declined = declined
+        locked.submission_token = ""
+        locked.save(update_fields=["reuse_declined", "submission_token"])
+    response.reuse_declined = declined
+    response.submission_token = ""
+    return block.items[0]
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from scoring.engine import Item
 from scoring.engine.item_types import Formats
@@ -33,6 +33,12 @@ def day_text(day: dt.date, language: str) -> str:
     """A date in the reader's words: "31. maj 2024", "May 31, 2024"."""
     with translation.override(language):
         return formats.date_format(day, "DATE_FORMAT")
+
+
+def day_month_text(moment: dt.datetime, language: str) -> str:
+    """The local day of ``moment`` without its year: "3. december", "December 3"."""
+    with translation.override(language):
+        return formats.date_format(timezone.localdate(moment), "MONTH_DAY_FORMAT")
 
 
 def date_text(iso: str, language: str) -> str:

@@ -43,6 +43,15 @@ _ID = re.compile(r"[a-z][a-z0-9_]*")
 #: resolving to exactly what was published.
 _INCLUDE = re.compile(r"(?P<id>[a-z][a-z0-9_]*)(?:@[0-9]+(?:\.[0-9]+)*)?")
 _VERSION_FILE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.yaml")
+#: ``reuse_within_days: 14`` beside ``include: who5@1.2``: the patient's
+#: answers to that block from another response submitted fewer days ago are
+#: reused instead of asked again (questionnaires.answering.answers_reuse). The
+#: answering flow's key, never the engine's: the loader takes it off the
+#: section and publishes it beside the content (QuestionnaireVersion.reuse).
+REUSE_KEY = "reuse_within_days"
+#: Reuse is for instruments with a recall period of days or weeks (WHO-5,
+#: PHQ-9 and GAD-7 ask about the last two weeks); four weeks at most.
+REUSE_DAYS = (1, 28)
 
 
 class _Loader(yaml.SafeLoader):
@@ -180,11 +189,24 @@ def resolve_includes(
     included: set[str] = set()
     for index, section in enumerate(sections):
         if not isinstance(section, Mapping) or "include" not in section:
+            if isinstance(section, Mapping) and REUSE_KEY in section:
+                problems.append(
+                    Problem(
+                        source,
+                        f"sections[{index}]",
+                        f"{REUSE_KEY}: only an include section (an instrument block) can"
+                        " reuse answers",
+                    )
+                )
+                section = {k: v for k, v in section.items() if k != REUSE_KEY}
             resolved.append(section)
             continue
         name = section["include"]
         where = f"sections[{index}]"
-        if set(section) != {"include"}:
+        if REUSE_KEY in section:
+            problems.extend(_reuse_problems(section[REUSE_KEY], source, where))
+        if set(section) - {REUSE_KEY} != {"include"}:
+            # (but reuse_within_days, the answering flow's own)
             problems.append(Problem(source, where, "an include section has no other keys"))
         elif not isinstance(name, str) or not (match := _INCLUDE.fullmatch(name)):
             problems.append(Problem(source, where, f"include: bad instrument name {name!r}"))
@@ -231,11 +253,46 @@ def resolve_includes(
     return data
 
 
+def _reuse_problems(days: object, source: str, where: str) -> list[Problem]:
+    low, high = REUSE_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        return [
+            Problem(
+                source,
+                where,
+                f"{REUSE_KEY}: expected a whole number of days from {low} to {high}, got {days!r}",
+            )
+        ]
+    return []
+
+
+def reuse_policy(data: Mapping[str, Any]) -> dict[str, int]:
+    """Instrument id → days, from the include sections of an *unresolved*
+    definition that say ``reuse_within_days`` (checked by resolve_includes)."""
+    policy: dict[str, int] = {}
+    for section in data.get("sections") or []:
+        if isinstance(section, Mapping) and "include" in section and REUSE_KEY in section:
+            match = _INCLUDE.fullmatch(str(section["include"]))
+            if match:
+                policy[match["id"]] = section[REUSE_KEY]
+    return policy
+
+
+def read_published(
+    path: Path | str, *, instruments_dir: Path = INSTRUMENTS_DIR
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """What publishing ``path`` stores: the resolved content (what the engine
+    parses and the loader hashes) and the answering flow's reuse policy
+    (instrument id → days). Raises DefinitionError."""
+    path = Path(path)
+    data = _read_yaml(path)
+    return resolve_includes(data, display_name(path), instruments_dir), reuse_policy(data)
+
+
 def read_definition(path: Path | str, *, instruments_dir: Path = INSTRUMENTS_DIR) -> dict[str, Any]:
     """The definition mapping in ``path`` with its includes resolved: what
     the engine parses and the loader hashes. Raises DefinitionError."""
-    path = Path(path)
-    return resolve_includes(_read_yaml(path), display_name(path), instruments_dir)
+    return read_published(path, instruments_dir=instruments_dir)[0]
 
 
 def load_definition(path: Path | str, *, instruments_dir: Path = INSTRUMENTS_DIR) -> Definition:

@@ -54,7 +54,18 @@ class QuestionnaireVersion(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
 
-    IMMUTABLE_FIELDS: ClassVar = ("questionnaire_id", "version", "content", "content_hash")
+    #: The answering flow's reuse of recent answers: instrument id → days
+    #: (``reuse_within_days`` on an include section, docs/definitions.md). Published
+    #: with the version and as immutable as its content; the engine never reads it.
+    reuse = models.JSONField(default=dict, blank=True)
+
+    IMMUTABLE_FIELDS: ClassVar = (
+        "questionnaire_id",
+        "version",
+        "content",
+        "content_hash",
+        "reuse",
+    )
 
     class Meta:
         verbose_name = _("questionnaire version")
@@ -248,6 +259,9 @@ class Response(models.Model):
     # it, so a submit from a stale page (another tab changed an answer) is
     # refused and the patient checks again (questionnaires.answering).
     submission_token = models.CharField(max_length=32, blank=True, editable=False)
+    # Instrument blocks the patient chose to answer again rather than reuse
+    # (questionnaires.answering.reuse_decline): never reused again in this response.
+    reuse_declined = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("response")
@@ -272,6 +286,13 @@ class Answer(models.Model):
     item_id = models.CharField(max_length=64)
     value = models.JSONField()
     updated_at = models.DateTimeField(auto_now=True)
+    # A reused answer (answering.answers_reuse): copied from the same patient's
+    # response submitted at ``reused_submitted_at``, not asked again. The date is
+    # kept here so the summary names it without reading the other response.
+    reused_from = models.ForeignKey(
+        "Response", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reused_submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("answer")

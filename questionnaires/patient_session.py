@@ -134,10 +134,12 @@ _RESPONSE_FIELDS = (
     "channel",
     "language",
     "submission_token",
+    "reuse_declined",
     "questionnaire_version__questionnaire_id",
     "questionnaire_version__version",
     "questionnaire_version__content_hash",
     "questionnaire_version__source",
+    "questionnaire_version__reuse",
 )
 
 

@@ -67,11 +67,16 @@ def _check_lengths(**values: str) -> None:
             )
 
 
-def questionnaire_publish(*, content: dict[str, Any], source: str) -> PublishOutcome:
+def questionnaire_publish(
+    *, content: dict[str, Any], source: str, reuse: dict[str, int] | None = None
+) -> PublishOutcome:
     """Publish a validated definition as a draft; unchanged content is a no-op.
 
-    The caller has parsed the content and run its test vectors.
+    The caller has parsed the content and run its test vectors. ``reuse`` is
+    the answering flow's policy read beside it (``library.read_published``):
+    published with the version and, like the content, never changed under it.
     """
+    reuse = dict(reuse or {})
     # YAML may hold dates; the stored content is plain JSON.
     content = json.loads(json.dumps(content, default=str))
     _check_lengths(
@@ -83,7 +88,7 @@ def questionnaire_publish(*, content: dict[str, Any], source: str) -> PublishOut
         questionnaire_id=content["id"], version=content["version"]
     ).first()
     if existing is not None:
-        if existing.content_hash != digest:
+        if existing.content_hash != digest or existing.reuse != reuse:
             raise PublishError(CHANGED_UNDER_PUBLISHED_VERSION.format(ref=ref))
         return PublishOutcome(existing, created=False)
     version = QuestionnaireVersion.objects.create(
@@ -91,6 +96,7 @@ def questionnaire_publish(*, content: dict[str, Any], source: str) -> PublishOut
         version=content["version"],
         content=content,
         content_hash=digest,
+        reuse=reuse,
         source=source,
     )
     audit_record(action="questionnaire.publish", obj=version, detail={"ref": ref, "source": source})

@@ -20,6 +20,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("answer/<str:response_id>/", patient.resume, name="resume"),
     path("answer/<str:response_id>/q/<str:item_id>/", patient.question, name="question"),
     path("answer/<str:response_id>/check/", patient.check, name="check"),
+    path(
+        "answer/<str:response_id>/again/<str:instrument>/",
+        patient.reuse_again,
+        name="reuse_again",
+    ),
     path("answer/<str:response_id>/submit/", patient.submit, name="submit"),
     path("answer/<str:response_id>/done/", patient.done, name="done"),
     path("answer/<str:response_id>/help-now/", patient.urgent, name="urgent"),

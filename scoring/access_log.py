@@ -38,6 +38,7 @@ ACTIONS = {
     "response.review": gettext_lazy("Opened the answers to review them"),
     "response.reviewed": gettext_lazy("Marked the answers as reviewed"),
     "response.submit": gettext_lazy("Sent the answers"),
+    "response.reuse": gettext_lazy("Reused recent answers instead of asking them again"),
     "unsent_safety.raise": gettext_lazy(
         "Noted a saved answer to a safety question that was not sent, for the clinic"
     ),

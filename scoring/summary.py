@@ -7,7 +7,8 @@ reads is decided here and tested here; templates only lay it out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -51,6 +52,8 @@ DEMO_REVIEW = gettext_noop(
     "The demo data recorded a review by %(name)s on %(date)s: a demo review, not a clinical one."
 )
 REVIEWED = gettext_noop("Clinically reviewed by %(name)s on %(date)s.")
+REUSED_SCORE = gettext_noop("%(score)s from the patient's answers of %(date)s (reused)")
+REUSED_ANSWER = gettext_noop("from the patient's answers of %(date)s (reused)")
 SAFETY_UNANSWERED_MEANING = gettext_noop(
     "A safety question was not answered: ask it directly, as you would act on a red answer."
 )
@@ -154,6 +157,9 @@ class ScoreLine:
     value_text: str = ""  # the value in the reader's locale
     change_text: str = ""  # the change with its sign, in the reader's locale
     previous_text: str = ""  # the value last time
+    # "WHO-5 … from the patient's answers of <date> (reused)": the score rests on
+    # answers reused from an earlier response (questionnaires.answering).
+    reused: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,7 @@ class AnswerLine:
     question: str
     answer: str
     colour: str | None
+    reused: str = ""  # "from the patient's answers of <date> (reused)"
 
 
 @dataclass(frozen=True)
@@ -429,17 +436,55 @@ def _trends(
     return tuple(trends)
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def _score_items(
+    definition: Definition, score_id: str, seen: frozenset[str] = frozenset()
+) -> set[str]:
+    """The items a score is computed from, scores it reads expanded."""
+    plan = definition.plan
+    score = plan.scores.get(score_id)
+    if score is None or score_id in seen:
+        return set()
+    names = {name for term in score.terms for name in term}
+    names |= set(_NAME.findall(score.expression or ""))
+    items = {name for name in names if name in plan.items}
+    for name in names - items:
+        items |= _score_items(definition, name, seen | {score_id})
+    return items
+
+
+def _reused_score(
+    definition: Definition,
+    score_id: str,
+    label: str,
+    reused: Mapping[str, dt.datetime],
+    language: str,
+) -> str:
+    """Beside a score resting on reused answers: whose answers, of which day."""
+    days = [reused[i] for i in _score_items(definition, score_id) if i in reused]
+    if not days:
+        return ""
+    # "WHO-5 well-being score (0–100)" → "WHO-5 well-being score": the range
+    # is in the table already.
+    short = re.sub(r"\s*\([^)]*\)$", "", label) or label
+    return _(REUSED_SCORE) % {"score": short, "date": _date(min(days), language)}
+
+
 def _scores(
     result: Result,
     previous: Result | None,
     trends: tuple[TrendShown, ...],
     definition: Definition,
     language: str,
+    reused: Mapping[str, dt.datetime] | None = None,
 ) -> tuple[ScoreLine, ...]:
     before = {s.id: s.value for s in previous.scores} if previous else {}
     trend_of = {trend.score_id: trend for trend in trends}
     lines = []
     for score in result.scores:
+        label = pick_text(score.label, language)
         old = before.get(score.id)
         known = _score_of(definition, score.id)
         decimals = known.decimals if known is not None else None
@@ -449,7 +494,7 @@ def _scores(
         lines.append(
             ScoreLine(
                 id=score.id,
-                label=pick_text(score.label, language),
+                label=label,
                 value=score.value,
                 band=_score_band(score, known, language),
                 status=score.status,
@@ -460,6 +505,9 @@ def _scores(
                 value_text=_number(score.value, language, decimals),
                 change_text="" if change is None else _signed(change, language, decimals),
                 previous_text="" if old is None else _number(old, language, decimals),
+                reused=(
+                    _reused_score(definition, score.id, label, reused, language) if reused else ""
+                ),
             )
         )
     return tuple(lines)
@@ -487,7 +535,11 @@ def _changes(scores: tuple[ScoreLine, ...]) -> tuple[ChangeShown, ...]:
 
 
 def _sections(
-    definition: Definition, answers: dict[str, object], result: Result, language: str
+    definition: Definition,
+    answers: dict[str, object],
+    result: Result,
+    language: str,
+    reused: Mapping[str, dt.datetime] | None = None,
 ) -> tuple[SectionShown, ...]:
     asked = enabled_items(definition, answers)
     # A safety question left unanswered is marked in the answers too.
@@ -508,6 +560,11 @@ def _sections(
                     answer=answer_text(item, answers.get(item.id), language),
                     colour=result.item_colours.get(item.id)
                     or (presentation.SAFETY_UNANSWERED if item.id in unanswered else None),
+                    reused=(
+                        _(REUSED_ANSWER) % {"date": _date(reused[item.id], language)}
+                        if reused and item.id in reused
+                        else ""
+                    ),
                 )
             )
         if lines:
@@ -637,11 +694,18 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
     """Everything the summary page and PDF show for one response."""
     definition = response.questionnaire_version.definition
     result = stored.engine_result
-    answers = response.answers_dict()
+    rows = list(response.answers.all())
+    answers = {row.item_id: row.value for row in rows}
+    # Answers reused from an earlier response, by the day the patient gave them.
+    reused = {
+        row.item_id: row.reused_submitted_at
+        for row in rows
+        if row.reused_from_id is not None and row.reused_submitted_at is not None
+    }
     history = _history(response)
     previous = history[-2][1] if len(history) >= 2 else None
     trends = _trends(history, definition, language)
-    scores = _scores(result, previous, trends, definition, language)
+    scores = _scores(result, previous, trends, definition, language, reused)
     review = getattr(response, "review", None)
     patient = response.patient
     review_status, review_demo = _review_status(response, language)
@@ -687,7 +751,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         not_assessable=not_assessable,
         scores=scores,
         trends=trends,
-        sections=_sections(definition, answers, result, language),
+        sections=_sections(definition, answers, result, language, reused),
         reviewed=(
             _("Reviewed by %(name)s, %(when)s")
             % {

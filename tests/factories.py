@@ -80,7 +80,7 @@ def published_version(
     questionnaire_id: str, *, active: bool = False, version: str = "1.0.0"
 ) -> QuestionnaireVersion:
     """A library questionnaire, published (and reviewed and activated if asked)."""
-    from questionnaires.library import LIBRARY_DIR, read_definition
+    from questionnaires.library import LIBRARY_DIR, read_published
     from questionnaires.services import (
         questionnaire_activate,
         questionnaire_publish,
@@ -88,7 +88,8 @@ def published_version(
     )
 
     path = LIBRARY_DIR / questionnaire_id / f"{version}.yaml"
-    published = questionnaire_publish(content=read_definition(path), source=str(path.name)).version
+    content, reuse = read_published(path)
+    published = questionnaire_publish(content=content, source=str(path.name), reuse=reuse).version
     if active:
         reviewer = clinician(version_reviewer_organisation())
         questionnaire_record_review(

@@ -25,15 +25,18 @@ from questionnaires.answering import (
     Progress,
     Submit,
     answer_save,
+    answers_reuse,
     response_progress,
     response_result,
     response_submit,
+    reuse_blocks,
+    reuse_decline,
     safety_flags_now,
     submission_token_issue,
 )
 from questionnaires.forms import AnswerForm, BirthDateForm, text
 from questionnaires.invitations import Unlock, invitation_for_token, invitation_unlock
-from questionnaires.item_types import answer_text
+from questionnaires.item_types import answer_text, day_month_text
 from questionnaires.models import Invitation, Response
 from questionnaires.patient_session import (
     SESSION_HOME,
@@ -191,6 +194,9 @@ def resume(request: HttpRequest, session: PatientSession, response_id: str) -> H
     response = session.response(response_id)
     if response.is_submitted:
         return redirect("questionnaires:done", response_id=response.public_id)
+    # Opening the questionnaire: answers the patient gave recently to a block
+    # this version reuses (WHO-5 within two weeks) are taken, not asked again.
+    answers_reuse(response=response)
     item = response_progress(response).first_unanswered
     if item is None:
         return redirect("questionnaires:check", response_id=response.public_id)
@@ -437,6 +443,7 @@ def check(request: HttpRequest, session: PatientSession, response_id: str) -> Ht
     ]
     missing = progress.missing_required
     token = "" if missing else submission_token_issue(response=response)
+    reused = _reused_groups(response, progress, language)
     return render(
         request,
         "questionnaires/patient/check.html",
@@ -453,10 +460,59 @@ def check(request: HttpRequest, session: PatientSession, response_id: str) -> Ht
                 for i in missing
             ],
             missing_few=len(missing) <= MISSING_LISTED,
+            reused=reused,
             token=token,
             changed=request.GET.get("changed") == "1",
         ),
     )
+
+
+def _reused_groups(response: Response, progress: Progress, language: str) -> list[dict[str, Any]]:
+    """The reused answers on the check page: one group per block, headed by
+    the day the patient gave them, with the way to answer them again."""
+    if not progress.reused:
+        return []
+    definition = response.questionnaire_version.definition
+    groups = []
+    for block in reuse_blocks(response.questionnaire_version):
+        origins = [progress.reused[i] for i in block.items if i in progress.reused]
+        if not origins:
+            continue
+        rows = [
+            {
+                "question": text(definition.item(item_id).text, language),
+                "answer": answer_text(
+                    definition.item(item_id), progress.answers.get(item_id), language
+                ),
+            }
+            for item_id in block.items
+            if item_id in progress.reused
+        ]
+        groups.append(
+            {
+                "instrument": block.instrument,
+                "day": day_month_text(min(o.submitted_at for o in origins), language),
+                "rows": rows,
+            }
+        )
+    return groups
+
+
+@require_POST
+@patient_page
+def reuse_again(
+    request: HttpRequest, session: PatientSession, response_id: str, instrument: str
+) -> HttpResponse:
+    """Answer again the questions whose earlier answers were reused."""
+    response = session.response(response_id)
+    try:
+        first = reuse_decline(response=response, instrument=instrument)
+    except AnswersLockedError:
+        return redirect("questionnaires:done", response_id=response.public_id)
+    if first is None:
+        return redirect("questionnaires:check", response_id=response.public_id)
+    item = response.questionnaire_version.definition.item(first)
+    return redirect(_question_url(response, item, from_check=True))
 
 
 @require_POST

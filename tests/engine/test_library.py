@@ -131,6 +131,67 @@ def test_a_bad_include_names_the_file_and_section(
     assert line in problems(path)
 
 
+def test_an_include_may_reuse_answers_and_the_engine_never_sees_the_key(tmp_path: Path) -> None:
+    path = including(tmp_path)
+    mapping = yaml.safe_load(path.read_text())
+    mapping["sections"][1] = {"include": "mini", "reuse_within_days": 14}
+    write(path, mapping)
+    content, reuse = library.read_published(path, instruments_dir=tmp_path / "_instruments")
+    assert reuse == {"mini": 14}
+    assert all("reuse_within_days" not in section for section in content["sections"])
+    assert load_definition(path, instruments_dir=tmp_path / "_instruments").item("mini.1")
+    assert (
+        library.read_published(including(tmp_path), instruments_dir=tmp_path / "_instruments")[1]
+        == {}
+    )
+
+
+REUSE_PROBLEMS = [
+    (0, "sections[1]: reuse_within_days: expected a whole number of days from 1 to 28, got 0"),
+    (29, "sections[1]: reuse_within_days: expected a whole number of days from 1 to 28, got 29"),
+    (
+        "14",
+        "sections[1]: reuse_within_days: expected a whole number of days from 1 to 28, got '14'",
+    ),
+    (
+        True,
+        "sections[1]: reuse_within_days: expected a whole number of days from 1 to 28, got True",
+    ),
+]
+
+
+@pytest.mark.parametrize(("days", "line"), REUSE_PROBLEMS)
+def test_reuse_is_a_whole_number_of_days_from_1_to_28(
+    tmp_path: Path, days: object, line: str
+) -> None:
+    path = including(tmp_path)
+    mapping = yaml.safe_load(path.read_text())
+    mapping["sections"][1] = {"include": "mini", "reuse_within_days": days}
+    write(path, mapping)
+    assert problems(path) == [line]
+
+
+def test_reuse_on_a_section_of_the_files_own_is_a_problem(tmp_path: Path) -> None:
+    path = including(tmp_path)
+    mapping = yaml.safe_load(path.read_text())
+    mapping["sections"][0]["reuse_within_days"] = 14
+    write(path, mapping)
+    assert problems(path) == [
+        "sections[0]: reuse_within_days: only an include section (an instrument block)"
+        " can reuse answers"
+    ]
+
+
+def test_the_boundaries_1_and_28_days_are_allowed(tmp_path: Path) -> None:
+    for days in (1, 28):
+        path = including(tmp_path)
+        mapping = yaml.safe_load(path.read_text())
+        mapping["sections"][1] = {"include": "mini", "reuse_within_days": days}
+        write(path, mapping)
+        _, reuse = library.read_published(path, instruments_dir=tmp_path / "_instruments")
+        assert reuse == {"mini": days}
+
+
 BLOCK_PROBLEMS = [
     ({k: v for k, v in BLOCK.items() if k != "instrument"}, "top level: missing key 'instrument'"),
     (

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from questionnaires.library import LIBRARY_DIR, library_paths, read_definition
+from questionnaires.library import LIBRARY_DIR, library_paths, read_published
 from questionnaires.services import PublishError, questionnaire_publish
 from scoring.engine import DefinitionError, parse_definition, run_test_vectors
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if not files:
             raise CommandError("No definition files found.")
         problems: list[str] = []
-        valid: list[tuple[dict[str, Any], str]] = []
+        valid: list[tuple[dict[str, Any], dict[str, int], str]] = []
         seen: dict[str, str] = {}
         for path in files:
             source = display_path(path)
@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 problems.append(too_large)
                 continue
             try:
-                content = read_definition(path)
+                content, reuse = read_published(path)
                 definition = parse_definition(content, source=source)
             except DefinitionError as exc:
                 problems.extend(str(p) for p in exc.problems)
@@ -57,15 +57,15 @@ class Command(BaseCommand):
             if ref in seen:
                 problems.append(f"{source}: {ref} is also defined in {seen[ref]} (duplicate id)")
             seen[ref] = source
-            valid.append((content, source))
+            valid.append((content, reuse, source))
         if problems:
             raise CommandError(self._refusal(problems))
 
         created = unchanged = 0
         try:
             with transaction.atomic():
-                for content, source in valid:
-                    outcome = questionnaire_publish(content=content, source=source)
+                for content, reuse, source in valid:
+                    outcome = questionnaire_publish(content=content, source=source, reuse=reuse)
                     created += outcome.created
                     unchanged += not outcome.created
                     verb = "published (draft)" if outcome.created else "unchanged"
