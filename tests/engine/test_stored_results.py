@@ -5,10 +5,10 @@ and read back for the summary, the PDF, rescoring and, as ``previous``, the
 patient's next response (``change()``). The round-trip tests in
 test_results.py only prove that today's writer and today's reader agree; a
 change to the layout that both sides make at once passes them and leaves
-every row already stored unreadable. Here the stored form is a literal
+every row already stored unreadable. Here the stored form is literal
 (``result_format`` 1, as ``result_to_dict`` writes it): if the layout
 changes, keep reading format 1 (or migrate the stored rows) and add the new
-format's literal beside this one — never edit this one.
+format's literals beside these — never edit these.
 """
 
 from __future__ import annotations
@@ -198,6 +198,53 @@ STORED = r"""
     }
   ],
   "item_values": {"q.1": 3, "q.3": 1, "weight": 82.5}
+}
+"""
+
+# The same questionnaire's previous response, all calm: green, so the
+# meaning carries the days to the next questionnaire, and the patient gets
+# the default support text (no rule).
+STORED_GREEN = r"""
+{
+  "result_format": 1,
+  "questionnaire": "demo",
+  "version": "1.0.0",
+  "engine_version": "1.0.0",
+  "intended_use": "triage",
+  "overall": "green",
+  "meaning": {
+    "intended_use": "triage",
+    "colour": "green",
+    "action": {
+      "da": "Næste spørgeskema efter 90 dage.",
+      "en": "Next questionnaire after 90 days."
+    },
+    "note": {
+      "da": "Patienten kan altid selv bede om at blive kontaktet.",
+      "en": "The patient can always ask to be contacted."
+    },
+    "next_questionnaire_days": 90
+  },
+  "scores": [
+    {
+      "id": "total",
+      "label": {"da": "Total (da)", "en": "Total"},
+      "value": 0,
+      "status": "scored",
+      "band": "low",
+      "band_label": {"da": "Low (da)", "en": "Low"},
+      "items_used": ["q.1", "q.2", "q.3"],
+      "items_missing": [],
+      "prorated": false
+    }
+  ],
+  "flags": [],
+  "item_colours": {},
+  "not_assessable": [],
+  "patient_messages": [
+    {"text": {"da": "Thank you (da)", "en": "Thank you"}, "rule_id": null, "safety": false}
+  ],
+  "item_values": {"q.1": 0, "q.2": 0, "q.3": 0, "weight": 80.0, "sleep": 7}
 }
 """
 
@@ -403,6 +450,27 @@ RESTORED = Result(
 
 def test_a_stored_result_of_format_1_reads_back_as_it_was_scored() -> None:
     assert result_from_dict(json.loads(STORED)) == RESTORED
+
+
+def test_a_stored_green_triage_result_keeps_the_days_to_the_next_questionnaire() -> None:
+    restored = result_from_dict(json.loads(STORED_GREEN))
+    assert restored.meaning == Meaning(
+        intended_use="triage",
+        colour="green",
+        action={
+            "da": "Næste spørgeskema efter 90 dage.",
+            "en": "Next questionnaire after 90 days.",
+        },
+        note={
+            "da": "Patienten kan altid selv bede om at blive kontaktet.",
+            "en": "The patient can always ask to be contacted.",
+        },
+        next_questionnaire_days=90,
+    )
+    assert restored.patient_messages == (PatientMessage(da_en("Thank you")),)
+    assert (restored.overall, restored.flags, restored.not_assessable) == ("green", (), ())
+    assert restored.scores[0].value == 0
+    assert restored.item_values == {"q.1": 0, "q.2": 0, "q.3": 0, "weight": 80.0, "sleep": 7}
 
 
 def test_a_stored_result_still_serves_as_the_previous_result_for_change() -> None:
