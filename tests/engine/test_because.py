@@ -43,6 +43,7 @@ TRAILS = [
     ("s >= 3 and c = 0", {"a": 1, "b": 2, "c": 0}, ["c"], ["s"]),
     ("missing(c)", {}, ["c"], []),
     ("selected(ms, '1') and count_selected(ms) = 1", {"ms": ["1"]}, ["ms"], []),
+    ("count_selected(ms) >= 2", {"ms": ["0", "2"]}, ["ms"], []),
     ("a + b * 2 > 3", {"a": 1, "b": 2}, ["a", "b"], []),
 ]
 
@@ -148,6 +149,7 @@ UNKNOWN = [
     ("count([a, b, c] > 3) >= 2", {"a": 5}, ("b", "c")),
     ("s > 3", {"a": 5}, ("b",)),  # a missing score names its missing items
     ("a / (b - b) > 1", {"a": 1, "b": 1}, ()),  # unknown for another reason
+    ("count_selected(ms) >= 2", {"a": 1}, ("ms",)),
 ]
 
 
@@ -156,7 +158,12 @@ def test_a_not_assessable_rule_names_the_missing_items_it_needed(
     expression: str, answers: dict[str, Any], missing: tuple[str, ...]
 ) -> None:
     mapping = numbers(
-        [integer("a"), integer("b"), integer("c")],
+        [
+            integer("a"),
+            integer("b"),
+            integer("c"),
+            {"id": "ms", "type": "multiple_choice", "options": options(range(3), False)},
+        ],
         [{"id": "s", "method": "sum", "items": ["a", "b"]}],
         [{"id": "r", "when": expression, "safety": True}],
     )

@@ -171,6 +171,11 @@ TYPE_ERRORS = [
     ),
     ("selected(ms, '7')", "'7' is not an option code of ms (codes: 0, 1, 2)", 14),
     ("any([a, tx] > 1)", "tx is a short text item: only answered(tx) and missing(tx) apply", 9),
+    (  # inside any() the error is placed at the item compared, as above
+        "any([ch, g.ch] > '1')",
+        "'>' cannot compare option codes: use = or !=, or compare ch with a number (its value)",
+        6,
+    ),
     ("answered(note)", "note is a display text and is never answered", 10),
 ]
 
@@ -431,6 +436,14 @@ def test_change_compares_with_the_previous_result(
     earlier: Result, expression: str, answers: dict[str, Any], expected: bool | None
 ) -> None:
     assert truth(expression, answers, earlier) is expected
+
+
+def test_change_reads_a_choice_item_by_its_option_value() -> None:
+    """A single choice item is a number (its option's value), so change()
+    applies to it as to a score (docs/definitions.md § Types)."""
+    before = run(numbers(ITEMS, SCORES), {"ch": "1"})
+    assert truth("change(ch) >= 2", {"ch": "3"}, before) is True
+    assert truth("change(ch) >= 2", {"ch": "2"}, before) is False
 
 
 def test_change_is_false_on_a_first_response_not_unknown() -> None:
