@@ -115,7 +115,11 @@ def test_an_instrument_listed_differently_from_its_block_is_a_problem(tmp_path: 
 INCLUDE_PROBLEMS = [
     ([{"include": "mini"}, {"include": "mini"}], "sections[2]: include: mini is included twice"),
     ([{"include": "Mini"}], "sections[1]: include: bad instrument name 'Mini'"),
-    ([{"include": "mini", "id": "x"}], "sections[1]: an include section has no other keys"),
+    (
+        [{"include": "mini", "id": "x"}],
+        "sections[1]: an include section has no other keys than enable_when and items"
+        " (both or neither)",
+    ),
     ([{"include": "nothing"}], "file: cannot read: No such file or directory"),
 ]
 
