@@ -387,7 +387,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
 def _names_read(definition: Definition, expression: str) -> set[str]:
-    """The item ids a rule's expression reads, scores expanded to their items."""
+    """The item ids a rule's expression reads, scores expanded to their items
+    (and to what their enable-when reads: a gated score waits for its gate)."""
     plan = definition.plan
     names: set[str] = set()
     for name in _NAME.findall(expression):
@@ -395,6 +396,8 @@ def _names_read(definition: Definition, expression: str) -> set[str]:
         if score is not None:
             names |= {item for term in score.terms for item in term}
             names |= _names_read(definition, score.expression or "")
+            gate = score.enable_when.conditions if score.enable_when else ()
+            names |= _names_read(definition, " ".join(c.item for c in gate))
         elif name in plan.items:
             names.add(name)
     return names

@@ -174,6 +174,98 @@ def read_block(name: str, instruments_dir: Path = INSTRUMENTS_DIR) -> dict[str, 
     return block
 
 
+#: The keys that gate some of an included block's items (docs/definitions.md, "include").
+_GATE_KEYS = ("enable_when", "items")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
+
+
+def _score_reads(score: Mapping[str, Any]) -> set[str]:
+    """The ids a block score reads: its items (``{max: [a, b]}`` too) or the
+    names in its formula."""
+    names: set[str] = set()
+    for entry in score.get("items") or []:
+        if isinstance(entry, Mapping):
+            names.update(str(member) for member in entry.get("max") or [])
+        else:
+            names.add(str(entry))
+    expression = score.get("expression")
+    if isinstance(expression, str):
+        names.update(_NAME.findall(expression))
+    return names
+
+
+def _gate(
+    block: dict[str, Any],
+    section: Mapping[str, Any],
+    source: str,
+    where: str,
+    name: str,
+    problems: list[Problem],
+) -> tuple[dict[str, Any], list[Any]] | None:
+    """``- include: gad7@1.2`` with ``enable_when`` and ``items``: the block
+    with those items asked only under that enable-when — and every block
+    score reading one of them (directly or through another block score)
+    gated the same way, so a gated total is *not asked*, never a sum of the
+    items asked. The block file itself is not changed (blocks are shared)."""
+    gate, wanted = section["enable_when"], section["items"]
+    if not isinstance(wanted, list) or not wanted:
+        problems.append(Problem(source, where, "items: expected a list of the block's item ids"))
+        return None
+    ids = {
+        item.get("id")
+        for sec in block["sections"]
+        if isinstance(sec, Mapping)
+        for item in sec.get("items") or []
+        if isinstance(item, Mapping)
+    }
+    bad = [item for item in wanted if item not in ids]
+    if bad:
+        problems.append(
+            Problem(source, where, f"items: {', '.join(map(str, bad))} not in include {name}")
+        )
+        return None
+    gated = set(wanted)
+    sections: list[Any] = []
+    for sec in block["sections"]:
+        items = []
+        for item in sec.get("items") or []:
+            if isinstance(item, Mapping) and item.get("id") in gated:
+                if "enable_when" in item:
+                    problems.append(
+                        Problem(
+                            source,
+                            where,
+                            f"items: {item['id']} has an enable_when in include {name}:"
+                            " a gate cannot be added to it",
+                        )
+                    )
+                item = {**item, "enable_when": gate}
+            items.append(item)
+        sections.append({**sec, "items": items})
+    scores = [s for s in block.get("scores") or [] if isinstance(s, Mapping)]
+    reading = gated
+    changed = True
+    while changed:  # a score reading a gated score reads gated items too
+        found = {s.get("id") for s in scores if _score_reads(s) & reading}
+        changed = not found <= reading
+        reading = reading | {str(f) for f in found}
+    block_scores: list[Any] = []
+    for score in block.get("scores") or []:
+        if isinstance(score, Mapping) and score.get("id") in reading:
+            if "enable_when" in score:
+                problems.append(
+                    Problem(
+                        source,
+                        where,
+                        f"score {score.get('id')} has an enable_when in include {name}:"
+                        " a gate cannot be added to it",
+                    )
+                )
+            score = {**score, "enable_when": gate}
+        block_scores.append(score)
+    return {**block, "sections": sections}, block_scores
+
+
 def resolve_includes(
     data: dict[str, Any], source: str, instruments_dir: Path = INSTRUMENTS_DIR
 ) -> dict[str, Any]:
@@ -205,9 +297,18 @@ def resolve_includes(
         where = f"sections[{index}]"
         if REUSE_KEY in section:
             problems.extend(_reuse_problems(section[REUSE_KEY], source, where))
-        if set(section) - {REUSE_KEY} != {"include"}:
-            # (but reuse_within_days, the answering flow's own)
-            problems.append(Problem(source, where, "an include section has no other keys"))
+        # reuse_within_days is the answering flow's own; enable_when and items gate
+        # some of the block's items (both or neither).
+        extra = set(section) - {"include", REUSE_KEY}
+        if extra and extra != set(_GATE_KEYS):
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    "an include section has no other keys than enable_when and items"
+                    " (both or neither) and reuse_within_days",
+                )
+            )
         elif not isinstance(name, str) or not (match := _INCLUDE.fullmatch(name)):
             problems.append(Problem(source, where, f"include: bad instrument name {name!r}"))
         elif match["id"] in included:
@@ -220,8 +321,14 @@ def resolve_includes(
             except DefinitionError as error:
                 problems.extend(error.problems)
                 continue
+            block_scores = block.get("scores", [])
+            if "enable_when" in section:
+                gated = _gate(block, section, source, where, name, problems)
+                if gated is None:
+                    continue
+                block, block_scores = gated
             resolved.extend(_tagged(block["sections"], instrument_id))
-            merged["scores"].extend(_tagged(block.get("scores", []), instrument_id))
+            merged["scores"].extend(_tagged(block_scores, instrument_id))
             merged["rules"].extend(_tagged(block.get("rules", []), instrument_id))
             merged["instruments"].append(block["instrument"])
     if problems:

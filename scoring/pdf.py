@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when the PDF layout changes: a new version renders new files, and the
 # idempotency key (response, template version, language) keeps old ones untouched.
-TEMPLATE_VERSION = "6"  # 6: answers reused from an earlier response are marked, with the day
+TEMPLATE_VERSION = "6"  # 6: reused answers marked with their day; a gated score "not asked"
 ASSET_SCHEME = "pdf-asset:"
 ASSETS = {
     "fonts/DejaVuSans.ttf": ("font/ttf", settings.BASE_DIR / "static/fonts/DejaVuSans.ttf"),

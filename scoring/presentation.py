@@ -48,6 +48,10 @@ WAITING_ROOM_BLOOD_PRESSURE = ("basic.bp_sys", "basic.bp_dia")
 WAITING_ROOM_WEIGHT = "basic.weight"
 WAITING_ROOM_BMI = "bmi"
 
+#: A gate's comparison that did not hold, written as what did ("GAD-2 = 2 (< 3)"
+#: for a gate ``gad2 >= 3``): the summary's "not asked" line for a gated score.
+NOT_OP: dict[str, str] = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "=": "≠", "!=": "="}
+
 # --- A safety question left unanswered ------------------------------------------
 #
 # The engine leaves a rule it cannot decide *not assessable*, and the overall

@@ -160,6 +160,8 @@ class ScoreLine:
     # "WHO-5 … from the patient's answers of <date> (reused)": the score rests on
     # answers reused from an earlier response (questionnaires.answering).
     reused: str = ""
+    #: A gated score not asked, in words ("not asked: GAD-2 = 2 (< 3)"), else "".
+    not_asked: str = ""
 
 
 @dataclass(frozen=True)
@@ -482,6 +484,7 @@ def _scores(
 ) -> tuple[ScoreLine, ...]:
     before = {s.id: s.value for s in previous.scores} if previous else {}
     trend_of = {trend.score_id: trend for trend in trends}
+    results = {s.id: s for s in result.scores}
     lines = []
     for score in result.scores:
         label = pick_text(score.label, language)
@@ -508,9 +511,44 @@ def _scores(
                 reused=(
                     _reused_score(definition, score.id, label, reused, language) if reused else ""
                 ),
+                not_asked=_not_asked(score, known, results, definition, language),
             )
         )
     return tuple(lines)
+
+
+def _not_asked(
+    score: ScoreResult,
+    known: Score | None,
+    results: dict[str, ScoreResult],
+    definition: Definition,
+    language: str,
+) -> str:
+    """Why a gated score was not asked, in words: "not asked: GAD-2 = 2 (< 3)"
+    — never a number, so a GAD-7 total is never a GAD-2 sum in disguise. Empty
+    for every other score (docs/definitions.md, "Scores")."""
+    if known is None or known.enable_when is None or score.status != "not_applicable":
+        return ""
+    reasons = []
+    for condition in known.enable_when.conditions:
+        if condition.on_score:
+            gate = results.get(condition.item)
+            gate_known = _score_of(definition, condition.item)
+            label = pick_text(gate.label, language) if gate else condition.item
+            if gate is None or gate.value is None:
+                reasons.append(_("%(score)s not asked") % {"score": label})
+                continue
+            decimals = gate_known.decimals if gate_known is not None else None
+            threshold = condition.value
+            assert not isinstance(threshold, str)  # a score is compared with a number
+            reasons.append(
+                f"{label} = {_number(gate.value, language, decimals)}"
+                f" ({presentation.NOT_OP[condition.op]} {_number(threshold, language)})"
+            )
+        else:
+            item = definition.item(condition.item)
+            reasons.append(pick_text(item.text, language))
+    return _("not asked: %(reasons)s") % {"reasons": "; ".join(reasons)}
 
 
 def _score_band(score: ScoreResult, known: Score | None, language: str) -> str:

@@ -22,6 +22,7 @@ from questionnaires.fhir.fhirpath import FhirpathWriter, NotExpressibleError, se
 from scoring.engine import (
     Condition,
     Definition,
+    EnableWhen,
     Item,
     Rule,
     Score,
@@ -91,6 +92,8 @@ def score_mapping(score: Score) -> dict[str, Any]:
         data["monotone"] = True
     if score.included_from is not None:
         data["included_from"] = score.included_from
+    if score.enable_when is not None:
+        data["enable_when"] = enable_when_mapping(score.enable_when)
     if score.bands:
         data["bands"] = [
             {
@@ -102,6 +105,21 @@ def score_mapping(score: Score) -> dict[str, Any]:
             for b in score.bands
         ]
     return data
+
+
+def enable_when_mapping(enable: EnableWhen) -> dict[str, Any]:
+    """An enable-when as written in a definition file (docs § Items)."""
+    return {
+        "behavior": enable.behavior,
+        "conditions": [
+            {
+                ("score" if k.on_score else "item"): k.item,
+                "op": k.op,
+                **({"value": k.value} if k.value is not None else {}),
+            }
+            for k in enable.conditions
+        ],
+    }
 
 
 def vector_mapping(vector: Vector) -> dict[str, Any]:
@@ -387,29 +405,20 @@ class _Exporter:
         exact = all(g is not None for g in groups) and (
             not wide or behavior == "any" or len(groups) == 1
         )
-        original = _string_extension(
-            c.ENABLE_WHEN,
-            c.canonical_json(
-                {
-                    "behavior": behavior,
-                    "conditions": [
-                        {
-                            "item": k.item,
-                            "op": k.op,
-                            **({"value": k.value} if k.value is not None else {}),
-                        }
-                        for k in enable.conditions
-                    ],
-                }
-            ),
-        )
+        original = _string_extension(c.ENABLE_WHEN, c.canonical_json(enable_when_mapping(enable)))
         rewritten = any(
             not isinstance(k.value, str) and self.definition.item(k.item).type in CODE_TYPES
             for k in enable.conditions
-            if k.value is not None
+            if k.value is not None and not k.on_score
         )
         if not exact:
-            extension.append(_expression(c.ENABLE_WHEN_EXPRESSION, self.writer.enabled(item.id)))
+            state = self.writer.checkpoint()
+            try:
+                expression = self.writer.enabled(item.id)
+            except NotExpressibleError:  # a gate on a score FHIRPath cannot say (change())
+                self.writer.rollback(state)
+            else:
+                extension.append(_expression(c.ENABLE_WHEN_EXPRESSION, expression))
             extension.append(original)
             return
         flat = [part for group in groups if group is not None for part in group]
@@ -421,7 +430,11 @@ class _Exporter:
 
     def condition(self, condition: Condition) -> list[dict[str, Any]] | None:
         """The FHIR enableWhen entries of one condition (several: any of
-        them), or None when enableWhen cannot express it."""
+        them), or None when enableWhen cannot express it — as for a
+        condition on a score: its value is calculated, not an answer in the
+        QuestionnaireResponse, so the enableWhenExpression reads it."""
+        if condition.on_score:
+            return None
         target = self.definition.item(condition.item)
         op, value = condition.op, condition.value
         base = {"question": target.id}
@@ -474,6 +487,8 @@ class _Exporter:
                     description=f"{score.id} as PRO Portal's engine computes it",
                 )
             )
+            if score.enable_when is not None:  # a gated score: shown only when asked
+                extension.append(_expression(c.ENABLE_WHEN_EXPRESSION, self.writer.gate(score)))
         if score.decimals:
             extension.append({"url": c.MAX_DECIMAL_PLACES, "valueInteger": score.decimals})
         extension.append({"url": c.SCORE, "extension": details})

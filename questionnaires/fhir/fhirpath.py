@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from questionnaires.fhir.common import number_literal, string_literal
-from scoring.engine import Condition, Definition, Item, Score
+from scoring.engine import Condition, Definition, EnableWhen, Item, Score
 from scoring.engine.item_types import item_type
 from scoring.engine.model import Number
 from scoring.engine.rules.ast import Arith, Call, Name, Neg, Node, Num, Quantifier, Str
@@ -160,18 +160,68 @@ class FhirpathWriter:
         enable = item.enable_when
         if enable is None:
             return "true"
+        return self.define(
+            ("e", item_id),
+            "e",
+            item_id,
+            lambda: self.joined(enable, self.condition),
+            f"whether {item_id} is asked",
+        )
 
-        def build() -> str:
-            parts = [f"({self.condition(c)})" for c in enable.conditions]
-            return (" or " if enable.behavior == "any" else " and ").join(parts)
+    def gate(self, score: Score) -> str:
+        """``true`` or ``%g…``: whether a score's enable-when is true (it is
+        scored only then)."""
+        enable = score.enable_when
+        if enable is None:
+            return "true"
+        return self.define(
+            ("g", score.id),
+            "g",
+            score.id,
+            lambda: self.joined(enable, self.condition),
+            f"whether the score {score.id} is asked",
+        )
 
-        return self.define(("e", item_id), "e", item_id, build, f"whether {item_id} is asked")
+    def gate_open(self, score: Score) -> str:
+        """``true`` or ``%o…``: the score's enable-when is true *or unknown*
+        (Kleene), i.e. the score is not "not applicable" because of it."""
+        enable = score.enable_when
+        if enable is None:
+            return "true"
+        return self.define(
+            ("o", score.id),
+            "o",
+            score.id,
+            lambda: self.joined(enable, self.condition_open),
+            f"whether the enable-when of {score.id} is true or unknown",
+        )
+
+    @staticmethod
+    def joined(enable: EnableWhen, each: Callable[[Condition], str]) -> str:
+        parts = [f"({each(c)})" for c in enable.conditions]
+        return (" or " if enable.behavior == "any" else " and ").join(parts)
+
+    def condition_open(self, condition: Condition) -> str:
+        """A condition that is true or unknown: a comparison on a missing
+        answer or an unscored (but applicable) score is unknown."""
+        if condition.op in ("answered", "missing"):
+            return self.condition(condition)
+        if condition.on_score:
+            value = self.score(self.definition.score(condition.item))
+            absent = _all([f"{value}.empty()", self.applicable(condition.item)])
+        else:
+            absent = _all([f"{self.answers(condition.item)}.empty()", self.enabled(condition.item)])
+        return f"{self.condition(condition)} or ({absent})"
 
     def condition(self, condition: Condition) -> str:
         """One enable-when condition as a FHIRPath true/false (never empty)."""
+        op, value = condition.op, condition.value
+        if condition.on_score:
+            assert isinstance(value, int | float)  # the parser requires a number
+            score = self.score(self.definition.score(condition.item))
+            return f"{score}.where($this {op} {number_literal(value)}).exists()"
         item = self.definition.item(condition.item)
         answers = self.answers(item.id)
-        op, value = condition.op, condition.value
         if op == "answered":
             return f"{answers}.exists()"
         if op == "missing":
@@ -207,13 +257,13 @@ class FhirpathWriter:
         if name not in self.definition.plan.scores:
             return self.enabled(name)
         score = self.definition.score(name)
-        if score.method == "formula":
-            leaves = _leaves(parse(score.expression or ""))
-            parts = [self.applicable(leaf) for leaf in leaves]
-            return _all(parts)
         if score.method == "fhirpath":
             raise NotExpressibleError(_IMPORTED)
-        return _any([self.applicable(m) for term in score.terms for m in term])
+        if score.method == "formula":
+            inner = _all([self.applicable(leaf) for leaf in _leaves(parse(score.expression or ""))])
+        else:
+            inner = _any([self.applicable(m) for term in score.terms for m in term])
+        return _all([self.gate_open(score), inner])
 
     # --- scores -----------------------------------------------------------------
 
@@ -227,7 +277,9 @@ class FhirpathWriter:
                 raw = self.formula(parse(score.expression or ""))
             else:
                 raw = self.terms(score)
-            return _finish(raw, score.multiply, score.add, score.decimals)
+            value = _finish(raw, score.multiply, score.add, score.decimals)
+            gate = self.gate(score)
+            return value if gate == "true" else f"iif({gate}, {value}, {{}})"
 
         return self.define(("s", score.id), "s", score.id, build, f"the score {score.id}")
 

@@ -166,11 +166,22 @@ def _load(
     return None
 
 
-def condition_test(condition: Condition, item: Item) -> Callable[[Env], bool]:
+def _absent(env: Env, name: str) -> bool | None:
+    """A comparison on what has no value: false when it is not asked (a
+    disabled item, a score not applicable), unknown when it is missing."""
+    return False if name in env.na else None
+
+
+def condition_test(condition: Condition, item: Item | None) -> Callable[[Env], bool | None]:
     """A closure deciding one (already validated) enable-when condition.
 
-    As in FHIR's enableWhen, a comparison on an unanswered or disabled item
-    is false; a string compares codes (for a multiple choice: "includes").
+    Three-valued: a comparison on a missing answer or an unscored score is
+    unknown (None), on a disabled item or a score not applicable false. An
+    item is asked only when its enable-when is *true* — as in FHIR's
+    enableWhen, a comparison on an unanswered item does not ask; a gated
+    score tells "unknown" (not scored) from "false" (not asked). A string
+    compares codes (for a multiple choice: "includes"); ``item`` is None
+    for a condition on a score.
     """
     name, op, value = condition.item, condition.op, condition.value
     if op == "answered":
@@ -179,29 +190,44 @@ def condition_test(condition: Condition, item: Item) -> Callable[[Env], bool]:
         return lambda env: name not in env.answered and name not in env.na
     if isinstance(value, str):
         equal = op == "="
-        if item.type in SET_TYPES:
-            return lambda env: name in env.sel and (value in env.sel[name]) is equal
-        return lambda env: name in env.code and (env.code[name] == value) is equal
+        if item is not None and item.type in SET_TYPES:
+            return lambda env: (
+                (value in env.sel[name]) is equal if name in env.sel else _absent(env, name)
+            )
+        return lambda env: (
+            (env.code[name] == value) is equal if name in env.code else _absent(env, name)
+        )
     compare = COMPARISON[op]
-    return lambda env: name in env.num and compare(env.num[name], value)
+    return lambda env: compare(env.num[name], value) if name in env.num else _absent(env, name)
 
 
-def enable_test(enable_when: EnableWhen, items: Mapping[str, Item]) -> Callable[[Env], bool]:
-    tests = tuple(condition_test(c, items[c.item]) for c in enable_when.conditions)
-    if enable_when.behavior == "any":
-        return lambda env: any(test(env) for test in tests)
-    return lambda env: all(test(env) for test in tests)
+def enable_test(enable_when: EnableWhen, items: Mapping[str, Item]) -> Callable[[Env], bool | None]:
+    """The conditions joined with Kleene's ``any``/``all``: true, false or
+    unknown (None)."""
+    tests = tuple(
+        condition_test(c, None if c.on_score else items[c.item]) for c in enable_when.conditions
+    )
+    # any: true if one is true; all: false if one is false; else unknown if one is.
+    decisive = enable_when.behavior == "any"
+
+    def joined(env: Env) -> bool | None:
+        unknown = False
+        for test in tests:
+            outcome = test(env)
+            if outcome is decisive:
+                return decisive
+            if outcome is None:
+                unknown = True
+        return None if unknown else not decisive
+
+    return joined
 
 
-def apply_enable_when(
-    enable: tuple[tuple[str, Callable[[Env], bool]], ...], env: Env, given: dict[str, Answer]
-) -> None:
-    """Disable items whose conditions fail, discarding their answers."""
-    for item_id, test in enable:
-        if not test(env):
-            env.na.add(item_id)
-            env.answered.discard(item_id)
-            env.num.pop(item_id, None)
-            env.code.pop(item_id, None)
-            env.sel.pop(item_id, None)
-            given.pop(item_id, None)
+def disable(item_id: str, env: Env, given: dict[str, Answer]) -> None:
+    """Mark an item not asked, discarding its answer."""
+    env.na.add(item_id)
+    env.answered.discard(item_id)
+    env.num.pop(item_id, None)
+    env.code.pop(item_id, None)
+    env.sel.pop(item_id, None)
+    given.pop(item_id, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from scoring.engine.answers import apply_enable_when, read_answers
+from scoring.engine.answers import disable, read_answers
 from scoring.engine.errors import AnswerError, Problem
 from scoring.engine.item_types import (
     CODE_TYPES,
@@ -18,7 +18,7 @@ from scoring.engine.item_types import (
     option_labels,
 )
 from scoring.engine.model import Answer, Definition, Item, Number, Text
-from scoring.engine.plan import CompiledRule
+from scoring.engine.plan import CompiledRule, Step
 from scoring.engine.results import (
     SEVERITY,
     AnswerInvolved,
@@ -32,20 +32,43 @@ from scoring.engine.results import (
 )
 from scoring.engine.rules.compiler import unknowns, witnesses
 from scoring.engine.rules.values import Env
-from scoring.engine.scorers import expand_missing
+from scoring.engine.scorers import Scorer, expand_missing
 from scoring.engine.semantics import NOT_ASSESSABLE, colour_meaning
 from scoring.engine.version import ENGINE_VERSION
 
 
-def _load(definition: Definition, answers: Mapping[str, object]) -> tuple[Env, dict[str, Answer]]:
+def settle(
+    steps: tuple[Step, ...], env: Env, given: dict[str, Answer], done: dict[str, ScoreResult]
+) -> None:
+    """Run enable-when tests and scorers in dependency order: an item is
+    asked only when its enable-when is true (its answer is discarded
+    otherwise); each score is computed into ``done`` and ``env``."""
+    for step in steps:
+        if isinstance(step, Scorer):
+            done[step.score.id] = step(env, done)
+        elif step[1](env) is not True:
+            disable(step[0], env, given)
+
+
+def load_answers(
+    definition: Definition,
+    answers: Mapping[str, object],
+    *,
+    previous: Mapping[str, Number] | None = None,
+    scoring: bool = True,
+) -> tuple[Env, dict[str, Answer], dict[str, ScoreResult]]:
+    """Read the answers and settle what is asked; with ``scoring``, every score."""
     plan = definition.plan
     env, given, problems = read_answers(
         plan.items, plan.options, answers, "answers", definition.source
     )
     if problems:
         raise AnswerError(problems)
-    apply_enable_when(plan.enable, env, given)
-    return env, given
+    if previous is not None:
+        env.prev = previous
+    done: dict[str, ScoreResult] = {}
+    settle(plan.steps if scoring else plan.steps[: plan.asking], env, given, done)
+    return env, given, done
 
 
 def validate_answers(definition: Definition, answers: Mapping[str, object]) -> list[Problem]:
@@ -61,7 +84,7 @@ def enabled_items(definition: Definition, answers: Mapping[str, object]) -> froz
     The answering flow asks only these; answers to the others are discarded.
     Raises AnswerError if the answers are invalid.
     """
-    env = _load(definition, answers)[0]
+    env = load_answers(definition, answers, scoring=False)[0]
     return frozenset(item.id for item in definition.plan.item_order if item.id not in env.na)
 
 
@@ -83,18 +106,19 @@ def evaluate(
     same questionnaire id (any version), or None for a first response.
     Raises AnswerError if the answers do not fit the definition.
     """
-    env, given = _load(definition, answers)
-    env.prev = previous_values(previous)
-    return run(definition, env, given)
+    env, given, done = load_answers(definition, answers, previous=previous_values(previous))
+    return run(definition, env, given, done)
 
 
-def run(definition: Definition, env: Env, given: Mapping[str, Answer]) -> Result:
-    """Evaluate loaded answers: scores, then rules, then the summary."""
+def run(
+    definition: Definition,
+    env: Env,
+    given: Mapping[str, Answer],
+    done: Mapping[str, ScoreResult],
+) -> Result:
+    """Evaluate settled answers and scores: rules, then the summary."""
     plan = definition.plan
-    item_values = dict(env.num)
-    done: dict[str, ScoreResult] = {}
-    for scorer in plan.scorers:
-        done[scorer.score.id] = scorer(env, done)
+    item_values = {name: value for name, value in env.num.items() if name in plan.items}
     fired: list[CompiledRule] = []
     unknown: list[CompiledRule] = []
     for compiled in plan.rules:

@@ -41,11 +41,14 @@ class Option:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One enable-when condition on an earlier answer."""
+    """One enable-when condition on an earlier answer, or (``on_score``) on a
+    score's value: ``item`` is then the score's id (``{score: gad2, op: ">=",
+    value: 3}``; items and scores share one namespace of ids)."""
 
     item: str
     op: str
     value: str | Number | None = None
+    on_score: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,9 @@ class Score:
     included_from: str | None = None
     #: ``method: fhirpath``: SDC variables (name, FHIRPath), evaluated in order.
     variables: tuple[tuple[str, str], ...] = ()
+    #: When the score is asked at all (a gate, e.g. GAD-7 only when GAD-2 >= 3):
+    #: false → not applicable, undecidable → not scored (docs § Scores).
+    enable_when: EnableWhen | None = None
 
 
 @dataclass(frozen=True, slots=True)

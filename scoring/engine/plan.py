@@ -19,6 +19,11 @@ class CompiledRule:
     changed: frozenset[str]
 
 
+#: One step of loading answers: an item's enable-when test, or a scorer.
+EnableStep = tuple[str, Callable[[Env], bool | None]]
+Step = EnableStep | Scorer
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Plan:
     """Lookup tables and closures ``evaluate`` runs, in dependency order."""
@@ -27,7 +32,10 @@ class Plan:
     item_order: tuple[Item, ...]
     options: Mapping[str, Mapping[str, Option]]
     scores: Mapping[str, Score]
-    #: (item id, test) for every item with enable-when, earlier conditions first.
-    enable: tuple[tuple[str, Callable[[Env], bool]], ...]
+    #: Every item's enable-when test and every scorer, each after what it
+    #: reads (an item gated on a score comes after that score's scorer).
+    steps: tuple[Step, ...]
+    #: How many of ``steps`` decide which items are asked (the rest only score).
+    asking: int
     scorers: tuple[Scorer, ...]
     rules: tuple[CompiledRule, ...]

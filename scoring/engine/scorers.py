@@ -15,7 +15,10 @@ always the same, so an instrument is described in data, not code:
    rounding half up to ``decimals`` and the band.
 
 Disabled items (enable-when) are neither answered nor missing: they drop out
-of the score, and a score whose items are all disabled is not applicable.
+of the score, and a score whose items are all disabled is not applicable. A
+score with its own enable-when (a gate: GAD-7 only when GAD-2 >= 3) is not
+applicable when the gate is false, so it is never a sum of the items asked
+under another score's name; not scored when the gate cannot be decided.
 Proration changes only the score, never the answers rules read.
 
 A score imported from FHIR that none of these express keeps its FHIRPath
@@ -25,7 +28,7 @@ expression (``method: fhirpath``, scoring/engine/fhirpath_score.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from scoring.engine.fhirpath_score import FhirpathScore
@@ -74,7 +77,7 @@ Member = tuple[str, Mapping[str, Number] | None, Number | None]
 class Scorer:
     """Computes one score into ``env`` (so later scores and rules read it)."""
 
-    __slots__ = ("fhirpath", "formula", "names", "score", "terms")
+    __slots__ = ("fhirpath", "formula", "gate", "names", "score", "terms")
 
     def __init__(
         self,
@@ -83,15 +86,22 @@ class Scorer:
         formula: Compiled | None,
         names: tuple[str, ...],
         fhirpath: FhirpathScore | None = None,
+        gate: Callable[[Env], bool | None] | None = None,
     ) -> None:
         self.score = score
         self.terms = terms
         self.formula = formula
         self.names = names
         self.fhirpath = fhirpath
+        self.gate = gate
 
     def __call__(self, env: Env, done: Mapping[str, ScoreResult]) -> ScoreResult:
-        if self.formula is not None:
+        opened = True if self.gate is None else self.gate(env)
+        if opened is False:  # not asked by design: no value, and not missing
+            result = self.result(None, NOT_APPLICABLE, [], [], done)
+        elif opened is None:  # the gate itself lacks answers: those are missing
+            result = self.result(None, NOT_SCORED, [], self.gate_missing(env), done)
+        elif self.formula is not None:
             result = self.from_formula(self.formula, env, done)
         elif self.fhirpath is not None:
             outcome = self.fhirpath.evaluate(env)
@@ -106,6 +116,13 @@ class Scorer:
         elif result.status == NOT_APPLICABLE:
             env.na.add(result.id)
         return result
+
+    def gate_missing(self, env: Env) -> list[str]:
+        """What the gate read that has no value and is not "not asked"."""
+        enable = self.score.enable_when
+        assert enable is not None
+        names = dict.fromkeys(c.item for c in enable.conditions)
+        return [name for name in names if name not in env.answered and name not in env.na]
 
     def from_terms(self, env: Env, done: Mapping[str, ScoreResult]) -> ScoreResult:
         total: Number = 0

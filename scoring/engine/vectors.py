@@ -11,9 +11,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scoring.engine.answers import apply_enable_when, read_answers
-from scoring.engine.errors import AnswerError
-from scoring.engine.evaluate import run
+from scoring.engine.evaluate import load_answers, run
 from scoring.engine.model import Definition, Number, Vector
 from scoring.engine.results import Result
 
@@ -39,16 +37,13 @@ class VectorFailure:
 
 def evaluate_vector(definition: Definition, vector: Vector) -> Result:
     """Evaluate a vector's answers with its ``previous`` values."""
-    plan = definition.plan
-    env, given, problems = read_answers(
-        plan.items, plan.options, vector.answers, "answers", definition.source
+    previous = vector.previous
+    env, given, done = load_answers(
+        definition,
+        vector.answers,
+        previous=None if previous is None else {**previous.scores, **previous.items},
     )
-    if problems:  # parse_definition checks vector answers; this is for hand-made vectors
-        raise AnswerError(problems)
-    apply_enable_when(plan.enable, env, given)
-    if vector.previous is not None:
-        env.prev = {**vector.previous.scores, **vector.previous.items}
-    return run(definition, env, given)
+    return run(definition, env, given, done)
 
 
 def _number(value: Number | None) -> str:

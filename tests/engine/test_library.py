@@ -3,6 +3,7 @@ library's files and the checker CLI."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
@@ -115,7 +116,11 @@ def test_an_instrument_listed_differently_from_its_block_is_a_problem(tmp_path: 
 INCLUDE_PROBLEMS = [
     ([{"include": "mini"}, {"include": "mini"}], "sections[2]: include: mini is included twice"),
     ([{"include": "Mini"}], "sections[1]: include: bad instrument name 'Mini'"),
-    ([{"include": "mini", "id": "x"}], "sections[1]: an include section has no other keys"),
+    (
+        [{"include": "mini", "id": "x"}],
+        "sections[1]: an include section has no other keys than enable_when and items"
+        " (both or neither)",
+    ),
     ([{"include": "nothing"}], "file: cannot read: No such file or directory"),
 ]
 
@@ -363,3 +368,97 @@ def test_the_cli_runs_as_a_module(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", library_paths(), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_definition_in_the_library_passes_its_checks(path: Path) -> None:
     assert check_file(path) == []
+
+
+# --- a gate on some of an included block's items (GAD-7 behind GAD-2 >= 3) -------------
+
+GATED_BLOCK: dict[str, Any] = {
+    **BLOCK,
+    "sections": [
+        {
+            **BLOCK["sections"][0],
+            "items": [
+                {"id": f"mini.{n}", "type": "yes_no", "text": text(f"Item {n}")} for n in (1, 2, 3)
+            ],
+        }
+    ],
+    "scores": [
+        {
+            "id": "mini",
+            "label": text("Mini"),
+            "method": "sum",
+            "items": ["mini.1", {"max": ["mini.2", "mini.3"]}],
+            "source": "test",
+        },
+        {
+            "id": "mini_x2",
+            "label": text("x2"),
+            "method": "formula",
+            "expression": "mini * 2",
+            "source": "test",
+        },
+        {
+            "id": "mini_first",
+            "label": text("1"),
+            "method": "sum",
+            "items": ["mini.1"],
+            "source": "test",
+        },
+    ],
+}
+GATE = {"conditions": [{"score": "total", "op": ">=", "value": 3}]}
+
+
+def gated(tmp_path: Path, block: Any = GATED_BLOCK, **section: Any) -> Path:
+    path = including(tmp_path, block=block)
+    mapping = yaml.safe_load(path.read_text())
+    mapping["sections"][1].update(section)
+    return write(path, mapping)
+
+
+def test_an_include_can_gate_some_of_its_items_and_the_scores_reading_them(
+    tmp_path: Path,
+) -> None:
+    path = gated(tmp_path, enable_when=GATE, items=["mini.3"])
+    data = read_definition(path, instruments_dir=tmp_path / "_instruments")
+    items = {i["id"]: i for i in data["sections"][1]["items"]}
+    assert [k for k, item in items.items() if "enable_when" in item] == ["mini.3"]
+    gated_scores = [s["id"] for s in data["scores"] if "enable_when" in s]
+    assert gated_scores == ["mini", "mini_x2"]  # mini_first reads no gated item
+    # the shared block file is not changed
+    assert (
+        "enable_when"
+        not in yaml.safe_load((tmp_path / "_instruments" / "mini.yaml").read_text())["scores"][0]
+    )
+    loaded = load_definition(path, instruments_dir=tmp_path / "_instruments")
+    assert loaded.score("mini").enable_when == loaded.item("mini.3").enable_when
+
+
+GATE_PROBLEMS = [
+    ({"enable_when": GATE}, "an include section has no other keys than enable_when and items"),
+    ({"enable_when": GATE, "items": "mini.3"}, "items: expected a list of the block's item ids"),
+    ({"enable_when": GATE, "items": ["mini.9"]}, "items: mini.9 not in include mini"),
+]
+
+
+@pytest.mark.parametrize(("section", "reason"), GATE_PROBLEMS)
+def test_a_gate_names_items_of_the_block(
+    tmp_path: Path, section: dict[str, Any], reason: str
+) -> None:
+    lines = problems(gated(tmp_path, **section))
+    assert len(lines) == 1
+    assert lines[0].startswith(f"sections[1]: {reason}")
+
+
+def test_a_gate_is_not_added_to_what_already_has_an_enable_when(tmp_path: Path) -> None:
+    block = copy.deepcopy(GATED_BLOCK)
+    block["sections"][0]["items"][2]["enable_when"] = {
+        "conditions": [{"item": "mini.1", "op": "answered"}]
+    }
+    block["scores"][0]["enable_when"] = GATE
+    lines = problems(gated(tmp_path, block, enable_when=GATE, items=["mini.3"]))
+    assert lines == [
+        "sections[1]: items: mini.3 has an enable_when in include mini: a gate cannot be added"
+        " to it",
+        "sections[1]: score mini has an enable_when in include mini: a gate cannot be added to it",
+    ]

@@ -20,6 +20,7 @@ from tests.questionnaires.test_patient_flow import (
     answer_all,
     invite,
     post_answer,
+    question_url,
     response_of,
     unlock,
 )
@@ -92,6 +93,36 @@ def test_a_sedative_without_an_opioid_raises_no_help_page(in_zealand, client: Cl
     answer_all(client, response, {"med.taking": "no", "med.sedatives": ["z_drug"]})
     reply = post_answer(client, response, "med.more_than_prescribed", "often")
     assert reply["Location"] != _urgent(response)
+
+
+# --- GAD-7 behind GAD-2 >= 3 (Kroenke et al. 2007) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item_1", "item_2", "next_item"),
+    [
+        ("1", "1", "who5.1"),  # GAD-2 = 2: GAD-7 items 3-7 are not asked
+        ("2", "0", "who5.1"),  # GAD-2 = 2
+        ("2", "1", "gad7.3"),  # GAD-2 = 3: the rest of the GAD-7 follows
+    ],
+)
+def test_the_rest_of_the_gad7_is_asked_only_when_gad2_is_3_or_more(
+    personas: Personas, client: Client, item_1: str, item_2: str, next_item: str
+) -> None:
+    response = _open(personas, client)
+    answer_all(client, response, {"gad7.1": item_1})
+    reply = post_answer(client, response, "gad7.2", item_2)
+    assert reply["Location"] == question_url(response, next_item)
+
+
+def test_lowering_gad2_below_3_drops_the_answers_to_the_rest_of_the_gad7(
+    personas: Personas, client: Client
+) -> None:
+    response = _open(personas, client)
+    answer_all(client, response, {"gad7.1": "2", "gad7.2": "1", "gad7.3": "3", "gad7.4": "3"})
+    post_answer(client, response, "gad7.2", "0")
+    assert set(response.answers_dict()) == {"gad7.1", "gad7.2"}
+    assert client.get(question_url(response, "gad7.3")).status_code == 302
 
 
 # --- The clinician's summary: PEG is read as a change since last time ------------------------

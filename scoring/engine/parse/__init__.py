@@ -9,7 +9,7 @@ nothing is compiled into a :class:`Definition` unless there are none.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from scoring.engine.answers import describe
@@ -24,14 +24,15 @@ from scoring.engine.model import (
     Section,
     Text,
 )
-from scoring.engine.parse.base import ID, located
+from scoring.engine.parse.base import ID, located, topological
 from scoring.engine.parse.fhir import FhirReader
-from scoring.engine.parse.items import ItemsReader
 from scoring.engine.parse.rules import RulesReader
 from scoring.engine.parse.scores import ScoresReader
 from scoring.engine.parse.vectors import VectorsReader
-from scoring.engine.plan import Plan
+from scoring.engine.plan import Plan, Step
 from scoring.engine.rules.compiler import Symbol
+from scoring.engine.rules.values import Env
+from scoring.engine.scorers import Scorer
 
 VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
@@ -70,7 +71,7 @@ def parse_definition(mapping: Mapping[str, Any], *, source: str = "<memory>") ->
     return _Parser(source).parse(mapping)
 
 
-class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader, FhirReader):
+class _Parser(ScoresReader, RulesReader, VectorsReader, FhirReader):
     """The whole definition: top-level keys, then each part in dependency order."""
 
     def parse(self, data: object) -> Definition:
@@ -105,8 +106,9 @@ class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader, FhirReader)
         if self.fhir is not None and all(d.get("method") != "fhirpath" for _, d, _ in score_data):
             self.problem("fhir", "fhir: only method: fhirpath scores use it")
         self.symbols.update({sid: Symbol("number", "a score") for sid, _, _ in score_data})
-        enable = self.enable_order()
+        gates = self.enable_order()
         scores, scorers = self.read_scores(score_data)
+        steps, asking = self.plan_steps(gates, scorers)
         score_map = {score.id: score for score in scores}
         rules = self.read_rules(top.get("rules", []))
         trended = self.read_trended(top, score_map)
@@ -118,8 +120,9 @@ class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader, FhirReader)
             item_order=item_order,
             options=self.options,
             scores=score_map,
-            enable=enable,
-            scorers=scorers,
+            steps=steps,
+            asking=asking,
+            scorers=tuple(step for step in steps if isinstance(step, Scorer)),
             rules=rules,
         )
         vectors = self.read_vectors(top.get("test_vectors", []), plan, score_map, rules)
@@ -154,6 +157,30 @@ class _Parser(ItemsReader, ScoresReader, RulesReader, VectorsReader, FhirReader)
             source=self.source,
             fhir=self.fhir,
         )
+
+    def plan_steps(
+        self,
+        gates: Mapping[str, tuple[Callable[[Env], bool | None], list[str]]],
+        scorers: tuple[Scorer, ...],
+    ) -> tuple[tuple[Step, ...], int]:
+        """Enable-when tests and scorers in one order, each after what it
+        reads: an item gated on a score after the score, a score after the
+        gated items it sums. Without conditions on scores this is every test
+        (in their order), then every scorer (in theirs). A cycle through both
+        an item and a score is refused with its names."""
+        by_score = {scorer.score.id: scorer for scorer in scorers}
+        nodes = {**dict.fromkeys(gates), **dict.fromkeys(by_score)}
+        reads = {item_id: names for item_id, (_, names) in gates.items()}
+        reads.update({sid: self.score_reads[sid] for sid in by_score})
+        deps = {node: [n for n in reads[node] if n in nodes] for node in nodes}
+        order, cycles = topological(nodes, deps)
+        for cycle in cycles:
+            if any(n in gates for n in cycle) and any(n in by_score for n in cycle):
+                where = self.item_where.get(cycle[0]) or self.score_where[cycle[0]]
+                self.problem(where, f"enable_when cycle: {' → '.join(cycle)}", cycle[0])
+        steps = tuple(by_score[n] if n in by_score else (n, gates[n][0]) for n in order)
+        asking = max((i + 1 for i, n in enumerate(order) if n in gates), default=0)
+        return steps, asking
 
     def read_languages(self, top: Mapping[str, Any]) -> tuple[str, ...]:
         if "languages" not in top:

@@ -76,6 +76,9 @@ class Reader:
         self.options: dict[str, dict[str, Option]] = {}
         self.symbols: dict[str, Symbol] = {}
         self.score_ids: set[str] = set()
+        #: Score id → where it is declared, and the names it reads (its gate too).
+        self.score_where: dict[str, str] = {}
+        self.score_reads: dict[str, list[str]] = {}
         #: (item id, raw enable_when, where), checked once every item is known.
         self.pending: list[tuple[str, object, str]] = []
         #: The top-level ``fhir`` block, read before the scores that use it.

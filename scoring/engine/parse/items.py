@@ -26,9 +26,11 @@ from scoring.engine.parse.base import (
     topological,
 )
 from scoring.engine.rules.compiler import Symbol
+from scoring.engine.rules.values import Env
 
 _ITEM_COMMON = ("text", "help", "required", "enable_when")
 _CONDITION_OPS = ("=", "!=", ">", ">=", "<", "<=", "answered", "missing")
+_SCORE_OPS = ("=", "!=", ">", ">=", "<", "<=")
 _SECTION_KINDS = ("generic", "domain", "disease")
 
 
@@ -220,8 +222,10 @@ class ItemsReader(Reader):
             self.text(anchors, "high", f"{where}.anchors", required=True, ident=item_id),
         )
 
-    def enable_order(self) -> tuple[tuple[str, Callable[..., bool]], ...]:
-        """Check every enable-when and order them so conditions come first."""
+    def enable_order(self) -> dict[str, tuple[Callable[[Env], bool | None], list[str]]]:
+        """Check every item's enable-when: item id → (test, names it reads),
+        conditions first. Cycles among items are problems here; those through
+        a score are found when the scores are known (``plan_steps``)."""
         deps: dict[str, list[str]] = {}
         enabled: dict[str, EnableWhen] = {}
         for item_id, raw, where in self.pending:
@@ -235,7 +239,14 @@ class ItemsReader(Reader):
             self.problem(
                 self.item_where[cycle[0]], f"enable_when cycle: {' → '.join(cycle)}", cycle[0]
             )
-        return tuple((item_id, enable_test(enabled[item_id], self.items)) for item_id in order)
+        return {
+            item_id: (enable_test(enabled[item_id], self.items), deps[item_id]) for item_id in order
+        }
+
+    def score_gated(self, item_id: str) -> bool:
+        """Whether an item is asked only when a score allows."""
+        enable = self.items[item_id].enable_when
+        return enable is not None and any(c.on_score for c in enable.conditions)
 
     def read_enable_when(self, raw: object, where: str, item_id: str) -> EnableWhen | None:
         at = f"{where}.enable_when"
@@ -260,50 +271,80 @@ class ItemsReader(Reader):
             return None
         return EnableWhen(str(behavior), tuple(conditions))
 
-    def read_condition(self, raw: object, at: str, item_id: str) -> Condition | None:
+    def read_condition(self, raw: object, at: str, ident: str) -> Condition | None:
+        """One condition of an item's or a score's (``ident``) enable-when:
+        on an item (``item:``) or on a score's value (``score:``)."""
         data = self.mapping(raw, at)
         if data is None:
             return None
         problems = len(self.problems)
-        self.keys(data, at, ("item", "op"), ("value",), item_id)
+        if "score" in data:
+            return self.read_score_condition(data, at, ident)
+        self.keys(data, at, ("item", "op"), ("value",), ident)
         target, op, value = data.get("item"), data.get("op"), data.get("value")
         if op not in _CONDITION_OPS:
             self.problem(
-                at, f"op: must be one of {' '.join(_CONDITION_OPS)}, got {describe(op)}", item_id
+                at, f"op: must be one of {' '.join(_CONDITION_OPS)}, got {describe(op)}", ident
             )
         elif op in ("answered", "missing"):
             if "value" in data:
-                self.problem(at, f"value: op {op} takes no value", item_id)
+                self.problem(at, f"value: op {op} takes no value", ident)
         elif not isinstance(value, str) and not is_number(value):
             self.problem(
-                at, f"value: expected a code in quotes or a number, got {describe(value)}", item_id
+                at, f"value: expected a code in quotes or a number, got {describe(value)}", ident
             )
         item = self.items.get(target) if isinstance(target, str) else None
         if item is None:
-            if "item" in data:
-                self.problem(at, f"item: enable_when names a missing item {target!r}", item_id)
-        elif target == item_id:
-            self.problem(at, "item: an item cannot depend on itself", item_id)
+            if target in self.score_ids:
+                self.problem(at, f"item: {target} is a score: write score: {target}", ident)
+            elif "item" in data:
+                self.problem(at, f"item: enable_when names a missing item {target!r}", ident)
+        elif target == ident:
+            self.problem(at, "item: an item cannot depend on itself", ident)
         elif item.type == "display":
-            self.problem(at, f"item: {target} is a display text and is never answered", item_id)
+            self.problem(at, f"item: {target} is a display text and is never answered", ident)
         elif op in ("answered", "missing") or len(self.problems) > problems:
             pass
         elif isinstance(value, str):
             if item.type not in CODE_TYPES and item.type not in SET_TYPES:
                 described = ITEM_TYPES[item.type].described
-                self.problem(at, f"value: {target} is {described} and has no codes", item_id)
+                self.problem(at, f"value: {target} is {described} and has no codes", ident)
             elif op not in ("=", "!="):
-                self.problem(at, f"op: codes are compared with = or !=, not {op}", item_id)
+                self.problem(at, f"op: codes are compared with = or !=, not {op}", ident)
             elif value not in self.options[item.id]:
                 codes = ", ".join(self.options[item.id])
-                self.problem(
-                    at, f"value: {value!r} is not an option of {target} ({codes})", item_id
-                )
+                self.problem(at, f"value: {value!r} is not an option of {target} ({codes})", ident)
         elif item.type not in VALUED_TYPES:
             described = ITEM_TYPES[item.type].described
-            self.problem(at, f"value: {target} is {described} and has no number", item_id)
+            self.problem(at, f"value: {target} is {described} and has no number", ident)
         if len(self.problems) > problems:
             return None
         assert isinstance(target, str)
         assert isinstance(op, str)
         return Condition(target, op, value)
+
+    def read_score_condition(
+        self, data: Mapping[str, Any], at: str, ident: str
+    ) -> Condition | None:
+        """``{score: gad2, op: ">=", value: 3}``: a score's value compared with a number."""
+        problems = len(self.problems)
+        self.keys(data, at, ("score", "op", "value"), (), ident)
+        target, op, value = data.get("score"), data.get("op"), data.get("value")
+        if op not in _SCORE_OPS:
+            self.problem(
+                at,
+                f"op: a score is compared with {' '.join(_SCORE_OPS)}, got {describe(op)}",
+                ident,
+            )
+        if "value" in data and not is_number(value):
+            self.problem(at, f"value: a score is a number; got {describe(value)}", ident)
+        if target not in self.score_ids:
+            self.problem(at, f"score: enable_when names a missing score {target!r}", ident)
+        elif target == ident:
+            self.problem(at, "score: a score cannot depend on itself", ident)
+        if len(self.problems) > problems:
+            return None
+        assert isinstance(target, str)
+        assert isinstance(op, str)
+        assert is_number(value)
+        return Condition(target, op, value, on_score=True)

@@ -7,19 +7,19 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from scoring.engine.answers import describe
+from scoring.engine.answers import describe, enable_test
 from scoring.engine.fhirpath_score import FhirpathError, FhirpathScore, compile_score
 from scoring.engine.item_types import CODE_TYPES
 from scoring.engine.model import Band, Number, Score
 from scoring.engine.parse.base import (
     ID,
     ITEM_ID,
-    Reader,
     included_from,
     is_number,
     located,
     topological,
 )
+from scoring.engine.parse.items import ItemsReader
 from scoring.engine.rules.compiler import NUMBER, Compiled, referenced_names
 from scoring.engine.scorers import Member, Scorer, to_decimal
 
@@ -38,13 +38,14 @@ _SCORE_KEYS = (
     "bands",
     "expression",
     "variables",
+    "enable_when",
     "included_from",
 )
 _TERM_ONLY = ("items", "reverse", "weights", "lookup", "missing")
 _METHODS = ("sum", "mean", "formula", "fhirpath")
 
 
-class ScoresReader(Reader):
+class ScoresReader(ItemsReader):
     """Scores, compiled into scorers in dependency order."""
 
     def claim_scores(self, raw: object) -> list[tuple[str, Mapping[str, Any], str]]:
@@ -67,13 +68,18 @@ class ScoresReader(Reader):
         built: dict[str, tuple[Score, Scorer]] = {}
         deps: dict[str, list[str]] = {}
         for sid, data, where in claimed:
+            self.score_where[sid] = where
             read = self.read_score(sid, data, where)
             if read is not None:
                 score, scorer, names = read
                 built[sid] = (score, scorer)
                 deps[sid] = [name for name in names if name in self.score_ids]
+                gate = score.enable_when
+                gated = [] if gate is None else [c.item for c in gate.conditions]
+                self.score_reads[sid] = [*names, *gated]
+                self.check_gated_terms(score, where)
         order, cycles = topological(built, deps)
-        wheres = {sid: where for sid, _, where in claimed}
+        wheres = self.score_where
         for cycle in cycles:
             self.problem(wheres[cycle[0]], f"score cycle: {' → '.join(cycle)}", cycle[0])
         scores = tuple(built[sid][0] for sid, _, _ in claimed if sid in built)
@@ -129,6 +135,9 @@ class ScoresReader(Reader):
             if read is not None:
                 term_ids, terms, extras = read
                 names = [name for term in term_ids for name in term]
+        gate = None
+        if "enable_when" in data:
+            gate = self.read_enable_when(data["enable_when"], where, sid)
         if len(self.problems) > problems or source is None:
             return None  # (a missing source is reported with the other keys)
         assert isinstance(method, str)
@@ -146,9 +155,34 @@ class ScoresReader(Reader):
             bands=bands,
             expression=data.get("expression"),
             included_from=included_from(data),
+            enable_when=gate,
             **extras,
         )
-        return score, Scorer(score, terms, formula, tuple(names), fhirpath), names
+        test = None if gate is None else enable_test(gate, self.items)
+        if fhirpath is not None:
+            names = list(fhirpath.reads)
+        return score, Scorer(score, terms, formula, tuple(names), fhirpath, test), names
+
+    def check_gated_terms(self, score: Score, where: str) -> None:
+        """A sum or mean over items asked only when a score allows (GAD-7
+        items 3–7 behind GAD-2) must share a gate: without one it would be
+        the sum of the items asked, under the full score's name and bands."""
+        if score.enable_when is not None:
+            return
+        gated = [
+            member
+            for term in score.terms
+            for member in term
+            if member in self.items and self.score_gated(member)
+        ]
+        if gated:
+            self.problem(
+                where,
+                f"items: {', '.join(gated)} are asked only when a score allows (enable_when"
+                " on a score): give this score an enable_when too, so that it is not asked"
+                " rather than a sum of fewer items",
+                score.id,
+            )
 
     def read_fhirpath(
         self, data: Mapping[str, Any], where: str, sid: str
