@@ -23,6 +23,7 @@ from django.utils.translation import gettext, gettext_lazy
 from pro_portal.audit import audit_record
 from pro_portal.links import site_url
 from pro_portal.models import Organisation, Patient, User
+from pro_portal.regions import LIVSLINIEN
 from questionnaires.birth_date import BirthDate, birth_date_check
 from questionnaires.models import Consultation, Invitation, QuestionnaireVersion, Response
 from questionnaires.patient_texts import out_of_hours_words
@@ -173,6 +174,7 @@ def invitation_send(
             "link": link,
             "expires_at": invitation.expires_at,
             "out_of_hours": out_of_hours_words(invitation.organisation, patient.preferred_language),
+            "livslinien": LIVSLINIEN,
         }
         if email and patient.email:
             try:
