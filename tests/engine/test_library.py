@@ -119,7 +119,7 @@ INCLUDE_PROBLEMS = [
     (
         [{"include": "mini", "id": "x"}],
         "sections[1]: an include section has no other keys than enable_when and items"
-        " (both or neither)",
+        " (both or neither) and reuse_within_days",
     ),
     ([{"include": "nothing"}], "file: cannot read: No such file or directory"),
 ]
