@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from scoring.engine.errors import Problem
 from scoring.engine.item_types import CODE_TYPES, SET_TYPES, item_type
 from scoring.engine.model import Answer, Condition, EnableWhen, Item, Number, Option
-from scoring.engine.rules.values import COMPARISON, Env
+from scoring.engine.rules.values import COMPARISON, Env, kleene
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -211,14 +211,7 @@ def enable_test(enable_when: EnableWhen, items: Mapping[str, Item]) -> Callable[
     decisive = enable_when.behavior == "any"
 
     def joined(env: Env) -> bool | None:
-        unknown = False
-        for test in tests:
-            outcome = test(env)
-            if outcome is decisive:
-                return decisive
-            if outcome is None:
-                unknown = True
-        return None if unknown else not decisive
+        return kleene((test(env) for test in tests), decisive=decisive)
 
     return joined
 

@@ -33,7 +33,7 @@ from scoring.engine.rules.ast import (
 )
 from scoring.engine.rules.lexer import RuleSyntaxError
 from scoring.engine.rules.parser import parse
-from scoring.engine.rules.values import COMPARISON, NA, Env, Range
+from scoring.engine.rules.values import COMPARISON, NA, Env, Range, kleene
 
 NUMBER = "a number"
 BOOLEAN = "true/false"
@@ -408,28 +408,14 @@ def _not(operand: Fn) -> Fn:
 
 def _any(elements: tuple[Fn, ...]) -> Fn:
     def any_(env: Env) -> bool | None:
-        unknown = False
-        for element in elements:
-            value = element(env)
-            if value is True:
-                return True
-            if value is None:
-                unknown = True
-        return None if unknown else False
+        return kleene((element(env) for element in elements), decisive=True)
 
     return any_
 
 
 def _all(elements: tuple[Fn, ...]) -> Fn:
     def all_(env: Env) -> bool | None:
-        unknown = False
-        for element in elements:
-            value = element(env)
-            if value is False:
-                return False
-            if value is None:
-                unknown = True
-        return None if unknown else True
+        return kleene((element(env) for element in elements), decisive=False)
 
     return all_
 

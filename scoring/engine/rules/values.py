@@ -15,7 +15,7 @@ Three kinds of "no number" exist, on purpose:
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,3 +71,16 @@ COMPARISON: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
 }
+
+
+def kleene(outcomes: Iterable[bool | None], *, decisive: bool) -> bool | None:
+    """Kleene's ``any`` (``decisive=True``) or ``all`` (``decisive=False``) of
+    three-valued outcomes, read lazily: the decisive value as soon as one
+    outcome is it; else unknown (None) if one is unknown; else the other value."""
+    unknown = False
+    for outcome in outcomes:
+        if outcome is decisive:
+            return decisive
+        if outcome is None:
+            unknown = True
+    return None if unknown else not decisive
