@@ -225,22 +225,27 @@ def _gate(
         )
         return None
     gated = set(wanted)
+
+    def with_gate(entry: Mapping[str, Any], what: str) -> dict[str, Any]:
+        if "enable_when" in entry:
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    f"{what} {entry.get('id')} has an enable_when in include {name}:"
+                    " a gate cannot be added to it",
+                )
+            )
+        return {**entry, "enable_when": gate}
+
     sections: list[Any] = []
     for sec in block["sections"]:
-        items = []
-        for item in sec.get("items") or []:
-            if isinstance(item, Mapping) and item.get("id") in gated:
-                if "enable_when" in item:
-                    problems.append(
-                        Problem(
-                            source,
-                            where,
-                            f"items: {item['id']} has an enable_when in include {name}:"
-                            " a gate cannot be added to it",
-                        )
-                    )
-                item = {**item, "enable_when": gate}
-            items.append(item)
+        items = [
+            with_gate(item, "items:")
+            if isinstance(item, Mapping) and item.get("id") in gated
+            else item
+            for item in sec.get("items") or []
+        ]
         sections.append({**sec, "items": items})
     scores = [s for s in block.get("scores") or [] if isinstance(s, Mapping)]
     reading = gated
@@ -249,20 +254,12 @@ def _gate(
         found = {s.get("id") for s in scores if _score_reads(s) & reading}
         changed = not found <= reading
         reading = reading | {str(f) for f in found}
-    block_scores: list[Any] = []
-    for score in block.get("scores") or []:
-        if isinstance(score, Mapping) and score.get("id") in reading:
-            if "enable_when" in score:
-                problems.append(
-                    Problem(
-                        source,
-                        where,
-                        f"score {score.get('id')} has an enable_when in include {name}:"
-                        " a gate cannot be added to it",
-                    )
-                )
-            score = {**score, "enable_when": gate}
-        block_scores.append(score)
+    block_scores = [
+        with_gate(score, "score")
+        if isinstance(score, Mapping) and score.get("id") in reading
+        else score
+        for score in block.get("scores") or []
+    ]
     return {**block, "sections": sections}, block_scores
 
 
