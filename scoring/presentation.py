@@ -34,10 +34,14 @@ BRIEF_BEFORE_THE_KEY: dict[str, tuple[str, ...]] = {
 BRIEF_HEADINGS: dict[str, Promise] = {
     "pain.duration": _("Pain for"),
     "pain.regions": _("Where"),
+    "pain.risk_factors": _("Risk factors"),
     "med.taking": _("Pain medicine"),
     "med.list": _("Which medicines"),
+    "med.sedatives": _("Medicines that cause drowsiness"),
     "work.status": _("Work"),
     "work.sick_leave_weeks": _("Weeks on sick leave"),
+    "work.return_expect": _("Sure of working in 3 months"),
+    "beliefs.cause": _("Thinks the pain comes from"),
     "goals.text": _("Goals"),
 }
 
