@@ -35,7 +35,9 @@ from scoring.engine import (
     parse_definition,
     run_test_vectors,
 )
+from scoring.engine.fhirpath_score import used_texts
 from scoring.engine.parse import VERSION
+from scoring.engine.parse.base import topological
 
 #: Bounds of an integer item FHIR leaves open: FHIR's own 32-bit integer.
 INT_BOUNDS = (-(2**31), 2**31 - 1)
@@ -190,6 +192,8 @@ class _Importer:
         self.items: dict[str, dict[str, Any]] = {}
         self.kinds: dict[str, str] = {}
         self.fhir_items: dict[str, dict[str, Any]] = {}
+        #: Score id → how its calculated item's value reads as an answer.
+        self.fhir_scores: dict[str, dict[str, Any]] = {}
         self.sections: list[dict[str, Any]] = []
         self.pending: list[_Pending] = []
         self.calculated: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = []
@@ -852,12 +856,19 @@ class _Importer:
     # --- scores -------------------------------------------------------------------------------
 
     def scores(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        scores: list[dict[str, Any]] = []
+        """Every calculated item as a score, in dependency order: an item
+        whose expression reads another calculated item's value is tried (and
+        later evaluated) after it, with that value in the response."""
+        built: dict[str, dict[str, Any]] = {}
         vectors: list[dict[str, Any]] = []
-        for item, variables in self.calculated:
+        reads = self.calculation_reads()
+        order = self.calculation_order(reads)
+        for item, _ in self.calculated:  # ids in document order, whatever the evaluation order
             link_id = str(item.get("linkId"))
-            ident = c.item_id_for(link_id, self.ids)
-            self.links[link_id] = ident
+            self.links[link_id] = c.item_id_for(link_id, self.ids)
+        for item, variables in order:
+            link_id = str(item.get("linkId"))
+            ident = self.links[link_id]
             label = self.text(item, "text", link_id)
             portal = c.extensions(item, c.SCORE)
             if portal:
@@ -865,18 +876,103 @@ class _Importer:
                 definition = self.embedded(details, "score extension", link_id)
                 if not isinstance(definition, dict):
                     raise FhirImportError([f"{self.source}: {link_id}: {NOT_AN_OBJECT}"])
-                scores.append({"id": ident, "label": label, **definition})
+                built[link_id] = {"id": ident, "label": label, **definition}
                 continue
             found = [fhirpath_of(e) for e in c.extensions(item, c.CALCULATED)]
             expression = next((f for f in found if f is not None), None)
             if expression is None:
                 self.note("calculatedExpression not in FHIRPath (score left out)", link_id)
                 continue
-            score, generated = self.fhirpath_score(item, ident, label, expression[1], variables)
+            absent = [link for link in reads[link_id] if link not in built]
+            if absent:
+                self.note(
+                    f"calculatedExpression reads calculated items left out ({c.join(absent)}):"
+                    " they give it no value",
+                    link_id,
+                )
+            needed = self.needed(reads, link_id, built)
+            score, generated = self.fhirpath_score(
+                item, ident, label, expression[1], variables, needed
+            )
             if score is not None:
-                scores.append(score)
+                built[link_id] = score
+                self.calculated_answer(item, ident)
                 vectors.extend(generated)
-        return scores, vectors
+        document = [str(item.get("linkId")) for item, _ in self.calculated]
+        return [built[link] for link in document if link in built], vectors
+
+    def calculation_reads(self) -> dict[str, list[str]]:
+        """linkId of each calculated item → the calculated items whose linkId
+        its expression, or a variable the expression uses, mentions."""
+        links = [str(item.get("linkId")) for item, _ in self.calculated]
+        reads: dict[str, list[str]] = {}
+        for item, variables in self.calculated:
+            found = [fhirpath_of(e) for e in c.extensions(item, c.CALCULATED)]
+            expression = next((f for f in found if f is not None), None)
+            named = [fhirpath_of(v) for v in variables]
+            pairs = tuple((n[0], n[1]) for n in named if n is not None and n[0])
+            texts = [] if expression is None else used_texts(expression[1], pairs)
+            reads[str(item.get("linkId"))] = [
+                link for link in links if any(f"'{link}'" in text for text in texts)
+            ]
+        return reads
+
+    def calculation_order(
+        self, reads: Mapping[str, list[str]]
+    ) -> list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
+        """The calculated items, each after those it reads; a cycle is refused
+        with the items named (no order gives such items a value)."""
+        by_link = {str(item.get("linkId")): (item, v) for item, v in self.calculated}
+        order, cycles = topological(by_link, reads)
+        if cycles:
+            raise FhirImportError(
+                [
+                    f"{self.source}: calculated items read each other in a cycle:"
+                    f" {' → '.join(cycle)} (each calculatedExpression needs the other's"
+                    " value, so none can be computed; break the cycle in the file)"
+                    for cycle in cycles
+                ]
+            )
+        return [by_link[link] for link in order]
+
+    @staticmethod
+    def needed(
+        reads: Mapping[str, list[str]], link_id: str, built: Mapping[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The scores ``link_id`` reads, directly or through another, in
+        dependency order (already built: the order is topological)."""
+        seen: dict[str, None] = {}
+
+        def visit(link: str) -> None:
+            for dep in reads[link]:
+                if dep in built and dep not in seen:
+                    visit(dep)
+                    seen[dep] = None
+
+        visit(link_id)
+        return [built[link] for link in seen]
+
+    def calculated_answer(self, item: Mapping[str, Any], ident: str) -> None:
+        """How the calculated item's value is written as its answer, for the
+        calculations that read it (a number: integer, decimal or quantity)."""
+        link_id = str(item.get("linkId"))
+        kind = item.get("type")
+        if kind == "integer":
+            self.fhir_scores[ident] = {"link_id": link_id, "answer": "valueInteger"}
+        elif kind == "quantity":
+            unit = c.extension_value(item, c.UNIT)
+            quantity = {
+                key: unit[key]
+                for key in ("system", "code")
+                if isinstance(unit, Mapping) and key in unit
+            }
+            self.fhir_scores[ident] = {
+                "link_id": link_id,
+                "answer": "valueQuantity",
+                **({"quantity": quantity} if quantity else {}),
+            }
+        else:
+            self.fhir_scores[ident] = {"link_id": link_id, "answer": "valueDecimal"}
 
     def fhirpath_score(
         self,
@@ -885,10 +981,12 @@ class _Importer:
         label: dict[str, str],
         expression: str,
         variables: Sequence[Mapping[str, Any]],
+        needed: list[dict[str, Any]],
     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The calculatedExpression as a ``fhirpath`` score, or — when
         fhirpathpy agrees with it on every answer combination tried — as the
-        plain ``sum`` of the items it reads."""
+        plain ``sum`` of the items it reads. ``needed``: the scores it reads
+        (in the trial too; a score reading one is never a plain sum)."""
         link_id = str(item.get("linkId"))
         named = [fhirpath_of(v) for v in variables]
         pairs = [{"name": n[0], "expression": n[1]} for n in named if n is not None and n[0]]
@@ -911,7 +1009,7 @@ class _Importer:
             "decimals": decimals,
             "source": source,
         }
-        trial = self.trial_mapping([score])
+        trial = self.trial_mapping([*needed, score])
         try:
             definition = parse_definition(trial, source=self.source)
         except DefinitionError as error:
@@ -920,6 +1018,9 @@ class _Importer:
                 f"calculatedExpression cannot be evaluated: {reasons} (score left out)", link_id
             )
             return None, []
+        if needed:
+            self.note("calculatedExpression kept as FHIRPath (reads calculated items)", link_id)
+            return score, []
         texts = [expression, *(p["expression"] for p in pairs)]
         read = [
             ident_
@@ -1009,7 +1110,12 @@ class _Importer:
             "test_vectors": [],
         }
         if fhirpath:
-            mapping["fhir"] = {"questionnaire": self.resource, "items": self.fhir_items}
+            ids = {s["id"] for s in scores}
+            mapping["fhir"] = {
+                "questionnaire": self.resource,
+                "items": self.fhir_items,
+                "scores": {k: v for k, v in self.fhir_scores.items() if k in ids},
+            }
         return mapping
 
     # --- rules ----------------------------------------------------------------------------
@@ -1189,6 +1295,7 @@ class _Importer:
             mapping["fhir"] = own.get("fhir") or {
                 "questionnaire": copy.deepcopy(dict(resource)),
                 "items": self.fhir_items,
+                "scores": self.fhir_scores,
             }
         self.languages(mapping)
         return mapping
