@@ -1021,7 +1021,7 @@ class _Importer:
         if needed:
             self.note("calculatedExpression kept as FHIRPath (reads calculated items)", link_id)
             return score, []
-        texts = [expression, *(p["expression"] for p in pairs)]
+        texts = used_texts(expression, tuple((p["name"], p["expression"]) for p in pairs))
         read = [
             ident_
             for ident_, mapped in self.fhir_items.items()
