@@ -38,6 +38,7 @@ from scoring.engine import (
 from scoring.engine.fhirpath_score import used_texts
 from scoring.engine.parse import VERSION
 from scoring.engine.parse.base import topological
+from scoring.engine.rules.values import COMPARISON
 
 #: Bounds of an integer item FHIR leaves open: FHIR's own 32-bit integer.
 INT_BOUNDS = (-(2**31), 2**31 - 1)
@@ -123,6 +124,7 @@ _SIMPLE_TYPES = {
 #: FHIR types with no PRO Portal equivalent that are still answerable as text.
 _AS_TEXT = ("dateTime", "time", "url")
 _COLOURS = ("red", "yellow", "green")
+_COMPARISONS = ("=", "!=", ">", "<", ">=", "<=")
 
 
 class FhirImportError(Exception):
@@ -1172,40 +1174,76 @@ class _Importer:
         return rules
 
     def significance_condition(self, extension: Mapping[str, Any], ident: str) -> str | None:
+        """One ``ehealth-answer-Condition`` as a rule condition, or None when
+        it cannot be said exactly. The FUT profile allows ``value`` as
+        valueBoolean, valueDecimal, valueInteger, valueString or valueCoding,
+        and the enableWhen operators (exists = != > < >= <=); an interval is
+        two conditions (both hold). On a choice a value matches the options
+        whose FHIR value it equals — a string the option's valueString, code
+        or display, a number the option's valueInteger (ordered comparisons
+        too) — and the condition becomes those codes."""
         operator = _sub_value(extension, "operator")
         values = c.sub_extensions(extension, "value")
         found = c.value_of(values[0]) if values else None
-        if found is None:
+        if found is None or operator not in (*_COMPARISONS, "exists"):
             return None
         key, value = found
         kind = self.kinds[ident]
         if operator == "exists":
             return f"answered({ident})" if value is not False else f"missing({ident})"
-        if kind == "yes_no" and key == "valueBoolean" and operator in ("=", "!="):
-            return f"{ident} {operator} '{'yes' if value else 'no'}'"
-        if key == "valueCoding" and isinstance(value, Mapping):
-            code = value.get("code")
-            if kind == "single_choice" and operator in ("=", "!="):
-                return f"{ident} {operator} {c.string_literal(str(code))}"
-            if kind in ("multiple_choice", "body_regions") and operator in ("=", "!="):
-                selected = f"selected({ident}, {c.string_literal(str(code))})"
-                return selected if operator == "=" else f"not {selected}"
+        if kind == "yes_no":
+            if key == "valueBoolean" and isinstance(value, bool) and operator in ("=", "!="):
+                return f"{ident} {operator} '{'yes' if value else 'no'}'"
             return None
-        if (
-            kind in ("integer", "nrs", "decimal")
-            and _number(value)
-            and operator
-            in (
-                "=",
-                "!=",
-                ">",
-                "<",
-                ">=",
-                "<=",
-            )
-        ):
-            return f"{ident} {operator} {value}"
-        return None
+        if kind in ("integer", "nrs", "decimal"):
+            numeric = key in ("valueInteger", "valueDecimal") and _number(value)
+            return f"{ident} {operator} {value}" if numeric else None
+        if kind not in ("single_choice", "multiple_choice", "body_regions"):
+            return None  # a free text, date …: the rule language does not compare them
+        codes = self.matching_codes(ident, key, value, str(operator))
+        if not codes:
+            return None
+        if kind == "single_choice":
+            parts = [f"{ident} = {c.string_literal(code)}" for code in codes]
+        else:
+            parts = [f"selected({ident}, {c.string_literal(code)})" for code in codes]
+        if len(parts) == 1:
+            return parts[0]
+        return "(" + " or ".join(parts) + ")"
+
+    def matching_codes(self, ident: str, key: str, value: Any, operator: str) -> list[str]:
+        """The option codes of a choice item whose FHIR value satisfies
+        ``<answer> <operator> <value>`` (for ``!=``: every other option — a
+        condition on an answer, so the item must be answered)."""
+        options: Mapping[str, Any] = self.fhir_items.get(ident, {}).get("options", {})
+        equal: list[str] = []
+        for code, fhir in options.items():
+            if key == "valueCoding" and isinstance(value, Mapping):
+                same = isinstance(fhir, Mapping) and fhir.get("code") == value.get("code")
+                if same and value.get("system") and fhir.get("system"):
+                    same = fhir.get("system") == value.get("system")
+            elif key == "valueString" and isinstance(value, str):
+                texts = [fhir.get("code"), fhir.get("display")] if isinstance(fhir, Mapping) else []
+                same = value in (fhir if isinstance(fhir, str) else None, code, *texts)
+            elif key in ("valueInteger", "valueDecimal") and _number(value):
+                number = fhir if _number(fhir) else None
+                if number is None:
+                    return []  # numbers compared with codes or texts: no meaning
+                same = COMPARISON[operator](number, value)
+                if same:
+                    equal.append(code)
+                continue
+            else:
+                return []
+            if same:
+                equal.append(code)
+        if key in ("valueInteger", "valueDecimal"):
+            return equal
+        if operator == "=":
+            return equal
+        if operator == "!=" and equal:
+            return [code for code in options if code not in equal]
+        return []  # a code or text compared by order, or a value no option has
 
     # --- the definition ----------------------------------------------------------------------
 
