@@ -199,6 +199,15 @@ def metadata_mapping(definition: Definition) -> dict[str, Any]:
                 for key, item in definition.fhir.items.items()
             },
         }
+        if definition.fhir.scores:
+            data["fhir"]["scores"] = {
+                key: {
+                    "link_id": item.link_id,
+                    "answer": item.answer,
+                    **({"quantity": dict(item.quantity)} if item.quantity else {}),
+                }
+                for key, item in definition.fhir.scores.items()
+            }
     return data
 
 

@@ -35,7 +35,10 @@ from scoring.engine import (
     parse_definition,
     run_test_vectors,
 )
+from scoring.engine.fhirpath_score import used_texts
 from scoring.engine.parse import VERSION
+from scoring.engine.parse.base import topological
+from scoring.engine.rules.values import COMPARISON
 
 #: Bounds of an integer item FHIR leaves open: FHIR's own 32-bit integer.
 INT_BOUNDS = (-(2**31), 2**31 - 1)
@@ -121,6 +124,7 @@ _SIMPLE_TYPES = {
 #: FHIR types with no PRO Portal equivalent that are still answerable as text.
 _AS_TEXT = ("dateTime", "time", "url")
 _COLOURS = ("red", "yellow", "green")
+_COMPARISONS = ("=", "!=", ">", "<", ">=", "<=")
 
 
 class FhirImportError(Exception):
@@ -190,6 +194,8 @@ class _Importer:
         self.items: dict[str, dict[str, Any]] = {}
         self.kinds: dict[str, str] = {}
         self.fhir_items: dict[str, dict[str, Any]] = {}
+        #: Score id → how its calculated item's value reads as an answer.
+        self.fhir_scores: dict[str, dict[str, Any]] = {}
         self.sections: list[dict[str, Any]] = []
         self.pending: list[_Pending] = []
         self.calculated: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = []
@@ -852,12 +858,19 @@ class _Importer:
     # --- scores -------------------------------------------------------------------------------
 
     def scores(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        scores: list[dict[str, Any]] = []
+        """Every calculated item as a score, in dependency order: an item
+        whose expression reads another calculated item's value is tried (and
+        later evaluated) after it, with that value in the response."""
+        built: dict[str, dict[str, Any]] = {}
         vectors: list[dict[str, Any]] = []
-        for item, variables in self.calculated:
+        reads = self.calculation_reads()
+        order = self.calculation_order(reads)
+        for item, _ in self.calculated:  # ids in document order, whatever the evaluation order
             link_id = str(item.get("linkId"))
-            ident = c.item_id_for(link_id, self.ids)
-            self.links[link_id] = ident
+            self.links[link_id] = c.item_id_for(link_id, self.ids)
+        for item, variables in order:
+            link_id = str(item.get("linkId"))
+            ident = self.links[link_id]
             label = self.text(item, "text", link_id)
             portal = c.extensions(item, c.SCORE)
             if portal:
@@ -865,18 +878,103 @@ class _Importer:
                 definition = self.embedded(details, "score extension", link_id)
                 if not isinstance(definition, dict):
                     raise FhirImportError([f"{self.source}: {link_id}: {NOT_AN_OBJECT}"])
-                scores.append({"id": ident, "label": label, **definition})
+                built[link_id] = {"id": ident, "label": label, **definition}
                 continue
             found = [fhirpath_of(e) for e in c.extensions(item, c.CALCULATED)]
             expression = next((f for f in found if f is not None), None)
             if expression is None:
                 self.note("calculatedExpression not in FHIRPath (score left out)", link_id)
                 continue
-            score, generated = self.fhirpath_score(item, ident, label, expression[1], variables)
+            absent = [link for link in reads[link_id] if link not in built]
+            if absent:
+                self.note(
+                    f"calculatedExpression reads calculated items left out ({c.join(absent)}):"
+                    " they give it no value",
+                    link_id,
+                )
+            needed = self.needed(reads, link_id, built)
+            score, generated = self.fhirpath_score(
+                item, ident, label, expression[1], variables, needed
+            )
             if score is not None:
-                scores.append(score)
+                built[link_id] = score
+                self.calculated_answer(item, ident)
                 vectors.extend(generated)
-        return scores, vectors
+        document = [str(item.get("linkId")) for item, _ in self.calculated]
+        return [built[link] for link in document if link in built], vectors
+
+    def calculation_reads(self) -> dict[str, list[str]]:
+        """linkId of each calculated item → the calculated items whose linkId
+        its expression, or a variable the expression uses, mentions."""
+        links = [str(item.get("linkId")) for item, _ in self.calculated]
+        reads: dict[str, list[str]] = {}
+        for item, variables in self.calculated:
+            found = [fhirpath_of(e) for e in c.extensions(item, c.CALCULATED)]
+            expression = next((f for f in found if f is not None), None)
+            named = [fhirpath_of(v) for v in variables]
+            pairs = tuple((n[0], n[1]) for n in named if n is not None and n[0])
+            texts = [] if expression is None else used_texts(expression[1], pairs)
+            reads[str(item.get("linkId"))] = [
+                link for link in links if any(f"'{link}'" in text for text in texts)
+            ]
+        return reads
+
+    def calculation_order(
+        self, reads: Mapping[str, list[str]]
+    ) -> list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
+        """The calculated items, each after those it reads; a cycle is refused
+        with the items named (no order gives such items a value)."""
+        by_link = {str(item.get("linkId")): (item, v) for item, v in self.calculated}
+        order, cycles = topological(by_link, reads)
+        if cycles:
+            raise FhirImportError(
+                [
+                    f"{self.source}: calculated items read each other in a cycle:"
+                    f" {' → '.join(cycle)} (each calculatedExpression needs the other's"
+                    " value, so none can be computed; break the cycle in the file)"
+                    for cycle in cycles
+                ]
+            )
+        return [by_link[link] for link in order]
+
+    @staticmethod
+    def needed(
+        reads: Mapping[str, list[str]], link_id: str, built: Mapping[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The scores ``link_id`` reads, directly or through another, in
+        dependency order (already built: the order is topological)."""
+        seen: dict[str, None] = {}
+
+        def visit(link: str) -> None:
+            for dep in reads[link]:
+                if dep in built and dep not in seen:
+                    visit(dep)
+                    seen[dep] = None
+
+        visit(link_id)
+        return [built[link] for link in seen]
+
+    def calculated_answer(self, item: Mapping[str, Any], ident: str) -> None:
+        """How the calculated item's value is written as its answer, for the
+        calculations that read it (a number: integer, decimal or quantity)."""
+        link_id = str(item.get("linkId"))
+        kind = item.get("type")
+        if kind == "integer":
+            self.fhir_scores[ident] = {"link_id": link_id, "answer": "valueInteger"}
+        elif kind == "quantity":
+            unit = c.extension_value(item, c.UNIT)
+            quantity = {
+                key: unit[key]
+                for key in ("system", "code")
+                if isinstance(unit, Mapping) and key in unit
+            }
+            self.fhir_scores[ident] = {
+                "link_id": link_id,
+                "answer": "valueQuantity",
+                **({"quantity": quantity} if quantity else {}),
+            }
+        else:
+            self.fhir_scores[ident] = {"link_id": link_id, "answer": "valueDecimal"}
 
     def fhirpath_score(
         self,
@@ -885,10 +983,12 @@ class _Importer:
         label: dict[str, str],
         expression: str,
         variables: Sequence[Mapping[str, Any]],
+        needed: list[dict[str, Any]],
     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """The calculatedExpression as a ``fhirpath`` score, or — when
         fhirpathpy agrees with it on every answer combination tried — as the
-        plain ``sum`` of the items it reads."""
+        plain ``sum`` of the items it reads. ``needed``: the scores it reads
+        (in the trial too; a score reading one is never a plain sum)."""
         link_id = str(item.get("linkId"))
         named = [fhirpath_of(v) for v in variables]
         pairs = [{"name": n[0], "expression": n[1]} for n in named if n is not None and n[0]]
@@ -911,7 +1011,7 @@ class _Importer:
             "decimals": decimals,
             "source": source,
         }
-        trial = self.trial_mapping([score])
+        trial = self.trial_mapping([*needed, score])
         try:
             definition = parse_definition(trial, source=self.source)
         except DefinitionError as error:
@@ -920,7 +1020,10 @@ class _Importer:
                 f"calculatedExpression cannot be evaluated: {reasons} (score left out)", link_id
             )
             return None, []
-        texts = [expression, *(p["expression"] for p in pairs)]
+        if needed:
+            self.note("calculatedExpression kept as FHIRPath (reads calculated items)", link_id)
+            return score, []
+        texts = used_texts(expression, tuple((p["name"], p["expression"]) for p in pairs))
         read = [
             ident_
             for ident_, mapped in self.fhir_items.items()
@@ -1009,7 +1112,12 @@ class _Importer:
             "test_vectors": [],
         }
         if fhirpath:
-            mapping["fhir"] = {"questionnaire": self.resource, "items": self.fhir_items}
+            ids = {s["id"] for s in scores}
+            mapping["fhir"] = {
+                "questionnaire": self.resource,
+                "items": self.fhir_items,
+                "scores": {k: v for k, v in self.fhir_scores.items() if k in ids},
+            }
         return mapping
 
     # --- rules ----------------------------------------------------------------------------
@@ -1066,40 +1174,76 @@ class _Importer:
         return rules
 
     def significance_condition(self, extension: Mapping[str, Any], ident: str) -> str | None:
+        """One ``ehealth-answer-Condition`` as a rule condition, or None when
+        it cannot be said exactly. The FUT profile allows ``value`` as
+        valueBoolean, valueDecimal, valueInteger, valueString or valueCoding,
+        and the enableWhen operators (exists = != > < >= <=); an interval is
+        two conditions (both hold). On a choice a value matches the options
+        whose FHIR value it equals — a string the option's valueString, code
+        or display, a number the option's valueInteger (ordered comparisons
+        too) — and the condition becomes those codes."""
         operator = _sub_value(extension, "operator")
         values = c.sub_extensions(extension, "value")
         found = c.value_of(values[0]) if values else None
-        if found is None:
+        if found is None or operator not in (*_COMPARISONS, "exists"):
             return None
         key, value = found
         kind = self.kinds[ident]
         if operator == "exists":
             return f"answered({ident})" if value is not False else f"missing({ident})"
-        if kind == "yes_no" and key == "valueBoolean" and operator in ("=", "!="):
-            return f"{ident} {operator} '{'yes' if value else 'no'}'"
-        if key == "valueCoding" and isinstance(value, Mapping):
-            code = value.get("code")
-            if kind == "single_choice" and operator in ("=", "!="):
-                return f"{ident} {operator} {c.string_literal(str(code))}"
-            if kind in ("multiple_choice", "body_regions") and operator in ("=", "!="):
-                selected = f"selected({ident}, {c.string_literal(str(code))})"
-                return selected if operator == "=" else f"not {selected}"
+        if kind == "yes_no":
+            if key == "valueBoolean" and isinstance(value, bool) and operator in ("=", "!="):
+                return f"{ident} {operator} '{'yes' if value else 'no'}'"
             return None
-        if (
-            kind in ("integer", "nrs", "decimal")
-            and _number(value)
-            and operator
-            in (
-                "=",
-                "!=",
-                ">",
-                "<",
-                ">=",
-                "<=",
-            )
-        ):
-            return f"{ident} {operator} {value}"
-        return None
+        if kind in ("integer", "nrs", "decimal"):
+            numeric = key in ("valueInteger", "valueDecimal") and _number(value)
+            return f"{ident} {operator} {value}" if numeric else None
+        if kind not in ("single_choice", "multiple_choice", "body_regions"):
+            return None  # a free text, date …: the rule language does not compare them
+        codes = self.matching_codes(ident, key, value, str(operator))
+        if not codes:
+            return None
+        if kind == "single_choice":
+            parts = [f"{ident} = {c.string_literal(code)}" for code in codes]
+        else:
+            parts = [f"selected({ident}, {c.string_literal(code)})" for code in codes]
+        if len(parts) == 1:
+            return parts[0]
+        return "(" + " or ".join(parts) + ")"
+
+    def matching_codes(self, ident: str, key: str, value: Any, operator: str) -> list[str]:
+        """The option codes of a choice item whose FHIR value satisfies
+        ``<answer> <operator> <value>`` (for ``!=``: every other option — a
+        condition on an answer, so the item must be answered)."""
+        options: Mapping[str, Any] = self.fhir_items.get(ident, {}).get("options", {})
+        equal: list[str] = []
+        for code, fhir in options.items():
+            if key == "valueCoding" and isinstance(value, Mapping):
+                same = isinstance(fhir, Mapping) and fhir.get("code") == value.get("code")
+                if same and value.get("system") and fhir.get("system"):
+                    same = fhir.get("system") == value.get("system")
+            elif key == "valueString" and isinstance(value, str):
+                texts = [fhir.get("code"), fhir.get("display")] if isinstance(fhir, Mapping) else []
+                same = value in (fhir if isinstance(fhir, str) else None, code, *texts)
+            elif key in ("valueInteger", "valueDecimal") and _number(value):
+                number = fhir if _number(fhir) else None
+                if number is None:
+                    return []  # numbers compared with codes or texts: no meaning
+                same = COMPARISON[operator](number, value)
+                if same:
+                    equal.append(code)
+                continue
+            else:
+                return []
+            if same:
+                equal.append(code)
+        if key in ("valueInteger", "valueDecimal"):
+            return equal
+        if operator == "=":
+            return equal
+        if operator == "!=" and equal:
+            return [code for code in options if code not in equal]
+        return []  # a code or text compared by order, or a value no option has
 
     # --- the definition ----------------------------------------------------------------------
 
@@ -1189,6 +1333,7 @@ class _Importer:
             mapping["fhir"] = own.get("fhir") or {
                 "questionnaire": copy.deepcopy(dict(resource)),
                 "items": self.fhir_items,
+                "scores": self.fhir_scores,
             }
         self.languages(mapping)
         return mapping

@@ -98,3 +98,68 @@ def _walk(
                 result = evaluate(found[1], response, inner, f"item {link_id}")
                 values[link_id] = to_number(result)
         _walk(item.get("item"), response, inner, values)
+
+
+def response_with(
+    questionnaire: Mapping[str, Any], answers: Mapping[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """A QuestionnaireResponse with ``answers`` (linkId → FHIR answers),
+    nested in the Questionnaire's groups as a form filler writes it."""
+
+    def items(found: object) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for item in found if isinstance(found, list) else []:
+            if not isinstance(item, Mapping):
+                continue
+            entry: dict[str, Any] = {"linkId": item.get("linkId")}
+            if item.get("linkId") in answers:
+                entry["answer"] = list(answers[str(item.get("linkId"))])
+            children = items(item.get("item"))
+            if children:
+                entry["item"] = children
+            if len(entry) > 1:
+                out.append(entry)
+        return out
+
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "status": "completed",
+        "item": items(questionnaire.get("item")),
+    }
+
+
+def calculate_settled(
+    questionnaire: Mapping[str, Any],
+    answers: Mapping[str, list[dict[str, Any]]],
+    *,
+    rounds: int = 20,
+) -> dict[str, Number | None]:
+    """What an SDC form filler shows: every ``calculatedExpression``
+    evaluated, its value written back as the item's answer (``valueInteger``
+    for an integer item, else ``valueDecimal``), again and again until no
+    value changes. Raises :class:`CalculationError` when the values still
+    change after ``rounds`` (a cycle that does not settle)."""
+    kinds = {
+        str(item.get("linkId")): item.get("type") for item in _items(questionnaire.get("item"))
+    }
+    values: dict[str, Number | None] = {}
+    for _ in range(rounds):
+        given = dict(answers)
+        for link_id, value in values.items():
+            if value is not None:
+                key = "valueInteger" if kinds.get(link_id) == "integer" else "valueDecimal"
+                given[link_id] = [{key: value}]
+        found = calculate(questionnaire, response_with(questionnaire, given))
+        if found == values:
+            return values
+        values = found
+    raise CalculationError(f"the calculated values still change after {rounds} rounds")
+
+
+def _items(items: object) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, Mapping):
+            found.append(item)
+            found.extend(_items(item.get("item")))
+    return found

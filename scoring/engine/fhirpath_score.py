@@ -7,6 +7,13 @@ evaluated by fhirpathpy — never by an interpreter of our own — over a
 QuestionnaireResponse built from the answers, with the original
 Questionnaire as ``%questionnaire`` (docs/definitions.md § FHIR).
 
+A calculated item may read another one's value, as SDC form fillers allow:
+the values of the scores already computed are written into the response as
+the answers of their items, and a score comes after every score whose
+linkId its expression (or a variable it uses) mentions — so a chain is
+evaluated in dependency order, and a cycle is refused when the definition
+is parsed (a score cycle).
+
 The expressions are compiled once, when the definition is parsed. fhirpathpy
 2.2 has no ``weight()``/``ordinal()``; expressions read an option's weight
 through ``%questionnaire`` instead, as the SDC Apgar example does.
@@ -31,6 +38,8 @@ ANSWER_KEYS = (*CHOICE_ANSWERS, "valueDecimal", "valueQuantity", "valueBoolean")
 #: Names fhirpathpy or SDC already give a meaning.
 RESERVED_NAMES = frozenset({"resource", "questionnaire", "context", "ucum", "rootResource"})
 VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+#: ``%name`` or ``%`name` `` in an expression: the variables it reads.
+_VARIABLE_USE = re.compile(r"%`?([A-Za-z][A-Za-z0-9_]*)")
 
 Compiled = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[Any]]
 
@@ -58,7 +67,8 @@ class FhirpathScore:
     context: FhirContext
     variables: tuple[tuple[str, Compiled], ...]
     expression: Compiled
-    #: Ids of the items whose linkId the expressions mention, in item order.
+    #: Ids of the items (in item order), then of the calculated scores, whose
+    #: linkId the expression or a variable it uses mentions.
     reads: tuple[str, ...]
 
     def evaluate(self, env: Env) -> Outcome:
@@ -99,11 +109,10 @@ def compile_score(
             raise FhirpathError(f"variable {name!r} is defined twice")
         seen.add(name)
         compiled.append((name, fhirpathpy.compile(text)))
-    texts = [expression, *(text for _, text in variables)]
+    texts = used_texts(expression, variables)
+    mapped = [*context.items.items(), *context.scores.items()]
     reads = tuple(
-        item_id
-        for item_id, item in context.items.items()
-        if any(f"'{item.link_id}'" in text for text in texts)
+        name for name, item in mapped if any(f"'{item.link_id}'" in text for text in texts)
     )
     score = FhirpathScore(context, tuple(compiled), fhirpathpy.compile(expression), reads)
     try:
@@ -111,6 +120,18 @@ def compile_score(
     except Exception as error:  # fhirpathpy raises plain Exception for every failure
         raise FhirpathError(f"fhirpathpy cannot evaluate it: {error}") from None
     return score
+
+
+def used_texts(expression: str, variables: tuple[tuple[str, str], ...]) -> list[str]:
+    """The expression and the texts of the variables it uses, directly or
+    through another variable (a variable in scope but unused reads nothing)."""
+    used = set(_VARIABLE_USE.findall(expression))
+    texts = [expression]
+    for name, text in reversed(variables):
+        if name in used:
+            texts.append(text)
+            used.update(_VARIABLE_USE.findall(text))
+    return texts
 
 
 def to_number(result: list[Any]) -> Number | None:
@@ -148,14 +169,18 @@ def answer_values(item_id: str, item: FhirItem, env: Env) -> list[dict[str, Any]
 
 
 def build_response(context: FhirContext, env: Env) -> dict[str, Any]:
-    """A QuestionnaireResponse with the answers in ``env``, nested in the
-    groups of the original Questionnaire. Disabled and unanswered items have
-    no answer, as FHIR requires."""
+    """A QuestionnaireResponse with the answers in ``env`` and the values of
+    the calculated items scored so far, nested in the groups of the original
+    Questionnaire. Disabled and unanswered items have no answer, as FHIR
+    requires."""
     by_link: dict[str, list[dict[str, Any]]] = {}
     for item_id, item in context.items.items():
         answers = answer_values(item_id, item, env)
         if answers:
             by_link[item.link_id] = answers
+    for score_id, item in context.scores.items():  # calculated values computed so far
+        if score_id in env.num:
+            by_link[item.link_id] = answer_values(score_id, item, env)
     return {
         "resourceType": "QuestionnaireResponse",
         "status": "completed",

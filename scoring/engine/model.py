@@ -164,6 +164,9 @@ class FhirContext:
 
     questionnaire: Mapping[str, Any]
     items: Mapping[str, FhirItem]
+    #: Score id → the calculated item it came from: its value is written as
+    #: that item's answer, so that calculations reading it see it.
+    scores: Mapping[str, FhirItem] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

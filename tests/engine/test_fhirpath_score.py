@@ -405,3 +405,106 @@ def test_items_nested_under_answered_questions_and_odd_entries_are_tolerated() -
 def test_an_imported_definition_says_so_in_its_provenance() -> None:
     mapping = numbers(copy.deepcopy(ITEMS), provenance={"kind": "imported"})
     assert parse(mapping).provenance.kind == "imported"
+
+
+# --- calculated items reading calculated items (SDC: values fed back) -----------------
+
+VISITS = "%resource.repeat(item).where(linkId = 'visits-1').answer.valueInteger"
+TOTAL = "%resource.repeat(item).where(linkId = 'total').answer"
+CHAIN = {
+    "questionnaire": QUESTIONNAIRE,
+    "items": _fhir_items(),
+    "scores": {"double": {"link_id": "total", "answer": "valueDecimal"}},
+}
+
+
+def test_a_score_reads_the_value_of_the_calculated_item_it_depends_on_whatever_the_order() -> None:
+    # Listed reader first: the engine evaluates "double" (2 × 3 = 6) before "plus" (6 + 1).
+    plus = {"id": "plus", "method": "fhirpath", "expression": f"{TOTAL}.valueDecimal + 1"}
+    double = {"id": "double", "method": "fhirpath", "expression": f"{VISITS} * 2"}
+    result = run(definition(plus, double, fhir=CHAIN), {"gate": "yes", "visits": 3})
+    assert result.score("double").value == 6
+    assert result.score("plus").value == 7
+
+
+def test_through_a_variable_the_expression_uses_and_as_a_quantity() -> None:
+    block = {
+        **CHAIN,
+        "scores": {
+            "double": {
+                "link_id": "total",
+                "answer": "valueQuantity",
+                "quantity": {"code": "kg", "system": "http://unitsofmeasure.org"},
+            }
+        },
+    }
+    plus = {
+        "id": "plus",
+        "method": "fhirpath",
+        "expression": "%t + 1",
+        "variables": [
+            {"name": "unused", "expression": "%resource.item.where(linkId = 'nothing')"},
+            {"name": "t", "expression": f"{TOTAL}.valueQuantity.value"},
+        ],
+    }
+    double = {"id": "double", "method": "fhirpath", "expression": f"{VISITS} * 2"}
+    result = run(definition(plus, double, fhir=block), {"gate": "yes", "visits": 4})
+    assert result.score("plus").value == 9
+
+
+def test_an_unscored_calculated_item_gives_its_readers_no_value() -> None:
+    plus = {"id": "plus", "method": "fhirpath", "expression": f"{TOTAL}.valueDecimal + 1"}
+    double = {"id": "double", "method": "fhirpath", "expression": f"{VISITS} * 2"}
+    result = run(definition(plus, double, fhir=CHAIN), {"gate": "no"})
+    assert result.score("plus").value is None
+    assert result.score("plus").status != "scored"
+
+
+def test_calculated_items_reading_each_other_are_a_score_cycle() -> None:
+    block = {
+        **CHAIN,
+        "scores": {
+            "one": {"link_id": "total", "answer": "valueDecimal"},
+            "two": {"link_id": "visits-1", "answer": "valueInteger"},
+        },
+    }
+    one = {"id": "one", "method": "fhirpath", "expression": f"{VISITS} + 1"}
+    two = {"id": "two", "method": "fhirpath", "expression": f"{TOTAL}.valueDecimal + 1"}
+    lines = problems(definition(one, two, fhir=block))
+    assert any("score cycle: one → two → one" in line for line in lines)
+
+
+def test_a_variable_in_scope_but_unused_makes_no_dependency() -> None:
+    alone = {
+        "id": "double",
+        "method": "fhirpath",
+        "expression": f"{VISITS} * 2",
+        "variables": [{"name": "mine", "expression": f"{TOTAL}.valueDecimal"}],
+    }
+    result = run(definition(alone, fhir=CHAIN), {"gate": "yes", "visits": 1})
+    assert result.score("double").value == 2
+
+
+SC = "fhir.scores['double']"
+
+
+@pytest.mark.parametrize(
+    ("scores", "line"),
+    [
+        ([], "fhir: scores: expected a mapping"),
+        ({"double": []}, f"{SC}: expected a mapping"),
+        ({"double": {"link_id": 3, "answer": "valueDecimal"}}, f"{SC}: link_id: expected a linkId"),
+        (
+            {"double": {"link_id": "t", "answer": "valueCoding"}},
+            f"{SC}: answer: a score is written with valueInteger or valueDecimal or valueQuantity",
+        ),
+        (
+            {"visits": {"link_id": "t", "answer": "valueDecimal"}},
+            "fhir.scores['visits']: 'visits' is not a score",
+        ),
+    ],
+)
+def test_a_bad_scores_block_is_a_clear_problem(scores: Any, line: str) -> None:
+    double = {"id": "double", "method": "fhirpath", "expression": f"{VISITS} * 2"}
+    block = {"questionnaire": QUESTIONNAIRE, "items": _fhir_items(), "scores": scores}
+    assert any(found.startswith(line) for found in problems(definition(double, fhir=block)))

@@ -26,7 +26,7 @@ class FhirReader(Reader):
         data = self.mapping(top["fhir"], "fhir")
         if data is None:
             return
-        self.keys(data, "fhir", ("questionnaire", "items"), ())
+        self.keys(data, "fhir", ("questionnaire", "items"), ("scores",))
         questionnaire = self.mapping(data.get("questionnaire", {}), "fhir", "questionnaire")
         if questionnaire is not None and questionnaire.get("resourceType") != "Questionnaire":
             self.problem("fhir", "questionnaire: expected a FHIR Questionnaire resource")
@@ -36,8 +36,38 @@ class FhirReader(Reader):
             read = self.read_fhir_item(str(item_id), entry, f"fhir.items[{item_id!r}]")
             if read is not None:
                 items[str(item_id)] = read
+        scores: dict[str, FhirItem] = {}
+        raw = self.mapping(data.get("scores", {}), "fhir", "scores") or {}
+        for score_id, entry in raw.items():
+            read = self.read_fhir_score(str(score_id), entry, f"fhir.scores[{score_id!r}]")
+            if read is not None:
+                scores[str(score_id)] = read
         if questionnaire is not None:
-            self.fhir = FhirContext(questionnaire, items)
+            self.fhir = FhirContext(questionnaire, items, scores)
+
+    def read_fhir_score(self, score_id: str, raw: object, at: str) -> FhirItem | None:
+        """A score's calculated item: its value is written as that item's
+        answer (valueInteger, valueDecimal or valueQuantity)."""
+        data = self.mapping(raw, at)
+        if data is None:
+            return None
+        problems = len(self.problems)
+        self.keys(data, at, ("link_id", "answer"), ("quantity",), score_id)
+        link_id, answer = data.get("link_id"), data.get("answer")
+        if "link_id" in data and (not isinstance(link_id, str) or not link_id):
+            self.problem(at, f"link_id: expected a linkId, got {describe(link_id)}", score_id)
+        if "answer" in data and answer not in NUMBER_ANSWERS:
+            self.problem(
+                at, f"answer: a score is written with {' or '.join(NUMBER_ANSWERS)}", score_id
+            )
+        if score_id not in self.score_ids:
+            self.problem(at, f"{score_id!r} is not a score", score_id)
+        quantity = self.mapping(data.get("quantity", {}), at, "quantity") or {}
+        if len(self.problems) > problems:
+            return None
+        assert isinstance(link_id, str)
+        assert isinstance(answer, str)
+        return FhirItem(link_id, answer, {}, dict(quantity))
 
     def read_fhir_item(self, item_id: str, raw: object, at: str) -> FhirItem | None:
         data = self.mapping(raw, at)

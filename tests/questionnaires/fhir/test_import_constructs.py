@@ -606,10 +606,10 @@ def test_answer_significance_becomes_a_coloured_rule_on_that_answer() -> None:
             ("=", {"valueCoding": coding("a")}),
             "selected(m, 'a')",
         ),
-        (
-            choice("m", ["a", "b"], repeats=True),
+        (  # FHIR: on a repeating item, true when any answer is not 'a'
+            choice("m", ["a", "b", "c"], repeats=True),
             ("!=", {"valueCoding": coding("a")}),
-            "not selected(m, 'a')",
+            "(selected(m, 'b') or selected(m, 'c'))",
         ),
     ],
 )
