@@ -9,11 +9,13 @@ so these tests do not depend on the login screens.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 
 # Playwright's sync API runs an event loop in this thread; the Django ORM
@@ -194,6 +196,17 @@ def log_in(context: Any, user: Any, site: str) -> None:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": site}])
+
+
+def totp_code(secret: str) -> str:
+    """The authenticator's current code, taken from a window with at least 5 s left:
+    the site accepts no code of a past window, and a code typed a moment before the
+    window turns is refused on a busy machine."""
+    totp = pyotp.TOTP(secret)
+    left = totp.interval - time.time() % totp.interval
+    if left < 5:
+        time.sleep(left + 0.2)
+    return str(totp.now())
 
 
 def set_language(context: Any, language: str, site: str) -> None:

@@ -9,13 +9,19 @@ import io
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
 from tests import factories
-from tests.e2e.conftest import SCREENSHOTS, TABLET, ace_violations, axe_violations, log_in
+from tests.e2e.conftest import (
+    SCREENSHOTS,
+    TABLET,
+    ace_violations,
+    axe_violations,
+    log_in,
+    totp_code,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct horse battery staple"
@@ -63,7 +69,7 @@ def test_a_clinician_logs_in_with_totp_finds_the_red_patient_first_and_gets_the_
     page.fill("input[name=login]", personas.clinician.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
-    page.fill("input[name=code]", pyotp.TOTP(personas.clinician.totp_secret).now())
+    page.fill("input[name=code]", totp_code(personas.clinician.totp_secret))
     page.click("main button[type=submit]")
     page.wait_for_url("**/worklist/")
 

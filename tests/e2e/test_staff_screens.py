@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pyotp
 import pytest
 from django.utils import timezone
 
@@ -16,7 +15,7 @@ from questionnaires.kiosk import kiosk_responses
 from questionnaires.models import Answer, Response
 from tests import factories
 from tests.e2e import data
-from tests.e2e.conftest import PHONE, PageChecks, log_in, set_language
+from tests.e2e.conftest import PHONE, PageChecks, log_in, set_language, totp_code
 from tests.questionnaires.test_kiosk_visit import BASIC_GREEN
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,7 +67,7 @@ def test_the_code_step_looks_like_the_site_and_the_welcome_names_the_person(
         colour = button.evaluate("b => getComputedStyle(b).backgroundColor")
         assert colour != NATIVE_GREY, button.inner_text()
     assert "Kode:" not in page.locator("main").inner_text()
-    code.fill(pyotp.TOTP(user.totp_secret).now())
+    code.fill(totp_code(user.totp_secret))
     page.click("main button[type=submit] >> nth=0")
     page.wait_for_url("**/worklist/")
     assert welcome in page.locator("[role=status]").inner_text()
