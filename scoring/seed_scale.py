@@ -69,9 +69,9 @@ NOT_EMPTY = (
 VERSIONS: tuple[tuple[str, str, float], ...] = (
     ("phq9", "1.0.0", 0.30),
     ("phq9", "1.2.0", 0.32),
-    ("gad7", "1.2.0", 0.20),
+    ("gad7", "1.2.0", 0.22),
     ("who5", "1.2.0", 0.12),
-    ("chronic_pain", "1.2.0", 0.06),
+    ("chronic_pain", "1.2.0", 0.04),
 )
 #: Colours of the responses that are not the clinic's unreviewed backlog.
 COLOURS = (("red", 0.12), ("yellow", 0.33), ("green", 0.55))
