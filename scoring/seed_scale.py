@@ -178,8 +178,7 @@ class VersionPatterns:
     by_colour: dict[str, list[Pattern]]
 
     def pick(self, colour: str, rng: random.Random) -> Pattern:
-        patterns = self.by_colour.get(colour) or [p for ps in self.by_colour.values() for p in ps]
-        return rng.choice(patterns)
+        return rng.choice(self.by_colour[colour])
 
 
 @dataclass
@@ -430,15 +429,22 @@ class Seeder:
         # then reviewed history. One patient has a long history.
         long_history = min(LONG_HISTORY, max(LONG_HISTORY_MIN, plan.clinic_responses // 10))
         self.report.long_history_patient = self.patient_public[clinic[-1]]
-        reds_today = [
-            i for i in range(plan.answered_today) if i % 3 == 0
-        ]  # red, yellow, green in turn
-        overdue_today = sum(1 for i in reds_today if self.consultation_start(i) <= now)
-        overdue_left = max(0, plan.clinic_overdue_reds - overdue_today)
-        unreviewed_left = plan.clinic_unreviewed - plan.answered_today - overdue_left
-        history = plan.clinic_responses - plan.answered_today - overdue_left - unreviewed_left
+        # Today's answers are red, yellow and green in turn; a red whose
+        # consultation has begun is overdue, so it counts against the overdue
+        # reds (yellow instead once they are all there).
+        colours_today = []
+        overdue_left = plan.clinic_overdue_reds
         for i in range(plan.answered_today):
             colour = ("red", "yellow", "green")[i % 3]
+            if colour == "red" and self.consultation_start(i) <= now:
+                if overdue_left:
+                    overdue_left -= 1
+                else:
+                    colour = "yellow"
+            colours_today.append(colour)
+        unreviewed_left = plan.clinic_unreviewed - plan.answered_today - overdue_left
+        history = plan.clinic_responses - plan.answered_today - overdue_left - unreviewed_left
+        for i, colour in enumerate(colours_today):
             start = self.consultation_start(i)
             yield (
                 clinic[i],
@@ -486,13 +492,16 @@ class Seeder:
         day = timezone.localtime(self.now).replace(hour=8, minute=0, second=0, microsecond=0)
         return day + dt.timedelta(minutes=5 * index)
 
-    def pick_version(self) -> VersionPatterns:
-        roll, total = self.rng.random(), 0.0
-        for version, share in self.versions:
+    def pick_version(self, colour: str) -> VersionPatterns:
+        """A version by its share among those with a pattern of ``colour``
+        (WHO-5 has no red: a planned red is never silently another colour)."""
+        having = [(v, share) for v, share in self.versions if colour in v.by_colour]
+        roll, total = self.rng.random() * sum(share for _, share in having), 0.0
+        for version, share in having:
             total += share
             if roll < total:
                 return version
-        return self.versions[-1][0]
+        return having[-1][0]
 
     def today_consultations(self) -> dict[int, tuple[int, int]]:
         """Today's consultations in the clinic, each with an invitation:
@@ -578,7 +587,7 @@ class Seeder:
             rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in tables}
             for offset, (patient, org, colour, at, reviewed, todays) in enumerate(chunk):
                 pk = first + offset
-                version = self.pick_version()
+                version = self.pick_version(colour)
                 pattern = version.pick(colour, rng)
                 public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
                 consultation, invitation = (

@@ -14,6 +14,7 @@ import io
 import json
 
 import pytest
+import time_machine
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -29,6 +30,8 @@ from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 SCALE = 0.0005
+# A Monday late morning in Copenhagen: today's consultations from 8:00 have begun.
+LATE_MORNING = dt.datetime(2026, 11, 23, 10, 2, tzinfo=dt.UTC)
 
 
 def seed(**options: object) -> str:
@@ -51,9 +54,14 @@ def signed_in_clinician(client):
     return membership.user
 
 
-def test_the_region_has_the_planned_counts():
-    plan = Plan.at_scale(SCALE)
-    output = seed()
+# At 0.004 more of today's reds have begun than there are overdue reds to plan.
+@pytest.mark.parametrize("scale", [SCALE, 0.004])
+@time_machine.travel(LATE_MORNING, tick=False)
+def test_the_region_has_the_planned_counts(scale):
+    plan = Plan.at_scale(scale)
+    out = io.StringIO()
+    call_command("seed_scale", scale=scale, benchmark=True, stdout=out)
+    output = out.getvalue()
 
     clinic = the_clinic()
     now = timezone.now()
