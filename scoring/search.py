@@ -1,0 +1,114 @@
+"""Finding a patient by CPR number or part of the name, at a region's scale.
+
+Reads only, for ``scoring.door``, which decides the organisations a search
+may show and audits the patients shown. A search costs what it shows, not
+what the clinic holds (issue 16):
+
+- a CPR number (ten digits, a dash or a space allowed) is looked up by its
+  keyed hash alone, on the ``(organisation, cpr_hash)`` index; it is never
+  OR-ed with a name condition, which made PostgreSQL read every patient of
+  the clinic;
+- part of a name is ``name__icontains``, which Django writes on PostgreSQL as
+  ``UPPER(name::text) LIKE UPPER('%part%')``: the condition the trigram index
+  ``patient_name_trgm`` (pro_portal migration 0008) serves;
+- at most ``PATIENTS_SHOWN`` patients, with word when more matched, and at
+  most ``RESPONSES_SHOWN`` responses each, the newest, with how many more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from pro_portal.cpr import CPR_PATTERN
+from pro_portal.models import Patient
+from questionnaires.models import Response
+from scoring import worklist
+
+PATIENTS_SHOWN = 50
+RESPONSES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Found:
+    """The patients a search shows, by name, and whether more matched."""
+
+    patients: list[Patient]
+    more: bool = False  # more than PATIENTS_SHOWN matched: the user should narrow the search
+
+
+@dataclass(frozen=True)
+class Responses:
+    """A patient's newest submitted responses and how many more they have."""
+
+    newest: list[worklist.ResponseRow] = field(default_factory=list)
+    more: int = 0
+
+
+def looks_like_cpr(text: str) -> bool:
+    """Ten digits, as DDMMYYXXXX or DDMMYY-XXXX: searched as a CPR number only."""
+    return CPR_PATTERN.fullmatch(text.strip()) is not None
+
+
+def name_matches(text: str) -> Q:
+    """Part of a name, in any case: ``UPPER(name) LIKE UPPER('%text%')`` on
+    PostgreSQL, the condition the trigram index ``patient_name_trgm`` serves."""
+    return Q(name__icontains=text)
+
+
+def matching(seen: worklist.Organisations, text: str) -> QuerySet[Patient]:
+    """The ``seen`` organisations' patients with this CPR number, or whose
+    name holds ``text`` (any case), by name; every one of them (what
+    ``find_patients`` limits, and what a benchmark EXPLAINs)."""
+    text = text.strip()
+    if not text:
+        return Patient.objects.none()
+    patients = Patient.objects.filter(organisation__in=seen).order_by("name", "pk")
+    if not looks_like_cpr(text):
+        return patients.filter(name_matches(text))
+    try:
+        digest = Patient.hash_for(text)
+    except ValueError:  # ten digits that are no date of birth: nobody has them
+        return Patient.objects.none()
+    # One per organisation at most; a member of two clinics may find two.
+    return patients.filter(cpr_hash=digest)
+
+
+def find_patients(seen: worklist.Organisations, text: str) -> Found:
+    """The first ``PATIENTS_SHOWN`` patients ``matching`` by name, and
+    whether there are more: one more is read rather than all counted."""
+    found = list(matching(seen, text)[: PATIENTS_SHOWN + 1])
+    return Found(found[:PATIENTS_SHOWN], more=len(found) > PATIENTS_SHOWN)
+
+
+def newest_responses(
+    clinical: worklist.Organisations, patients: list[Patient], language: str
+) -> dict[int, Responses]:
+    """Each patient's newest ``RESPONSES_SHOWN`` submitted responses of the
+    ``clinical`` organisations, newest first, and how many more there are:
+    one query picks and counts them (a window per patient), two more read
+    the rows shown (``worklist`` reads them as its lists do)."""
+    submitted = Response.objects.filter(
+        organisation__in=clinical, patient__in=patients, status=Response.Status.SUBMITTED
+    )
+    newest_first = (F("submitted_at").desc(), F("pk").desc())
+    picked = (
+        submitted.annotate(
+            rank=Window(RowNumber(), partition_by=F("patient_id"), order_by=newest_first),
+            total=Window(Count("pk"), partition_by=F("patient_id")),
+        )
+        .filter(rank__lte=RESPONSES_SHOWN)
+        .values_list("pk", "patient_id", "total")
+    )
+    ids, more = [], {}
+    for pk, patient_id, total in picked:
+        ids.append(pk)
+        more[patient_id] = total - RESPONSES_SHOWN
+    rows: dict[int, list[worklist.ResponseRow]] = {p.pk: [] for p in patients}
+    if ids:
+        shown = Response.objects.filter(pk__in=ids).order_by(*newest_first)
+        for row in worklist._response_rows(shown, language):
+            rows[row.patient.pk].append(row)
+    return {pk: Responses(newest, max(0, more.get(pk, 0))) for pk, newest in rows.items()}
