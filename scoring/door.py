@@ -275,7 +275,9 @@ def patient_search(user: User, text: str, *, language: str) -> SearchPage:
     ``search.PATIENTS_SHOWN``); a clinician also sees each one's newest
     submitted responses. Audits every patient shown, and no other."""
     with patient_data_scope(DOOR):
-        found = search.find_patients(organisations_where(user, PATIENT_IDENTITY_ROLES), text)
+        found = search.find_patients(
+            organisations_where(user, PATIENT_IDENTITY_ROLES), text, language
+        )
         clinical = _clinical(user)
         responses = (
             search.newest_responses(clinical, found.patients, language)

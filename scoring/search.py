@@ -11,8 +11,9 @@ what the clinic holds (issue 16):
 - part of a name is ``name__icontains``, which Django writes on PostgreSQL as
   ``UPPER(name::text) LIKE UPPER('%part%')``: the condition the trigram index
   ``patient_name_trgm`` (pro_portal migration 0008) serves;
-- at most ``PATIENTS_SHOWN`` patients, with word when more matched, and at
-  most ``RESPONSES_SHOWN`` responses each, the newest, with how many more.
+- at most ``PATIENTS_SHOWN`` patients (``find_patients`` says why they are
+  not sorted in the database), with word when more matched, and at most
+  ``RESPONSES_SHOWN`` responses each, the newest, with how many more.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from pro_portal.cpr import CPR_PATTERN
+from pro_portal.i18n import sort_key
 from pro_portal.models import Patient
 from questionnaires.models import Response
 from scoring import worklist
@@ -60,12 +62,13 @@ def name_matches(text: str) -> Q:
 
 def matching(seen: worklist.Organisations, text: str) -> QuerySet[Patient]:
     """The ``seen`` organisations' patients with this CPR number, or whose
-    name holds ``text`` (any case), by name; every one of them (what
-    ``find_patients`` limits, and what a benchmark EXPLAINs)."""
+    name holds ``text`` (any case), in no order; every one of them (what
+    ``find_patients`` limits, and what a benchmark EXPLAINs). Never the CPR
+    number itself: the list shows the name and the birth date."""
     text = text.strip()
     if not text:
         return Patient.objects.none()
-    patients = Patient.objects.filter(organisation__in=seen).order_by("name", "pk")
+    patients = Patient.objects.filter(organisation__in=seen).defer("cpr")
     if not looks_like_cpr(text):
         return patients.filter(name_matches(text))
     try:
@@ -76,11 +79,20 @@ def matching(seen: worklist.Organisations, text: str) -> QuerySet[Patient]:
     return patients.filter(cpr_hash=digest)
 
 
-def find_patients(seen: worklist.Organisations, text: str) -> Found:
-    """The first ``PATIENTS_SHOWN`` patients ``matching`` by name, and
-    whether there are more: one more is read rather than all counted."""
+def find_patients(seen: worklist.Organisations, text: str, language: str) -> Found:
+    """At most ``PATIENTS_SHOWN`` patients ``matching``, by name as a reader
+    of ``language`` sorts, and whether more matched (one more is read
+    rather than all counted).
+
+    The database does not sort them: to give the first 50 by name it must
+    read every match (6,576 patients for "jensen" in a clinic of 100,000,
+    80 ms), where unsorted it stops at the 51st. So when more than 50 match,
+    the 50 shown are 50 of them, not the first 50 by name, and the page asks
+    for more of the name; when 50 or fewer match, all are shown, in order.
+    """
     found = list(matching(seen, text)[: PATIENTS_SHOWN + 1])
-    return Found(found[:PATIENTS_SHOWN], more=len(found) > PATIENTS_SHOWN)
+    shown = sorted(found[:PATIENTS_SHOWN], key=lambda p: (sort_key(p.name, language), p.pk))
+    return Found(shown, more=len(found) > PATIENTS_SHOWN)
 
 
 def newest_responses(

@@ -24,9 +24,9 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
 
 
-def post_search(client, query: str) -> str:
-    """The search page for ``query``, in English."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+def post_search(client, query: str, language: str = "en") -> str:
+    """The search page for ``query``, in English unless told."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = client.post("/worklist/search/", {"query": query})
     assert response.status_code == 200
     return response.content.decode()
@@ -148,24 +148,40 @@ def test_fifty_patients_found_are_all_shown_without_the_refine_message(personas,
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_more_than_fifty_found_shows_the_first_fifty_by_name_and_asks_to_refine(personas, client):
-    many(personas, PATIENTS_SHOWN + 1)
+def test_more_than_fifty_found_shows_fifty_of_them_by_name_and_asks_to_refine(personas, client):
+    many(personas, PATIENTS_SHOWN + 5)
     client.force_login(personas.clinician)
     html = post_search(client, "hansen")
-    assert names_found(html) == [f"Hans Hansen {n:03d}" for n in range(PATIENTS_SHOWN)]
-    assert "More than 50 patients match" in html
+    shown = names_found(html)
+    assert len(shown) == PATIENTS_SHOWN
+    assert shown == sorted(shown)
+    assert set(shown) <= {f"Hans Hansen {n:03d}" for n in range(PATIENTS_SHOWN + 5)}
+    assert "More than 50 patients match, and only 50 of them are shown" in html
     assert "type more of the name, or the CPR number" in html
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_patients_found_are_in_danish_alphabetical_order(personas, client):
+    for name in ("Åse Holm", "Ølund Holm", "Æble Holm", "Zenia Holm", "Aksel Holm"):
+        factories.PatientFactory(organisation=personas.organisation, name=name)
+    client.force_login(personas.clinician)
+    assert names_found(post_search(client, "holm", "da")) == [
+        "Aksel Holm",
+        "Zenia Holm",
+        "Æble Holm",
+        "Ølund Holm",
+        "Åse Holm",
+    ]
 
 
 @time_machine.travel(TODAY, tick=False)
 def test_each_patient_shown_is_audited_once_and_no_patient_not_shown(personas, client):
     many(personas, PATIENTS_SHOWN + 3)
     client.force_login(personas.clinician)
-    post_search(client, "hansen")
+    shown = names_found(post_search(client, "hansen"))
     audited = AuditEvent.objects.filter(action="patient.search", actor=personas.clinician)
-    assert sorted(audited.values_list("patient__name", flat=True)) == [
-        f"Hans Hansen {n:03d}" for n in range(PATIENTS_SHOWN)
-    ]
+    assert sorted(audited.values_list("patient__name", flat=True)) == sorted(shown)
+    assert len(shown) == PATIENTS_SHOWN
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -205,7 +221,7 @@ def test_the_refine_message_and_the_earlier_responses_are_in_danish_first(person
     many(personas, PATIENTS_SHOWN + 1)
     with_responses(personas.patient, RESPONSES_SHOWN + 1)
     client.force_login(personas.clinician)
-    html = client.post("/worklist/search/", {"query": "han"}).content.decode()
-    assert "Flere end 50 patienter passer på søgningen" in html
-    html = client.post("/worklist/search/", {"query": "karen"}).content.decode()
+    html = post_search(client, "han", "da")
+    assert "Flere end 50 patienter passer på søgningen, og kun 50 af dem vises" in html
+    html = post_search(client, "karen", "da")
     assert "og 1 tidligere besvarelse: se patientens side" in html
