@@ -264,7 +264,7 @@ def awaiting_page(user: User, filters: worklist.Filters, *, language: str) -> Wo
 
 @dataclass(frozen=True)
 class SearchPage:
-    rows: list[tuple[Patient, search.Responses]]
+    rows: list[search.Row]
     clinical: bool
     more: bool  # more patients matched than are shown: narrow the search
     limit: int = search.PATIENTS_SHOWN
@@ -286,9 +286,7 @@ def patient_search(user: User, text: str, *, language: str) -> SearchPage:
         )
         audit_record_many(action="patient.search", actor=user, patients=found.patients)
     return SearchPage(
-        rows=[
-            (patient, responses.get(patient.pk, search.Responses())) for patient in found.patients
-        ],
+        rows=search.rows(found.patients, responses),
         clinical=clinical is not None,
         more=found.more,
     )

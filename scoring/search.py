@@ -18,10 +18,12 @@ what the clinic holds (issue 16):
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 
 from pro_portal.cpr import CPR_PATTERN
 from pro_portal.i18n import sort_key
@@ -47,6 +49,31 @@ class Responses:
 
     newest: list[worklist.ResponseRow] = field(default_factory=list)
     more: int = 0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One patient found: who, the newest responses (clinicians only), and
+    the patient's page."""
+
+    patient: Patient
+    responses: Responses
+    url: str
+
+
+def rows(patients: list[Patient], responses: dict[int, Responses]) -> list[Row]:
+    """The rows of the page, with the patient page's URL from one reverse()
+    for the list rather than two per patient."""
+    placeholder = uuid.UUID(int=0)
+    pattern = reverse("scoring:patient", args=[placeholder])
+    return [
+        Row(
+            patient,
+            responses.get(patient.pk, Responses()),
+            pattern.replace(str(placeholder), str(patient.public_id)),
+        )
+        for patient in patients
+    ]
 
 
 def looks_like_cpr(text: str) -> bool:
