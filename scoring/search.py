@@ -5,9 +5,8 @@ may show and audits the patients shown. A search costs what it shows, not
 what the clinic holds (issue 16):
 
 - a CPR number (ten digits, a dash or a space allowed) is looked up by its
-  keyed hash alone, on the ``(organisation, cpr_hash)`` index; it is never
-  OR-ed with a name condition, which made PostgreSQL read every patient of
-  the clinic;
+  keyed hash alone, on an index of ``cpr_hash``; it is never OR-ed with a
+  name condition, which made PostgreSQL read every patient of the clinic;
 - part of a name is ``name__icontains``, which Django writes on PostgreSQL as
   ``UPPER(name::text) LIKE UPPER('%part%')``: the condition the trigram index
   ``patient_name_trgm`` (pro_portal migration 0008) serves;
