@@ -39,7 +39,7 @@ from pro_portal.access import (
 from pro_portal.audit import audit_record, audit_record_many
 from pro_portal.models import Organisation, Patient, User
 from questionnaires.models import Invitation, Response, UnsentSafetyNotice
-from scoring import worklist
+from scoring import search, worklist
 
 M = TypeVar("M", bound=models.Model)
 
@@ -264,21 +264,29 @@ def awaiting_page(user: User, filters: worklist.Filters, *, language: str) -> Wo
 
 @dataclass(frozen=True)
 class SearchPage:
-    rows: list[tuple[Patient, list[worklist.ResponseRow]]]
+    rows: list[search.Row]
     clinical: bool
+    more: bool  # more patients matched than are shown: narrow the search
+    limit: int = search.PATIENTS_SHOWN
 
 
 def patient_search(user: User, text: str, *, language: str) -> SearchPage:
-    """Patients by exact CPR number or part of the name; a clinician also sees
-    their submitted responses. Audits every patient found."""
+    """Patients by exact CPR number or part of the name (at most
+    ``search.PATIENTS_SHOWN``); a clinician also sees each one's newest
+    submitted responses. Audits every patient shown, and no other."""
     with patient_data_scope(DOOR):
-        patients = worklist.search_patients(organisations_where(user, PATIENT_IDENTITY_ROLES), text)
+        found = search.find_patients(
+            organisations_where(user, PATIENT_IDENTITY_ROLES), text, language
+        )
         clinical = _clinical(user)
         responses = (
-            worklist.recent_responses(clinical, patients, language) if clinical is not None else {}
+            search.newest_responses(clinical, found.patients, language)
+            if clinical is not None
+            else {}
         )
-        audit_record_many(action="patient.search", actor=user, patients=patients)
+        audit_record_many(action="patient.search", actor=user, patients=found.patients)
     return SearchPage(
-        rows=[(patient, responses.get(patient.pk, [])) for patient in patients],
+        rows=search.rows(found.patients, responses),
         clinical=clinical is not None,
+        more=found.more,
     )

@@ -125,7 +125,14 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "scoring/search.html",
-        {"form": form, "rows": page.rows, "clinical": page.clinical, "searched": form.is_valid()},
+        {
+            "form": form,
+            "rows": page.rows,
+            "clinical": page.clinical,
+            "more": page.more,
+            "limit": page.limit,
+            "searched": form.is_valid(),
+        },
     )
 
 
