@@ -227,6 +227,15 @@ class Response(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         SUBMITTED = "submitted", _("Submitted")
 
+    class Shown(models.TextChoices):
+        """What the lists show of a submitted response (questionnaires.results.shown_state)."""
+
+        RED = "red", _("Red")
+        SAFETY_UNANSWERED = "safety_unanswered", _("Safety question unanswered")
+        YELLOW = "yellow", _("Yellow")
+        INCOMPLETE = "incomplete", _("Incomplete")
+        GREEN = "green", _("Green")
+
     class Channel(models.TextChoices):
         HOME = "home", _("At home")
         KIOSK = "kiosk", _("Waiting-room tablet")
@@ -262,11 +271,29 @@ class Response(models.Model):
     # Instrument blocks the patient chose to answer again rather than reuse
     # (questionnaires.answering.reuse_decline): never reused again in this response.
     reuse_declined = models.JSONField(default=list, blank=True)
+    # Review state, kept here so the worklists find "submitted and not
+    # reviewed" on the partial index below instead of reading every stored
+    # result and review of the organisation. ``shown`` and ``attention`` (its
+    # rank, red and a safety question unanswered first) are set with the
+    # original result (questionnaires.results.result_store); ``reviewed_at``
+    # with the review (scoring.reviews.review_record), each in the same
+    # transaction as the row it mirrors.
+    shown = models.CharField(max_length=20, choices=Shown.choices, blank=True, editable=False)
+    attention = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("response")
         verbose_name_plural = _("responses")
-        indexes: ClassVar = [models.Index(fields=["patient", "submitted_at"])]
+        indexes: ClassVar = [
+            models.Index(fields=["patient", "submitted_at"]),
+            # Awaiting review: most urgent first, then oldest first, per organisation.
+            models.Index(
+                fields=["organisation", "attention", "submitted_at"],
+                condition=models.Q(status="submitted", reviewed_at__isnull=True),
+                name="response_awaiting_review",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.questionnaire_version} ({self.public_id})"

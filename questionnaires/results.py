@@ -25,6 +25,60 @@ from scoring.engine import (
     result_to_score_json,
 )
 
+# --- What a response shows ------------------------------------------------------
+#
+# The engine leaves a rule it cannot decide *not assessable*, and the overall
+# colour is ``not_assessable`` only when nothing red or yellow fired — so
+# PHQ-9 total 12 with item 9 skipped is stored yellow, and item 9 used to be a
+# quiet note under it. Published algorithm versions never change and rescoring
+# must not change stored results, so the distinction is drawn from the stored
+# result: a not-assessable rule that is a safety rule (``safety: true`` in the
+# definition version the response was scored under, which the engine copies
+# into the stored entry) is *a safety question left unanswered* and ranks with
+# red ("ask directly"); any other unknown is *incomplete* (a score or rule
+# lacks answers), shown quieter. docs/library.md, "Missing answers".
+#
+# The original result's outcome is kept on the response (``Response.shown``,
+# ``Response.attention``) when it is stored, so the worklists find "red and
+# not reviewed" on an index instead of reading every stored result.
+
+#: What lists and the summary show for a response, beside the stored colours.
+SAFETY_UNANSWERED = Response.Shown.SAFETY_UNANSWERED.value
+INCOMPLETE = Response.Shown.INCOMPLETE.value
+
+#: The order of what is shown: an unanswered safety question ranks with red,
+#: an incomplete response before green (someone has to look), not answered last.
+RANK: dict[str | None, int] = {
+    "red": 0,
+    SAFETY_UNANSWERED: 0,
+    "yellow": 1,
+    INCOMPLETE: 2,
+    "green": 3,
+    None: 4,
+}
+
+
+def shown_state(overall: str | None, *, safety_unanswered: bool) -> str | None:
+    """What a response shows: red stays red; otherwise a safety question left
+    unanswered outranks the stored colour (yellow, or not assessable); a stored
+    ``not_assessable`` with no safety rule among the unknowns is incomplete."""
+    if overall == "red":
+        return "red"
+    if safety_unanswered:
+        return SAFETY_UNANSWERED
+    if overall == "not_assessable":
+        return INCOMPLETE
+    return overall
+
+
+def result_shown(result: Result) -> str:
+    """What the lists show of a response scored ``result`` (``shown_state``)."""
+    shown = shown_state(
+        result.overall, safety_unanswered=any(n.safety for n in result.not_assessable)
+    )
+    assert shown is not None  # the engine always decides an overall colour
+    return shown
+
 
 def previous_result(response: Response) -> Result | None:
     """The original result of the same patient's latest earlier submitted
@@ -51,16 +105,27 @@ def result_compute(*, response: Response) -> Result:
 
 
 def result_store(*, response: Response, result: Result, **extra: Any) -> ScoringResult:
-    """Store a result with the questionnaire, definition and engine versions."""
-    return ScoringResult.objects.create(
-        response=response,
-        questionnaire_id=result.questionnaire,
-        definition_version=result.version,
-        engine_version=result.engine_version,
-        overall=result.overall,
-        result=result_to_dict(result),
-        **extra,
-    )
+    """Store a result with the questionnaire, definition and engine versions.
+
+    The original result (not a rescoring) also sets what the response shows
+    in the lists, in the same transaction, so the two never disagree."""
+    with transaction.atomic():
+        stored = ScoringResult.objects.create(
+            response=response,
+            questionnaire_id=result.questionnaire,
+            definition_version=result.version,
+            engine_version=result.engine_version,
+            overall=result.overall,
+            result=result_to_dict(result),
+            **extra,
+        )
+        if stored.kind == ScoringResult.Kind.ORIGINAL:
+            response.shown = result_shown(result)
+            response.attention = RANK[response.shown]
+            Response.objects.filter(pk=response.pk).update(
+                shown=response.shown, attention=response.attention
+            )
+    return stored
 
 
 def result_original(*, response_id: int) -> ScoringResult:

@@ -213,10 +213,22 @@ def _clinical(user: User) -> worklist.Organisations | None:
 
 @dataclass(frozen=True)
 class WorklistPage:
-    rows: list[Any]
+    rows: list[Any]  # the rows shown: a day's consultations, or a page awaiting review
     alerts: worklist.Alerts
     clinical: bool
     unsent: list[worklist.UnsentRow] = field(default_factory=list)  # at the top, with the reds
+    awaiting: worklist.Page | None = None  # the awaiting-review tab's page, with its counts
+
+
+def _audit_shown(user: User, page: WorklistPage) -> None:
+    """One audit row per patient on the page: its rows, the page of the overdue
+    block and the unsent notices, never the rows on other pages."""
+    shown = (
+        {row.patient for row in page.rows}
+        | {row.patient for row in page.alerts.overdue.rows}
+        | {row.patient for row in page.unsent}
+    )
+    audit_record_many(action="worklist.view", actor=user, patients=shown)
 
 
 def day_page(user: User, filters: worklist.Filters, *, language: str) -> WorklistPage:
@@ -231,35 +243,33 @@ def day_page(user: User, filters: worklist.Filters, *, language: str) -> Worklis
             language=language,
         )
         alerts = (
-            worklist.alerts(clinical, language) if clinical is not None else worklist.Alerts([], 0)
+            worklist.alerts(clinical, language, page=filters.overdue_page)
+            if clinical is not None
+            else worklist.Alerts.none()
         )
         unsent = worklist.unsent_safety(clinical, language) if clinical is not None else []
-        shown = (
-            {row.patient for row in rows}
-            | {row.patient for row in alerts.overdue}
-            | {row.patient for row in unsent}
-        )
-        audit_record_many(action="worklist.view", actor=user, patients=shown)
-    return WorklistPage(rows=rows, alerts=alerts, clinical=clinical is not None, unsent=unsent)
+        page = WorklistPage(rows=rows, alerts=alerts, clinical=clinical is not None, unsent=unsent)
+        _audit_shown(user, page)
+    return page
 
 
 def awaiting_page(user: User, filters: worklist.Filters, *, language: str) -> WorklistPage:
-    """Submitted responses nobody has reviewed, booked or not: clinicians only."""
+    """A page of the submitted responses nobody has reviewed, booked or not:
+    clinicians only. Audits the patients on the page."""
     with patient_data_scope(DOOR):
         clinical = _clinical(user)
         if clinical is None:
             raise Http404
-        unreviewed = worklist.unreviewed(clinical, language)
-        rows = worklist.awaiting_review(unreviewed, filters)
-        alerts = worklist.Alerts.of(unreviewed)  # the tab's own rows: no second read
-        unsent = worklist.unsent_safety(clinical, language)
-        shown = (
-            {row.patient for row in rows}
-            | {row.patient for row in alerts.overdue}
-            | {row.patient for row in unsent}
+        awaiting = worklist.awaiting_review(clinical, filters, page=filters.page, language=language)
+        page = WorklistPage(
+            rows=awaiting.rows,
+            alerts=worklist.alerts(clinical, language, page=filters.overdue_page),
+            clinical=True,
+            unsent=worklist.unsent_safety(clinical, language),
+            awaiting=awaiting,
         )
-        audit_record_many(action="worklist.view", actor=user, patients=shown)
-    return WorklistPage(rows=rows, alerts=alerts, clinical=True, unsent=unsent)
+        _audit_shown(user, page)
+    return page
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,10 @@ class WorklistFilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+    # The page of the awaiting-review list and of the overdue block, from the
+    # pagers' links; a number past the last page shows the last.
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    overdue_page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean_day(self) -> dt.date:
         day: dt.date = self.cleaned_data["day"]

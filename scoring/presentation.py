@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from questionnaires.results import INCOMPLETE, RANK, SAFETY_UNANSWERED, shown_state
+
 #: "The patient in brief" for versions published before definitions could
 #: declare ``brief`` (docs/definitions.md). A definition's own ``brief`` wins.
 BRIEF_BEFORE_THE_KEY: dict[str, tuple[str, ...]] = {
@@ -58,41 +60,21 @@ NOT_OP: dict[str, str] = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "=": "�
 
 # --- A safety question left unanswered ------------------------------------------
 #
-# The engine leaves a rule it cannot decide *not assessable*, and the overall
-# colour is ``not_assessable`` only when nothing red or yellow fired — so
-# PHQ-9 total 12 with item 9 skipped is stored yellow, and item 9 used to be a
-# quiet note under it. Published algorithm versions never change and rescoring
-# must not change stored results, so the distinction is drawn here, from the
-# stored result: a not-assessable rule that is a safety rule (``safety: true``
-# in the definition version the response was scored under, which the engine
-# copies into the stored entry) is *a safety question left unanswered* and
-# ranks with red ("ask directly"); any other unknown is *incomplete* (a score
-# or rule lacks answers), shown quieter. docs/library.md, "Missing answers".
+# What a response shows (red, a safety question left unanswered, yellow,
+# incomplete, green) and its rank: the rule lives beside the stored result
+# (questionnaires.results, "What a response shows"), which keeps its outcome
+# on the response for the worklists; the summary applies the same rule.
 
-#: What lists and the summary show for a response, beside the stored colours.
-SAFETY_UNANSWERED = "safety_unanswered"
-INCOMPLETE = "incomplete"
-
-#: The order of what is shown: an unanswered safety question ranks with red,
-#: an incomplete response before green (someone has to look), not answered last.
-RANK: dict[str | None, int] = {
-    "red": 0,
-    SAFETY_UNANSWERED: 0,
-    "yellow": 1,
-    INCOMPLETE: 2,
-    "green": 3,
-    None: 4,
-}
-
-
-def shown_state(overall: str | None, *, safety_unanswered: bool) -> str | None:
-    """What a response shows: red stays red; otherwise a safety question left
-    unanswered outranks the stored colour (yellow, or not assessable); a stored
-    ``not_assessable`` with no safety rule among the unknowns is incomplete."""
-    if overall == "red":
-        return "red"
-    if safety_unanswered:
-        return SAFETY_UNANSWERED
-    if overall == "not_assessable":
-        return INCOMPLETE
-    return overall
+__all__ = [
+    "BRIEF_BEFORE_THE_KEY",
+    "BRIEF_HEADINGS",
+    "INCOMPLETE",
+    "NOT_OP",
+    "RANK",
+    "SAFETY_UNANSWERED",
+    "WAITING_ROOM_BLOOD_PRESSURE",
+    "WAITING_ROOM_BMI",
+    "WAITING_ROOM_QUESTIONNAIRE",
+    "WAITING_ROOM_WEIGHT",
+    "shown_state",
+]

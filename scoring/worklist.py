@@ -3,7 +3,12 @@
 Reads only, for ``scoring.door``, which decides the organisations each list
 may show (``organisations``: a subquery of organisation ids) and audits what
 is shown. Every list is fetched with a fixed number of queries whatever its
-length.
+length, and costs what it shows rather than the clinic's history: what a
+response shows and whether it was reviewed are read from the response itself
+(``Response.shown``, ``attention``, ``reviewed_at``), and the unreviewed ones
+are found on a partial index of the responses submitted and not reviewed.
+The lists that grow with the backlog (awaiting review, and the overdue block
+above both tabs) come a page at a time.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +31,6 @@ from questionnaires.models import (
     Invitation,
     QuestionnaireVersion,
     Response,
-    ScoringResult,
     UnsentSafetyNotice,
 )
 from scoring import presentation
@@ -42,14 +46,6 @@ Organisations = QuerySet[Any]
 # first, then yellow; incomplete before green because someone must look at
 # it; not answered last.
 COLOUR_RANK = presentation.RANK
-# A stored result with a safety rule among its not-assessable rules. The
-# engine writes each entry with the rule's ``safety``; a text match on the
-# entries' JSON reads it in the database on PostgreSQL (jsonb text,
-# ``"safety": true``) and SQLite (minified, ``"safety":true``) alike, where
-# ``contains`` on a JSON array is PostgreSQL's alone. A string value cannot
-# hold the pattern: its quotes are escaped.
-_SAFETY_UNKNOWN = {"result__not_assessable__regex": r'"safety": ?true'}
-_MAY_HIDE_SAFETY_UNKNOWN = (ScoringResult.Overall.YELLOW, ScoringResult.Overall.NOT_ASSESSABLE)
 # A red nobody has reviewed this long after submitting (when no consultation
 # is booked) is raised at the top of every clinician's worklist.
 RED_UNREVIEWED_AFTER = dt.timedelta(hours=24)
@@ -102,6 +98,8 @@ class Filters:
     colour: str | None = None
     questionnaire: str | None = None
     unreviewed: bool = False
+    page: int = 1  # of the awaiting-review list
+    overdue_page: int = 1  # of the overdue block above both tabs
 
     def keep(self, row: ResponseRow) -> bool:
         # By rank: "red" keeps the safety questions left unanswered, which rank with it.
@@ -124,9 +122,8 @@ _RESPONSE_FIELDS = (
     "submitted_at",
     "consultation_id",
     "consultation__starts_at",
-    "original_overall",
-    "original_safety_unknown",
-    "review__id",
+    "shown",
+    "reviewed_at",
 )
 
 
@@ -182,29 +179,21 @@ def _summary_url_maker() -> Callable[[uuid.UUID], str]:
 
 
 def _response_rows(responses: QuerySet[Response], language: str) -> list[ResponseRow]:
-    """Submitted responses as rows, with their original overall colour and
-    whether they were reviewed, in two queries."""
+    """Submitted responses as rows, with what they show and whether they were
+    reviewed, in two queries."""
+    submitted = responses.filter(status=Response.Status.SUBMITTED)
+    return _rows(list(submitted.values(*_RESPONSE_FIELDS)), language)
+
+
+def _rows(listed: list[dict[str, Any]], language: str) -> list[ResponseRow]:
+    """Rows of responses read as ``_RESPONSE_FIELDS`` (one more query, for titles)."""
     now = timezone.now()
-    originals = ScoringResult.objects.filter(
-        response=OuterRef("pk"), kind=ScoringResult.Kind.ORIGINAL
-    )
-    submitted = responses.filter(status=Response.Status.SUBMITTED).annotate(
-        original_overall=Subquery(originals.values("overall")[:1]),
-        # Only a yellow or not-assessable result can hold one (red stays red,
-        # green has no unknowns): the text match runs on those alone.
-        original_safety_unknown=Exists(
-            originals.filter(overall__in=_MAY_HIDE_SAFETY_UNKNOWN, **_SAFETY_UNKNOWN)
-        ),
-    )
-    listed = list(submitted.values(*_RESPONSE_FIELDS))
     titles = _titles({values["questionnaire_version_id"] for values in listed}, language)
     summary_url = _summary_url_maker()
     rows = []
     for values in listed:
-        overall = presentation.shown_state(
-            values["original_overall"], safety_unanswered=values["original_safety_unknown"]
-        )
-        reviewed = values["review__id"] is not None
+        overall = values["shown"] or None  # kept from the original result at submit
+        reviewed = values["reviewed_at"] is not None
         starts_at = values["consultation__starts_at"]
         rows.append(
             ResponseRow(
@@ -276,60 +265,120 @@ def day_list(
     return rows
 
 
+#: Rows per page of the awaiting-review list, and of the overdue block above
+#: both tabs (smaller: it sits above the day's consultations).
+AWAITING_PAGE_SIZE = 50
+OVERDUE_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: its rows, and where they sit among ``count``
+    ("showing 51–100 of 5,377"). ``previous``/``next`` are page numbers."""
+
+    rows: list[ResponseRow]
+    number: int
+    count: int
+    size: int
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number * self.size < self.count else None
+
+    @property
+    def paged(self) -> bool:
+        """Whether the list is longer than one page (the pager is shown)."""
+        return self.count > self.size
+
+
+def _page(
+    responses: QuerySet[Response], *, count: int, number: int, size: int, language: str
+) -> Page:
+    """Page ``number`` (kept between the first and the last) of ``responses``,
+    whose length ``count`` the caller has read, by offset: as Django's
+    Paginator does, but with the count taken in the query that reads the
+    other counts of the page."""
+    number = max(1, min(number, -(-count // size) or 1))
+    listed = responses.values(*_RESPONSE_FIELDS)[(number - 1) * size : number * size]
+    rows = _rows(list(listed), language) if count else []
+    return Page(rows=rows, number=number, count=count, size=size)
+
+
 def _unreviewed(clinical: Organisations) -> QuerySet[Response]:
+    """Submitted and not reviewed: read on the partial index ``response_awaiting_review``."""
     return Response.objects.filter(
-        organisation__in=clinical, status=Response.Status.SUBMITTED, review__isnull=True
+        organisation__in=clinical, status=Response.Status.SUBMITTED, reviewed_at__isnull=True
     )
 
 
-def unreviewed(clinical: Organisations, language: str) -> list[ResponseRow]:
-    """Every submitted response no clinician has reviewed, booked or not,
-    overdue reds first, then by colour, oldest first within a colour."""
-    rows = _response_rows(_unreviewed(clinical).order_by("submitted_at"), language)
-    rows.sort(key=lambda r: (not r.overdue, COLOUR_RANK[r.overall]))
-    return rows
+def _late(now: dt.datetime) -> Q:
+    """Past its consultation, or (none booked) ``RED_UNREVIEWED_AFTER`` after submitting."""
+    return Q(consultation__starts_at__lte=now) | Q(
+        consultation__isnull=True, submitted_at__lte=now - RED_UNREVIEWED_AFTER
+    )
+
+
+#: Most urgent first (red and a safety question unanswered), then oldest first.
+_URGENT_THEN_OLDEST = ("attention", "submitted_at", "pk")
+
+
+def awaiting_review(clinical: Organisations, filters: Filters, *, page: int, language: str) -> Page:
+    """One page of the submitted responses no clinician has reviewed, booked or
+    not, that the filters keep: red and safety questions unanswered first,
+    then by colour, oldest first within a colour."""
+    unreviewed = _unreviewed(clinical)
+    if filters.colour:
+        unreviewed = unreviewed.filter(attention=COLOUR_RANK[filters.colour])
+    if filters.questionnaire:
+        unreviewed = unreviewed.filter(
+            questionnaire_version__questionnaire_id=filters.questionnaire
+        )
+    return _page(
+        unreviewed.order_by(*_URGENT_THEN_OLDEST),
+        count=unreviewed.count(),
+        number=page,
+        size=AWAITING_PAGE_SIZE,
+        language=language,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Alerts:
     """What every worklist page shows above its list."""
 
-    overdue: list[ResponseRow]  # reds unreviewed past the consultation, or 24 h after submitting
+    overdue: Page  # reds unreviewed past the consultation, or 24 h after submitting
     unreviewed: int  # responses awaiting review, the tab's count
 
     @classmethod
-    def of(cls, unreviewed: list[ResponseRow]) -> Alerts:
-        """From every unreviewed row, when a page has read them anyway."""
-        return cls(overdue=[r for r in unreviewed if r.overdue], unreviewed=len(unreviewed))
+    def none(cls) -> Alerts:
+        return cls(Page(rows=[], number=1, count=0, size=OVERDUE_PAGE_SIZE), 0)
 
 
-def alerts(clinical: Organisations, language: str) -> Alerts:
-    """The count of unreviewed responses and the overdue reds (and safety
-    questions left unanswered, which rank with red), in one query when (as on
-    most days) none is overdue."""
+def alerts(clinical: Organisations, language: str, *, page: int = 1) -> Alerts:
+    """The count of unreviewed responses and a page of the overdue reds (and
+    safety questions left unanswered, which rank with red), oldest first: one
+    query for both counts, and (only when some are overdue) one for the page."""
     now = timezone.now()
-    late = Q(consultation__starts_at__lte=now) | Q(
-        consultation__isnull=True, submitted_at__lte=now - RED_UNREVIEWED_AFTER
-    )
-    original = Q(results__kind=ScoringResult.Kind.ORIGINAL)
-    unknown = {f"results__{key}": value for key, value in _SAFETY_UNKNOWN.items()}
-    hidden = Q(results__overall__in=_MAY_HIDE_SAFETY_UNKNOWN, **unknown)
-    red = original & (Q(results__overall=ScoringResult.Overall.RED) | hidden)
+    overdue = Q(attention=COLOUR_RANK["red"]) & _late(now)
     unreviewed = _unreviewed(clinical)
-    counts = unreviewed.aggregate(
-        total=Count("pk", distinct=True), overdue=Count("pk", filter=late & red, distinct=True)
+    counts = unreviewed.aggregate(total=Count("pk"), overdue=Count("pk", filter=overdue))
+    reds = unreviewed.filter(overdue).order_by("submitted_at", "pk")
+    shown = _page(
+        reds, count=counts["overdue"], number=page, size=OVERDUE_PAGE_SIZE, language=language
     )
-    overdue = []
-    if counts["overdue"]:
-        reds = unreviewed.filter(late & red).order_by("submitted_at")
-        # The same rule again in Python (_overdue) keeps the two from drifting apart.
-        overdue = [row for row in _response_rows(reds, language) if row.overdue]
-    return Alerts(overdue=overdue, unreviewed=counts["total"])
-
-
-def awaiting_review(rows: list[ResponseRow], filters: Filters) -> list[ResponseRow]:
-    """The unreviewed rows the filters keep."""
-    return [r for r in rows if filters.keep(r)]
+    return Alerts(overdue=shown, unreviewed=counts["total"])
 
 
 @dataclass(frozen=True, slots=True)

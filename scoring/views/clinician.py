@@ -49,6 +49,8 @@ def _filters(request: HttpRequest, language: str) -> tuple[WorklistFilterForm, w
         colour=form.cleaned_data.get("colour") or None,
         questionnaire=form.cleaned_data.get("questionnaire") or None,
         unreviewed=bool(form.cleaned_data.get("unreviewed")),
+        page=form.cleaned_data.get("page") or 1,
+        overdue_page=form.cleaned_data.get("overdue_page") or 1,
     )
     return form, filters
 
@@ -110,7 +112,7 @@ def awaiting_view(request: HttpRequest) -> HttpResponse:
         "scoring/awaiting.html",
         tab="awaiting",
         page=page,
-        context={"form": form, "awaiting": page.rows},
+        context={"form": form, "awaiting": page.rows, "pager": page.awaiting},
     )
 
 
