@@ -304,14 +304,26 @@ class Page:
 
 
 def _page(
-    responses: QuerySet[Response], *, count: int, number: int, size: int, language: str
+    responses: QuerySet[Response],
+    order: tuple[str, ...],
+    *,
+    count: int,
+    number: int,
+    size: int,
+    language: str,
 ) -> Page:
-    """Page ``number`` (kept between the first and the last) of ``responses``,
-    whose length ``count`` the caller has read, by offset: as Django's
-    Paginator does, but with the count taken in the query that reads the
-    other counts of the page."""
+    """Page ``number`` (kept between the first and the last) of ``responses``
+    in ``order``, whose length ``count`` the caller has read, by offset: as
+    Django's Paginator does, but with the count taken in the query that reads
+    the other counts of the page.
+
+    The page's responses are chosen on the response table alone (the partial
+    index's columns), then joined to their patients and versions: joined
+    first, PostgreSQL joined the whole backlog before sorting it (15 ms for
+    5,377 rows, against 3 ms)."""
     number = max(1, min(number, -(-count // size) or 1))
-    listed = responses.values(*_RESPONSE_FIELDS)[(number - 1) * size : number * size]
+    chosen = responses.order_by(*order).values("pk")[(number - 1) * size : number * size]
+    listed = Response.objects.filter(pk__in=chosen).order_by(*order).values(*_RESPONSE_FIELDS)
     rows = _rows(list(listed), language) if count else []
     return Page(rows=rows, number=number, count=count, size=size)
 
@@ -346,7 +358,8 @@ def awaiting_review(clinical: Organisations, filters: Filters, *, page: int, lan
             questionnaire_version__questionnaire_id=filters.questionnaire
         )
     return _page(
-        unreviewed.order_by(*_URGENT_THEN_OLDEST),
+        unreviewed,
+        _URGENT_THEN_OLDEST,
         count=unreviewed.count(),
         number=page,
         size=AWAITING_PAGE_SIZE,
@@ -374,9 +387,13 @@ def alerts(clinical: Organisations, language: str, *, page: int = 1) -> Alerts:
     overdue = Q(attention=COLOUR_RANK["red"]) & _late(now)
     unreviewed = _unreviewed(clinical)
     counts = unreviewed.aggregate(total=Count("pk"), overdue=Count("pk", filter=overdue))
-    reds = unreviewed.filter(overdue).order_by("submitted_at", "pk")
     shown = _page(
-        reds, count=counts["overdue"], number=page, size=OVERDUE_PAGE_SIZE, language=language
+        unreviewed.filter(overdue),
+        ("submitted_at", "pk"),
+        count=counts["overdue"],
+        number=page,
+        size=OVERDUE_PAGE_SIZE,
+        language=language,
     )
     return Alerts(overdue=shown, unreviewed=counts["total"])
 
