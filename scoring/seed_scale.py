@@ -46,6 +46,7 @@ from questionnaires.models import (
     Response,
     ScoringResult,
 )
+from questionnaires.results import RANK, result_shown
 from questionnaires.services import questionnaire_publish
 from scoring.engine import evaluate, result_to_dict
 from scoring.models import ResponseReview
@@ -165,6 +166,7 @@ class Pattern:
 
     answers: tuple[tuple[str, str], ...]  # (item id, the value as JSON text)
     overall: str
+    shown: str  # what the lists show (questionnaires.results.result_shown)
     result: str  # result_to_dict as JSON text
     questionnaire_id: str
     definition_version: str
@@ -287,6 +289,7 @@ def patterns_compute() -> list[tuple[VersionPatterns, float]]:
                 Pattern(
                     answers=tuple((k, json.dumps(v)) for k, v in answers.items()),
                     overall=result.overall,
+                    shown=result_shown(result),
                     result=json.dumps(result_to_dict(result)),
                     questionnaire_id=result.questionnaire,
                     definition_version=result.version,
@@ -559,7 +562,8 @@ class Seeder:
                 Response,
                 ["id", "public_id", "organisation_id", "patient_id", "invitation_id",
                  "consultation_id", "questionnaire_version_id", "status", "channel",
-                 "language", "created_at", "started_at", "submitted_at"],
+                 "language", "created_at", "started_at", "submitted_at",
+                 "shown", "attention", "reviewed_at"],
             ),
             "answers": Table(Answer, ["response_id", "item_id", "value", "updated_at"]),
             "results": Table(
@@ -594,9 +598,16 @@ class Seeder:
                     today.get(patient, (None, None)) if todays else (None, None)
                 )
                 started = at - dt.timedelta(minutes=rng.randint(2, 20))
+                reviewed_at = (
+                    min(self.now, at + dt.timedelta(hours=rng.uniform(1, 24 * 7)))
+                    if reviewed
+                    else None
+                )
+                # The review state the worklists read, as submit and review set it.
                 rows["responses"].append(
                     (pk, public_id, org, patient, invitation, consultation, version.pk,
-                     Response.Status.SUBMITTED, Response.Channel.HOME, "da", started, started, at)
+                     Response.Status.SUBMITTED, Response.Channel.HOME, "da", started, started, at,
+                     pattern.shown, RANK[pattern.shown], reviewed_at)
                 )  # fmt: skip
                 for item_id, value in pattern.answers:
                     rows["answers"].append((pk, item_id, value, at))
@@ -612,9 +623,8 @@ class Seeder:
                          "questionnaires.response", str(public_id), detail)
                     )  # fmt: skip
                     audit_budget -= 1
-                if reviewed:
+                if reviewed_at is not None:
                     clinician = self.clinicians[org_index[org]]
-                    reviewed_at = min(self.now, at + dt.timedelta(hours=rng.uniform(1, 24 * 7)))
                     rows["reviews"].append((pk, clinician, reviewed_at))
                     if audit_budget > 0:
                         rows["audit"].append(

@@ -91,6 +91,15 @@ def test_the_region_has_the_planned_counts(scale):
         == plan.responses - Response.objects.filter(review__isnull=True).count()
     )
     assert "Seeded in" in output
+    # The review state the worklists read agrees with the results and reviews.
+    assert clinic_responses.filter(reviewed_at__isnull=True).count() == plan.clinic_unreviewed
+    assert set(unreviewed.values_list("pk", flat=True)) == set(
+        clinic_responses.filter(reviewed_at__isnull=True).values_list("pk", flat=True)
+    )
+    assert set(overdue_reds.values_list("pk", flat=True)) <= set(
+        clinic_responses.filter(attention=0).values_list("pk", flat=True)
+    )
+    assert not Response.objects.filter(status=Response.Status.SUBMITTED, shown="").exists()
 
 
 def test_the_day_list_and_a_summary_open_for_the_clinics_clinician(client):
