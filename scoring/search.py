@@ -149,6 +149,6 @@ def newest_responses(
         shown = Response.objects.filter(pk__in=ids).order_by(*newest_first)
         # The worklist's own reading of a response row (colour, reviewed,
         # summary link), so the search shows a response as every list does.
-        for row in worklist._response_rows(shown, language):
+        for row in worklist.response_rows(shown, language):
             rows[row.patient.pk].append(row)
     return {pk: Responses(newest, max(0, more.get(pk, 0))) for pk, newest in rows.items()}

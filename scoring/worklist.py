@@ -13,7 +13,6 @@ above both tabs) come a page at a time.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -25,7 +24,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pro_portal.i18n import sort_key
-from pro_portal.models import Patient
 from questionnaires.models import (
     Consultation,
     Invitation,
@@ -178,7 +176,7 @@ def _summary_url_maker() -> Callable[[uuid.UUID], str]:
     return lambda public_id: pattern.replace(str(placeholder), str(public_id))
 
 
-def _response_rows(responses: QuerySet[Response], language: str) -> list[ResponseRow]:
+def response_rows(responses: QuerySet[Response], language: str) -> list[ResponseRow]:
     """Submitted responses as rows, with what they show and whether they were
     reviewed, in two queries."""
     submitted = responses.filter(status=Response.Status.SUBMITTED)
@@ -246,7 +244,7 @@ def day_list(
         answered = Response.objects.filter(
             organisation__in=clinical, consultation__in=day.values("pk")
         ).order_by("pk")
-        for row in _response_rows(answered, language):
+        for row in response_rows(answered, language):
             responses.setdefault(row.consultation_id or 0, []).append(row)
     narrowing = filters.colour or filters.questionnaire or filters.unreviewed
     rows = []
@@ -436,29 +434,3 @@ def unsent_safety(clinical: Organisations, language: str) -> list[UnsentRow]:
         )
         for values in listed
     ]
-
-
-def search_patients(seen: Organisations, text: str) -> list[Patient]:
-    """By exact CPR number (through the keyed hash) or part of the name."""
-    text = text.strip()
-    if not text:
-        return []
-    query = Q(name__icontains=text)
-    with contextlib.suppress(ValueError):  # not a CPR number: search by name only
-        query |= Q(cpr_hash=Patient.hash_for(text))
-    patients = Patient.objects.filter(organisation__in=seen)
-    return list(patients.filter(query).order_by("name")[:50])
-
-
-def recent_responses(
-    clinical: Organisations, patients: list[Patient], language: str
-) -> dict[int, list[ResponseRow]]:
-    """Each patient's submitted responses of the ``clinical`` organisations,
-    newest first, in one query."""
-    rows: dict[int, list[ResponseRow]] = {p.pk: [] for p in patients}
-    responses = Response.objects.filter(organisation__in=clinical)
-    for row in _response_rows(
-        responses.filter(patient__in=patients).order_by("-submitted_at"), language
-    ):
-        rows[row.patient.pk].append(row)
-    return rows
