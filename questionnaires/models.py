@@ -76,6 +76,12 @@ class QuestionnaireVersion(models.Model):
                 fields=["questionnaire_id", "version"], name="questionnaire_version_unique"
             )
         ]
+        # Site-wide roles (questionnaires are not an organisation's): content
+        # staff import and preview versions; clinical reviewers sign them off.
+        permissions: ClassVar = [
+            ("manage_questionnaires", _("Can import, preview and send questionnaires for review")),
+            ("review_questionnaires", _("Can review and sign off questionnaires clinically")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.questionnaire_id}@{self.version}"
