@@ -284,7 +284,11 @@ class Response(models.Model):
     # original result (questionnaires.results.result_store); ``reviewed_at``
     # with the review (scoring.reviews.review_record), each in the same
     # transaction as the row it mirrors.
-    shown = models.CharField(max_length=20, choices=Shown.choices, blank=True, editable=False)
+    # With a database default too: during a rolling deploy, code from before
+    # the column existed still inserts responses.
+    shown = models.CharField(
+        max_length=20, choices=Shown.choices, blank=True, editable=False, default="", db_default=""
+    )
     attention = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
