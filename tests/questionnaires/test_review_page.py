@@ -43,6 +43,8 @@ def test_staff_without_the_review_permission_are_refused(client: Client, persona
 
 def test_an_unknown_version_is_not_found(signed_in: Client) -> None:
     assert signed_in.get(reverse("questionnaires:content-review", args=[999999])).status_code == 404
+    enormous = "/questionnaires/content/" + "9" * 5000 + "/review/"
+    assert signed_in.get(enormous).status_code == 404
 
 
 def test_the_page_shows_warnings_licence_languages_and_what_stops_activation(
