@@ -6,6 +6,7 @@ these functions read and publish questionnaire versions around it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,11 +100,17 @@ def fhir_questionnaire_export(*, version: QuestionnaireVersion) -> dict[str, Any
     """The version as a FHIR R4 Questionnaire, validated; ``copyright``
     names each instrument's licence, the one recorded for the version where
     the imported file stated none."""
-    resource = questionnaire_to_fhir(version.definition, status=version.status)
-    if version.licence.strip():
-        resource["copyright"] = "; ".join(
-            f"{name}: {licence}" for name, licence in version_licences(version) if licence
+    definition = version.definition
+    if version.licence.strip():  # in copyright and in PRO Portal's own extension alike
+        licences = [licence for _name, licence in version_licences(version)]
+        definition = dataclasses.replace(
+            definition,
+            instruments=tuple(
+                dataclasses.replace(instrument, licence=licence or instrument.licence)
+                for instrument, licence in zip(definition.instruments, licences, strict=True)
+            ),
         )
+    resource = questionnaire_to_fhir(definition, status=version.status)
     validate(resource)
     return resource
 

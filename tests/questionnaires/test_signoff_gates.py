@@ -14,6 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from pro_portal.models import AuditEvent, User
+from questionnaires.fhir.importer import questionnaire_from_fhir
 from questionnaires.fhir.services import fhir_questionnaire_export
 from questionnaires.models import ImportWarning, QuestionnaireTranslation, QuestionnaireVersion
 from questionnaires.services import (
@@ -249,6 +250,9 @@ def test_a_recorded_licence_is_exported_as_the_questionnaires_copyright() -> Non
     exported = fhir_questionnaire_export(version=version)
     assert exported["copyright"].endswith(": © 2026 Example; CC BY 4.0")
     assert "Not stated" not in exported["copyright"]
+    # Imported back, the licence is the one recorded (not "not stated" again).
+    back = questionnaire_from_fhir(exported, source="exported.json")
+    assert [i.licence for i in back.definition.instruments] == ["© 2026 Example; CC BY 4.0"]
 
 
 def test_an_empty_licence_is_refused() -> None:
