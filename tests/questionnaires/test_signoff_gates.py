@@ -281,6 +281,8 @@ def test_the_whole_sign_off_by_command(tmp_path: Path) -> None:
     template.write_text(json.dumps(filled), encoding="utf-8")
     assert "created draft phq4_like@1.0.1" in run("translate", english.ref, str(template))
     ref = "phq4_like@1.0.1"
+    assert "phq4_like@1.0.1" in run("list")
+    assert "1 warning(s) to acknowledge" in run("list")
     assert "NOT acknowledged" in run("warnings", ref)
     with pytest.raises(CommandError, match="no import warning coded"):
         run("acknowledge", ref, "--reviewer", who.username, "--code", "nonsense")

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from pro_portal.models import User
@@ -73,10 +74,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "list":
-            for v in QuestionnaireVersion.objects.order_by("questionnaire_id", "published_at"):
+            versions = QuestionnaireVersion.objects.order_by("questionnaire_id", "published_at")
+            for v in versions.select_related("clinical_reviewer").annotate(
+                open_warnings=Count(
+                    "import_warnings", filter=Q(import_warnings__acknowledged_at=None)
+                )
+            ):
                 reviewer = v.clinical_reviewer.get_username() if v.clinical_reviewer else "-"
+                waiting = f" {v.open_warnings} warning(s) to acknowledge" if v.open_warnings else ""
                 self.stdout.write(
-                    f"{v.ref:<32} {v.status:<8} reviewer {reviewer} {v.reviewed_on or ''}"
+                    f"{v.ref:<32} {v.status:<8} reviewer {reviewer} {v.reviewed_on or ''}{waiting}"
                 )
             return
         ref: str = options["ref"]
