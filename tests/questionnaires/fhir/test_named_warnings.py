@@ -101,10 +101,10 @@ def test_the_named_warnings_are_the_printed_lines_with_a_code_each(name: str) ->
     assert all(w.code != UNNAMED and w.items for w in named)
 
 
-def test_the_enable_when_expression_of_the_lhc_file_is_named_with_its_item() -> None:
-    named = named_warnings(imported("enableWhen-test.R4.json").notes)
-    found = [w for w in named if w.code == "enable-when-expression-not-evaluated"]
-    assert [w.items for w in found] == [("Q10-ewe",)]
+def test_a_warning_of_an_lhc_file_is_named_with_its_items() -> None:
+    named = named_warnings(imported("argonaut-phq9-ish.json").notes)
+    found = [w for w in named if w.code == "required-on-group"]
+    assert [w.items for w in found] == [("g1", "g2")]
 
 
 # --- an item that looks like a score but has no expression ------------------------------------
