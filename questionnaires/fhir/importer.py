@@ -28,6 +28,12 @@ from typing import Any, TypeGuard
 from questionnaires import json_input
 from questionnaires.fhir import common as c
 from questionnaires.fhir.sdc import fhirpath_of
+from questionnaires.fhir.warnings import (
+    SCORE_WITHOUT_EXPRESSION,
+    SCORE_WITHOUT_VALUE,
+    looks_like_score,
+    scores_without_value,
+)
 from scoring.engine import (
     Definition,
     DefinitionError,
@@ -45,6 +51,8 @@ INT_BOUNDS = (-(2**31), 2**31 - 1)
 #: Bounds of a decimal item FHIR leaves open (the format requires bounds).
 DECIMAL_BOUNDS = (-(10**12), 10**12)
 NO_UNIT = "(no unit)"
+#: An imported instrument's licence when the file has no ``copyright``.
+LICENCE_NOT_STATED = "Not stated in the FHIR Questionnaire"
 NOT_AN_OBJECT = "the score extension's definition is not a JSON object"
 #: Up to this many answer combinations, a translated score is checked on all
 #: of them; beyond, on a covering set plus a fixed random sample (fhirpathpy
@@ -138,13 +146,15 @@ class FhirImportError(Exception):
 @dataclass(frozen=True)
 class ImportResult:
     """What an import produced: the definition (as a mapping to publish and
-    parsed), the warning lines (``<construct>: <items>``) and the linkIds
-    that were renamed to be valid ids."""
+    parsed), the warning lines (``<construct>: <items>``), the linkIds
+    that were renamed to be valid ids, and the same warnings as (construct,
+    items) pairs (named and stored with the draft: questionnaires/fhir/warnings.py)."""
 
     mapping: dict[str, Any]
     definition: Definition
     warnings: list[str]
     renamed: dict[str, str] = field(default_factory=dict)
+    notes: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 def questionnaire_from_fhir(
@@ -284,9 +294,13 @@ class _Importer:
         mapping = self.assemble(scores, vectors)
         definition = self.parse(mapping)
         definition, mapping = self.check_vectors(definition, mapping)
+        idents = {ident: link for link, ident in self.links.items()}
+        for score_id in scores_without_value(definition):
+            self.note(SCORE_WITHOUT_VALUE, idents.get(score_id, score_id))
         warnings = [f"{construct}: {c.join(who)}" for construct, who in self.notes.items()]
         renamed = {link: ident for link, ident in self.links.items() if link != ident}
-        return ImportResult(mapping, definition, warnings, renamed)
+        notes = [(construct, list(who)) for construct, who in self.notes.items()]
+        return ImportResult(mapping, definition, warnings, renamed, notes)
 
     def root_extensions(self) -> None:
         known = {c.VARIABLE, c.RULE, c.DEFINITION, c.TEST_VECTORS}
@@ -457,6 +471,10 @@ class _Importer:
             self.unread(item, link_id)
             return
         self.unread(item, link_id)
+        if self.own is None and looks_like_score(
+            item
+        ):  # PRO Portal's own exports name their scores
+            self.note(SCORE_WITHOUT_EXPRESSION, link_id)
         if item.get("readOnly") is True:
             self.note("read-only (the patient can answer it)", link_id)
         if kind == "display" and item.get("required") is True:
@@ -1299,7 +1317,7 @@ class _Importer:
                 {
                     "id": c.section_id_for(qid, set()),
                     "name": str(resource.get("title") or resource.get("name") or qid),
-                    "licence": licence or "Not stated in the FHIR Questionnaire",
+                    "licence": licence or LICENCE_NOT_STATED,
                     "source": f"FHIR Questionnaire {where}"
                     + (
                         f", published by {resource['publisher']}"
