@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questionnaires', '0010_content_roles'),
+        ('questionnaires', '0011_response_shown_db_default'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
