@@ -463,12 +463,14 @@ class _Importer:
     ) -> None:
         link_id = str(item.get("linkId"))
         kind = item.get("type")
-        if c.extension_value(item, c.HIDDEN) is True:
-            self.note("hidden item (left out)", link_id)
-            return
         if c.extensions(item, c.CALCULATED) or c.extensions(item, c.SCORE):
+            # a score also when hidden: SDC hides calculated values others read
             self.calculated.append((item, [*variables, *c.extensions(item, c.VARIABLE)]))
             self.unread(item, link_id)
+            self.children(item, section, inherited, behaviors, variables)
+            return
+        if c.extension_value(item, c.HIDDEN) is True:
+            self.note("hidden item (left out)", link_id)
             return
         self.unread(item, link_id)
         if self.own is None and looks_like_score(
@@ -500,17 +502,32 @@ class _Importer:
             )
         elif c.extensions(item, c.ENABLE_WHEN_EXPRESSION):
             self.note("enableWhenExpression (the item is always asked)", link_id)
+        self.children(item, section, inherited, behaviors, variables, entry)
+
+    def children(
+        self,
+        item: Mapping[str, Any],
+        section: dict[str, Any],
+        inherited: list[list[Mapping[str, Any]]],
+        behaviors: list[str],
+        variables: list[dict[str, Any]],
+        entry: dict[str, Any] | None = None,
+    ) -> None:
+        """The items nested in a question (or a calculated item): its help
+        text, else each one after it — never silently dropped."""
+        link_id = str(item.get("linkId"))
+        inner = [*variables, *c.extensions(item, c.VARIABLE)] if entry is None else variables
         for child in _list(item.get("item")):
             control = c.extension_value(child, c.ITEM_CONTROL)
-            if child.get("type") == "display" and _codes(control) == ["help"]:
+            if entry is not None and child.get("type") == "display" and _codes(control) == ["help"]:
                 entry["help"] = self.text(child, "text", None)
                 continue
             if child.get("type") == "group":
                 self.note("group nested in a question (its questions follow it)", link_id)
-                self.group(child, [], inherited, behaviors, variables)
+                self.group(child, [], inherited, behaviors, inner)
                 continue
             self.note("item nested in a question (asked after it)", str(child.get("linkId")))
-            self.question(child, section, inherited, behaviors, variables)
+            self.question(child, section, inherited, behaviors, inner)
 
     def item(self, item: Mapping[str, Any], ident: str, link_id: str, kind: str) -> dict[str, Any]:
         text = self.text(item, "text", link_id)
