@@ -301,8 +301,8 @@ SCORE = "scores[0] (s)"
             f"{SCORE}: expression: variable 'a' is defined twice",
         ),
         (
-            {"id": "s", "method": "fhirpath", "expression": "%resource.item.weight()"},
-            f"{SCORE}: expression: fhirpathpy cannot evaluate it: Not implemented: weight",
+            {"id": "s", "method": "fhirpath", "expression": "%resource.item.scoreOf()"},
+            f"{SCORE}: expression: fhirpathpy cannot evaluate it: Not implemented: scoreOf",
         ),
     ],
 )

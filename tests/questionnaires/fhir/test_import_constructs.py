@@ -531,7 +531,7 @@ def test_a_calculated_expression_in_another_language_is_named_and_left_out() -> 
 
 
 def test_a_calculated_expression_fhirpathpy_cannot_evaluate_is_named_and_left_out() -> None:
-    result = import_items([weighted("x"), calculated("%resource.item.answer.value.weight()")])
+    result = import_items([weighted("x"), calculated("%resource.item.answer.value.scoreOf()")])
     assert result.definition.scores == ()
     assert any(
         line.startswith("calculatedExpression cannot be evaluated: expression: fhirpathpy")
