@@ -123,6 +123,28 @@ def compile_score(
     return score
 
 
+def compile_enable(
+    item_id: str,
+    expression: str,
+    variables: tuple[tuple[str, str], ...],
+    context: FhirContext,
+) -> tuple[Callable[[Env], bool | None], tuple[str, ...]]:
+    """An item's SDC ``enableWhenExpression`` as an enable-when test, and
+    the ids it reads (by linkId, as for scores). The item is asked only when
+    the expression gives ``true`` over the response built from the answers
+    so far (items disabled before it have no answer; calculated values
+    computed before it are in). Raises :class:`FhirpathError`."""
+    compiled = compile_score(expression, variables, context)
+
+    def test(env: Env) -> bool:
+        try:
+            return compiled.run(build_response(context, env)) == [True]
+        except Exception:  # fhirpathpy raises plain Exception; an error errs on asking
+            return True
+
+    return test, tuple(name for name in compiled.reads if name != item_id)
+
+
 def compiler(weights: Weights) -> Callable[[str], Compiled]:
     """fhirpathpy's compile, with the R4 model and ``weight()``/``ordinal()``."""
     import fhirpathpy  # imported here: only imported definitions pay its ~0.6 s load time

@@ -317,7 +317,7 @@ def test_a_fhirpath_score_needs_the_fhir_block() -> None:
 
 def test_the_fhir_block_is_only_for_fhirpath_scores() -> None:
     mapping = definition({"id": "s", "method": "sum", "items": ["visits"]})
-    assert problems(mapping) == ["fhir: fhir: only method: fhirpath scores use it"]
+    assert problems(mapping) == ["fhir: fhir: only method: fhirpath scores and enable use it"]
 
 
 ONE = {"id": "s", "method": "fhirpath", "expression": "1"}
