@@ -824,7 +824,7 @@ class _Importer:
         context = FhirContext(self.resource, {}, {})
         try:
             compile_enable(
-                ident, expression, tuple((p["name"], p["expression"]) for p in pairs), context
+                (ident,), expression, tuple((p["name"], p["expression"]) for p in pairs), context
             )
         except FhirpathError as error:
             self.note(

@@ -124,25 +124,41 @@ def compile_score(
 
 
 def compile_enable(
-    item_id: str,
+    item_ids: tuple[str, ...],
     expression: str,
     variables: tuple[tuple[str, str], ...],
     context: FhirContext,
 ) -> tuple[Callable[[Env], bool | None], tuple[str, ...]]:
-    """An item's SDC ``enableWhenExpression`` as an enable-when test, and
-    the ids it reads (by linkId, as for scores). The item is asked only when
-    the expression gives ``true`` over the response built from the answers
-    so far (items disabled before it have no answer; calculated values
-    computed before it are in). Raises :class:`FhirpathError`."""
+    """The SDC ``enableWhenExpression`` of ``item_ids`` (one item, or the
+    questions of a group that has it) as one enable-when test, and the ids
+    it reads (by linkId, as for scores). An item is asked only when the
+    expression gives ``true`` over the response built from the answers so
+    far (items disabled before it have no answer; calculated values computed
+    before it are in). The items share one evaluation per response: it is
+    run again only when an answer outside them has changed, so a group's
+    expression decides all its questions at once, as in an SDC form filler.
+    Raises :class:`FhirpathError`."""
     compiled = compile_score(expression, variables, context)
+    inside = frozenset(item_ids)
+    outside = tuple(name for name in context.items if name not in inside)
+    token = object()  # this test's entry in the evaluation's cache
 
     def test(env: Env) -> bool:
+        key: tuple[object, ...] = (
+            *((env.code.get(n), env.sel.get(n), env.num.get(n)) for n in outside),
+            *(env.num.get(n) for n in context.scores),
+        )
+        found = env.cache.get(token)
+        if found is not None and found[0] == key:
+            return bool(found[1])
         try:
-            return compiled.run(build_response(context, env)) == [True]
+            result = compiled.run(build_response(context, env)) == [True]
         except Exception:  # fhirpathpy raises plain Exception; an error errs on asking
-            return True
+            result = True
+        env.cache[token] = (key, result)
+        return result
 
-    return test, tuple(name for name in compiled.reads if name != item_id)
+    return test, tuple(name for name in compiled.reads if name not in inside)
 
 
 def compiler(weights: Weights) -> Callable[[str], Compiled]:

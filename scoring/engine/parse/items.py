@@ -253,14 +253,20 @@ class ItemsReader(Reader):
     ) -> dict[str, tuple[Callable[[Env], bool | None], tuple[str, ...]]]:
         """Items asked only when their SDC enableWhenExpression gives true
         (the ``fhir.enable`` block), compiled once by fhirpathpy."""
-        found: dict[str, tuple[Callable[[Env], bool | None], tuple[str, ...]]] = {}
         context = self.fhir
-        for item_id, (expression, variables) in (context.enable if context else {}).items():
+        shared: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+        for item_id, gate in (context.enable if context else {}).items():
+            shared.setdefault(gate, []).append(item_id)
+        found: dict[str, tuple[Callable[[Env], bool | None], tuple[str, ...]]] = {}
+        for (expression, variables), item_ids in shared.items():
             assert context is not None
             try:
-                found[item_id] = compile_enable(item_id, expression, variables, context)
+                test = compile_enable(tuple(item_ids), expression, variables, context)
             except FhirpathError as error:
-                self.problem(f"fhir.enable[{item_id!r}]", f"expression: {error}", item_id)
+                for item_id in item_ids:
+                    self.problem(f"fhir.enable[{item_id!r}]", f"expression: {error}", item_id)
+                continue
+            found.update(dict.fromkeys(item_ids, test))
         return found
 
     def score_gated(self, item_id: str) -> bool:
