@@ -282,6 +282,7 @@ class _Importer:
             raise FhirImportError([f"{self.source}: no item could be imported"])
         for pending in self.pending:
             self.resolve_enable_when(pending)
+        self.drop_unreadable_enable()
         scores, vectors = self.scores()
         self.rules.extend(self.significance_rules_built())
         mapping = self.assemble(scores, vectors)
@@ -833,6 +834,31 @@ class _Importer:
             )
             return
         self.fhir_enable[ident] = {"expression": expression, "variables": pairs}
+
+    def drop_unreadable_enable(self) -> None:
+        """An enableWhenExpression naming a question whose answer is not in
+        the response the engine builds (a text, a date) would never see it:
+        rather than never asking the item, it is always asked (warned)."""
+        passed = {str(m["link_id"]) for m in self.fhir_items.values()}
+        passed.update(str(item.get("linkId")) for item, _ in self.calculated)
+        unread_links = [
+            str(item.get("linkId"))
+            for item in _all_items(self.resource.get("item"))
+            if item.get("type") not in ("group", "display")
+            and str(item.get("linkId")) not in passed
+        ]
+        by_ident = {ident: link for link, ident in self.links.items()}
+        for ident, entry in list(self.fhir_enable.items()):
+            pairs = tuple((p["name"], p["expression"]) for p in entry["variables"])
+            texts = used_texts(entry["expression"], pairs)
+            unread = [link for link in unread_links if any(f"'{link}'" in t for t in texts)]
+            if unread:
+                del self.fhir_enable[ident]
+                self.note(
+                    f"enableWhenExpression reads answers not passed to FHIRPath (text, date:"
+                    f" {c.join(unread)}): the item is always asked",
+                    by_ident[ident],
+                )
 
     def resource_item(self, link_id: str) -> Mapping[str, Any]:
         return _find(self.resource.get("item"), link_id) or {}
@@ -1536,6 +1562,14 @@ def _flatten(contains: object) -> list[Mapping[str, Any]]:
         if concept.get("code"):
             found.append(concept)
         found.extend(_flatten(concept.get("contains")))
+    return found
+
+
+def _all_items(items: object) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    for item in _list(items):
+        found.append(item)
+        found.extend(_all_items(item.get("item")))
     return found
 
 
