@@ -21,15 +21,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from questionnaires.answering import response_progress
+from questionnaires.answering import (
+    Submit,
+    response_progress,
+    response_submit,
+    submission_token_issue,
+)
 from questionnaires.fhir.importer import ImportResult, questionnaire_from_fhir
 from questionnaires.fhir.sdc import calculate_settled
 from questionnaires.invitations import invitation_create
@@ -168,5 +176,30 @@ def test_the_patient_is_not_shown_nor_required_to_answer_a_disabled_question(
     assert "How often has pain woke you at night?" not in check
     assert 'name="submission_token" value=""' not in check  # nothing required is missing
 
-    post_answer(client, response, "screen", "yes")
-    assert [i.id for i in response_progress(response).missing_required] == DETAILS
+    submitted = response_submit(
+        response=response, token=submission_token_issue(response=response), channel="home"
+    )
+    assert submitted.result is Submit.SUBMITTED
+    assert submitted.scoring is not None
+    stored = {s.id: s.value for s in submitted.scoring.engine_result.scores}
+    assert stored == {"answered_item": 3, "total": 4}  # what the summary shows
+
+
+@pytest.mark.django_db
+def test_a_detail_question_becomes_required_when_the_screener_says_yes(
+    personas: Personas,
+) -> None:
+    version = questionnaire_publish(content=imported().mapping, source=NAME).version
+    response = factories.response_with_answers(personas.patient, version, {"screen": "yes"})
+    assert [i.id for i in response_progress(response).missing_required] == [*DETAILS, *GENERAL]
+
+
+@pytest.mark.django_db
+def test_manage_py_score_follows_the_expression(tmp_path: Path) -> None:
+    questionnaire_publish(content=imported().mapping, source=NAME)
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({**ANSWERS, "screen": "no"}), encoding="utf-8")
+    out = io.StringIO()
+    call_command("score", "screener_enable_expression@1.0.0", str(path), stdout=out)
+    printed = json.loads(out.getvalue())
+    assert {k: s["value"] for k, s in printed["scores"].items()} == {"answered_item": 3, "total": 4}
