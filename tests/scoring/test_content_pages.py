@@ -15,7 +15,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from pro_portal.models import AuditEvent, User
-from questionnaires.content import REVIEW_REQUESTED, versions_for_review
+from questionnaires.content import (
+    REVIEW_REQUESTED,
+    version_send_for_review,
+    versions_for_review,
+)
+from questionnaires.fhir.services import FhirFileError, fhir_questionnaire_import
 from questionnaires.models import Answer, QuestionnaireVersion, Response
 from questionnaires.preview import SESSION_PREVIEW
 from tests import factories
@@ -324,3 +329,44 @@ def test_a_reviewed_version_is_not_sent_for_review(editor_client: Client) -> Non
     version = factories.published_version("gad7", active=True)
     editor_client.post(f"/content/{version.pk}/send-for-review/")
     assert versions_for_review() == []
+
+
+# --- The services under the pages -------------------------------------------------------------
+
+
+def test_the_import_service_refuses_bytes_that_are_not_utf8_text(db: None) -> None:
+    with pytest.raises(FhirFileError) as refused:
+        fhir_questionnaire_import(data=b"\xff\xfe{}", name="q.json", source="q.json")
+    assert refused.value.reason == "not_text"
+    assert refused.value.problems[0].startswith("q.json: cannot read the file")
+
+
+def test_the_import_service_counts_items_in_uploaded_bytes_too(db: None, settings: Any) -> None:
+    settings.IMPORT_MAX_ITEMS = 0
+    with pytest.raises(FhirFileError) as refused:
+        fhir_questionnaire_import(data=fhir(), name="q.json", source="q.json")
+    assert refused.value.reason == "too_many_items"
+    assert refused.value.problems == [
+        "q.json: the questionnaire has 1 items; at most 0 (IMPORT_MAX_ITEMS)"
+    ]
+    assert not QuestionnaireVersion.objects.exists()
+
+
+def test_the_import_service_needs_a_path_or_bytes(db: None) -> None:
+    with pytest.raises(TypeError):
+        fhir_questionnaire_import(source="nothing")
+
+
+def test_a_retired_version_is_not_sent_for_review(editor: User) -> None:
+    version = factories.published_version("phq9")
+    version.status = QuestionnaireVersion.Status.RETIRED
+    version.save(update_fields=["status"])
+    assert version_send_for_review(version=version, by=editor) is False
+    assert versions_for_review() == []
+
+
+def test_clearing_a_preview_not_started_changes_nothing(editor_client: Client) -> None:
+    version = factories.published_version("phq9")
+    response = editor_client.post(f"/content/{version.pk}/preview/reset/")
+    assert response["Location"] == f"/content/{version.pk}/preview/"
+    assert SESSION_PREVIEW not in editor_client.session
