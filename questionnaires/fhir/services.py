@@ -58,40 +58,37 @@ def fhir_file_read(*, path: Path) -> Any:
     Within the import limits (settings.IMPORT_MAX_*): the size before the file
     is read, the nesting before it is parsed, the number of items after.
     """
-    limit = settings.IMPORT_MAX_BYTES
     try:
-        size = path.stat().st_size
-        if size <= limit:
-            with path.open("rb") as file:
-                data = file.read(limit + 1)  # a file that grew since stat() is cut off here
-            size = len(data)
+        fhir_size_check(size=path.stat().st_size, name=path.name)
+        with path.open("rb") as file:
+            # A file that grew since stat() is cut off here, and refused below.
+            data = file.read(settings.IMPORT_MAX_BYTES + 1)
     except OSError as error:
         reason = error.strerror or str(error)
         raise FhirFileError(
             CANNOT_READ.format(file=path.name, reason=reason), reason="unreadable"
         ) from None
+    return fhir_bytes_read(data=data, name=path.name)
+
+
+def fhir_size_check(*, size: int, name: str) -> None:
+    """Refuse a file of ``size`` bytes over IMPORT_MAX_BYTES before it is read
+    (FhirFileError): a file on disk, or an upload."""
+    limit = settings.IMPORT_MAX_BYTES
     if size > limit:
         raise FhirFileError(
-            json_input.TOO_LARGE.format(name=path.name, size=size, limit=limit),
+            json_input.TOO_LARGE.format(name=name, size=size, limit=limit),
             reason="too_large",
             size=size,
             limit=limit,
         )
-    return fhir_bytes_read(data=data, name=path.name)
 
 
 def fhir_bytes_read(*, data: bytes, name: str) -> Any:
     """The parsed JSON of ``data`` (a file called ``name``, uploaded or read);
     raises FhirFileError with a clear reason, within the same limits as
     ``fhir_file_read``."""
-    limit = settings.IMPORT_MAX_BYTES
-    if len(data) > limit:
-        raise FhirFileError(
-            json_input.TOO_LARGE.format(name=name, size=len(data), limit=limit),
-            reason="too_large",
-            size=len(data),
-            limit=limit,
-        )
+    fhir_size_check(size=len(data), name=name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -31,14 +31,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from pro_portal.access import permission_view, staff_of
 from pro_portal.i18n import page_language
-from questionnaires import json_input
 from questionnaires.content import (
     content_import,
     review_requests,
     version_send_for_review,
 )
 from questionnaires.fhir.importer import FhirImportError
-from questionnaires.fhir.services import FhirFileError
+from questionnaires.fhir.services import FhirFileError, fhir_size_check
 from questionnaires.forms import AnswerForm, text
 from questionnaires.item_types import answer_text
 from questionnaires.models import QuestionnaireVersion
@@ -51,7 +50,7 @@ from questionnaires.preview import (
     preview_result,
     preview_safety_flags,
 )
-from questionnaires.services import PublishError
+from questionnaires.services import PublishError, VersionCollisionError
 from questionnaires.views.common import question_page
 from scoring.engine import AnswerError, Item, pick_text
 from scoring.summary import result_shown_build
@@ -127,17 +126,8 @@ def import_file(request: HttpRequest) -> HttpResponse:
         name = upload.name or "questionnaire.json"
         context["file_name"] = name
         try:
-            if upload.size > settings.IMPORT_MAX_BYTES:  # never read a file over the limit
-                raise FhirFileError(
-                    json_input.TOO_LARGE.format(
-                        name=name, size=upload.size, limit=settings.IMPORT_MAX_BYTES
-                    ),
-                    reason="too_large",
-                    size=upload.size,
-                    limit=settings.IMPORT_MAX_BYTES,
-                )
-            data = upload.read()
-            outcome = content_import(data=data, name=name, by=staff_of(request))
+            fhir_size_check(size=upload.size, name=name)  # never read a file over the limit
+            outcome = content_import(data=upload.read(), name=name, by=staff_of(request))
         except FhirFileError as error:
             context["problem"] = FILE_PROBLEMS[error.reason] % error.figures
             context["details"] = error.problems
@@ -146,13 +136,17 @@ def import_file(request: HttpRequest) -> HttpResponse:
             context["problem"] = _("The file cannot be imported as a questionnaire.")
             context["details"] = error.problems
             status = 400
-        except PublishError as error:
+        except VersionCollisionError as error:
             context["problem"] = _(
                 "A questionnaire with this id and version is already published with other"
                 " content. Nothing was imported."
             )
             context["details"] = [str(error)]
             status = 409
+        except PublishError as error:
+            context["problem"] = _("The questionnaire cannot be published as a draft.")
+            context["details"] = [str(error)]
+            status = 400
         else:
             context["outcome"] = outcome
             context["title"] = outcome.version.title(page_language())

@@ -370,3 +370,15 @@ def test_clearing_a_preview_not_started_changes_nothing(editor_client: Client) -
     response = editor_client.post(f"/content/{version.pk}/preview/reset/")
     assert response["Location"] == f"/content/{version.pk}/preview/"
     assert SESSION_PREVIEW not in editor_client.session
+
+
+def test_an_id_too_long_to_publish_is_a_clear_error_not_a_collision(
+    editor_client: Client,
+) -> None:
+    data = fhir(id="x" * 80)
+    response = upload(editor_client, "long.json", data, language="en")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "cannot be published as a draft" in page
+    assert "80 characters long; at most 64 fit" in page
+    assert not QuestionnaireVersion.objects.exists()
