@@ -28,6 +28,12 @@ from typing import Any, TypeGuard
 from questionnaires import json_input
 from questionnaires.fhir import common as c
 from questionnaires.fhir.sdc import fhirpath_of
+from questionnaires.fhir.warnings import (
+    SCORE_WITHOUT_EXPRESSION,
+    SCORE_WITHOUT_VALUE,
+    looks_like_score,
+    scores_without_value,
+)
 from scoring.engine import (
     Definition,
     DefinitionError,
@@ -45,6 +51,8 @@ INT_BOUNDS = (-(2**31), 2**31 - 1)
 #: Bounds of a decimal item FHIR leaves open (the format requires bounds).
 DECIMAL_BOUNDS = (-(10**12), 10**12)
 NO_UNIT = "(no unit)"
+#: An imported instrument's licence when the file has no ``copyright``.
+LICENCE_NOT_STATED = "Not stated in the FHIR Questionnaire"
 NOT_AN_OBJECT = "the score extension's definition is not a JSON object"
 #: Up to this many answer combinations, a translated score is checked on all
 #: of them; beyond, on a covering set plus a fixed random sample (fhirpathpy
@@ -138,13 +146,15 @@ class FhirImportError(Exception):
 @dataclass(frozen=True)
 class ImportResult:
     """What an import produced: the definition (as a mapping to publish and
-    parsed), the warning lines (``<construct>: <items>``) and the linkIds
-    that were renamed to be valid ids."""
+    parsed), the warning lines (``<construct>: <items>``), the linkIds
+    that were renamed to be valid ids, and the same warnings as (construct,
+    items) pairs (named and stored with the draft: questionnaires/fhir/warnings.py)."""
 
     mapping: dict[str, Any]
     definition: Definition
     warnings: list[str]
     renamed: dict[str, str] = field(default_factory=dict)
+    notes: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 def questionnaire_from_fhir(
@@ -284,9 +294,13 @@ class _Importer:
         mapping = self.assemble(scores, vectors)
         definition = self.parse(mapping)
         definition, mapping = self.check_vectors(definition, mapping)
+        idents = {ident: link for link, ident in self.links.items()}
+        for score_id in scores_without_value(definition):
+            self.note(SCORE_WITHOUT_VALUE, idents.get(score_id, score_id))
         warnings = [f"{construct}: {c.join(who)}" for construct, who in self.notes.items()]
         renamed = {link: ident for link, ident in self.links.items() if link != ident}
-        return ImportResult(mapping, definition, warnings, renamed)
+        notes = [(construct, list(who)) for construct, who in self.notes.items()]
+        return ImportResult(mapping, definition, warnings, renamed, notes)
 
     def root_extensions(self) -> None:
         known = {c.VARIABLE, c.RULE, c.DEFINITION, c.TEST_VECTORS}
@@ -449,14 +463,20 @@ class _Importer:
     ) -> None:
         link_id = str(item.get("linkId"))
         kind = item.get("type")
+        if c.extensions(item, c.CALCULATED) or c.extensions(item, c.SCORE):
+            # a score also when hidden: SDC hides calculated values others read
+            self.calculated.append((item, [*variables, *c.extensions(item, c.VARIABLE)]))
+            self.unread(item, link_id)
+            self.children(item, section, inherited, behaviors, variables)
+            return
         if c.extension_value(item, c.HIDDEN) is True:
             self.note("hidden item (left out)", link_id)
             return
-        if c.extensions(item, c.CALCULATED) or c.extensions(item, c.SCORE):
-            self.calculated.append((item, [*variables, *c.extensions(item, c.VARIABLE)]))
-            self.unread(item, link_id)
-            return
         self.unread(item, link_id)
+        if self.own is None and looks_like_score(
+            item
+        ):  # PRO Portal's own exports name their scores
+            self.note(SCORE_WITHOUT_EXPRESSION, link_id)
         if item.get("readOnly") is True:
             self.note("read-only (the patient can answer it)", link_id)
         if kind == "display" and item.get("required") is True:
@@ -482,17 +502,32 @@ class _Importer:
             )
         elif c.extensions(item, c.ENABLE_WHEN_EXPRESSION):
             self.note("enableWhenExpression (the item is always asked)", link_id)
+        self.children(item, section, inherited, behaviors, variables, entry)
+
+    def children(
+        self,
+        item: Mapping[str, Any],
+        section: dict[str, Any],
+        inherited: list[list[Mapping[str, Any]]],
+        behaviors: list[str],
+        variables: list[dict[str, Any]],
+        entry: dict[str, Any] | None = None,
+    ) -> None:
+        """The items nested in a question (or a calculated item): its help
+        text, else each one after it — never silently dropped."""
+        link_id = str(item.get("linkId"))
+        inner = [*variables, *c.extensions(item, c.VARIABLE)] if entry is None else variables
         for child in _list(item.get("item")):
             control = c.extension_value(child, c.ITEM_CONTROL)
-            if child.get("type") == "display" and _codes(control) == ["help"]:
+            if entry is not None and child.get("type") == "display" and _codes(control) == ["help"]:
                 entry["help"] = self.text(child, "text", None)
                 continue
             if child.get("type") == "group":
                 self.note("group nested in a question (its questions follow it)", link_id)
-                self.group(child, [], inherited, behaviors, variables)
+                self.group(child, [], inherited, behaviors, inner)
                 continue
             self.note("item nested in a question (asked after it)", str(child.get("linkId")))
-            self.question(child, section, inherited, behaviors, variables)
+            self.question(child, section, inherited, behaviors, inner)
 
     def item(self, item: Mapping[str, Any], ident: str, link_id: str, kind: str) -> dict[str, Any]:
         text = self.text(item, "text", link_id)
@@ -1299,7 +1334,7 @@ class _Importer:
                 {
                     "id": c.section_id_for(qid, set()),
                     "name": str(resource.get("title") or resource.get("name") or qid),
-                    "licence": licence or "Not stated in the FHIR Questionnaire",
+                    "licence": licence or LICENCE_NOT_STATED,
                     "source": f"FHIR Questionnaire {where}"
                     + (
                         f", published by {resource['publisher']}"

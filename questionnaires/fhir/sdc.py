@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import fhirpathpy
+from fhirpathpy.models import models
 
 from questionnaires.fhir.common import CALCULATED, FHIRPATH, VARIABLE, extensions
 from scoring.engine.fhirpath_score import to_number
@@ -28,8 +29,9 @@ class CalculationError(Exception):
 
 @functools.lru_cache(maxsize=4096)
 def compiled(expression: str) -> Compiled:
-    """fhirpathpy's compiled form of ``expression``, once per process."""
-    return fhirpathpy.compile(expression)
+    """fhirpathpy's compiled form of ``expression``, once per process, with
+    the R4 model (without it ``answer.value``, a choice element, is empty)."""
+    return fhirpathpy.compile(expression, model=models["r4"])
 
 
 def fhirpath_of(extension: Mapping[str, Any]) -> tuple[str | None, str] | None:

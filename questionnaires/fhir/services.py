@@ -6,6 +6,7 @@ these functions read and publish questionnaire versions around it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,13 @@ from questionnaires import json_input
 from questionnaires.fhir.export import questionnaire_to_fhir, response_to_fhir
 from questionnaires.fhir.importer import FhirImportError, ImportResult, questionnaire_from_fhir
 from questionnaires.fhir.validation import validate
+from questionnaires.fhir.warnings import named_warnings
 from questionnaires.models import QuestionnaireVersion
-from questionnaires.services import questionnaire_publish
+from questionnaires.services import (
+    import_warnings_store,
+    questionnaire_publish,
+    version_licences,
+)
 
 CANNOT_READ = "{file}: cannot read the file: {reason}"
 NOT_JSON = "{file}: not JSON: {reason}"
@@ -142,6 +148,8 @@ def fhir_questionnaire_import(
     """Import a FHIR Questionnaire and publish it as a draft: the file at
     ``path`` (a command), or ``data``, the bytes of a file called ``name``
     (an upload in the browser). The same limits and messages either way.
+    Its named warnings are stored beside it (each to be acknowledged by a
+    clinical reviewer before the draft can be activated).
 
     Raises FhirImportError (the file cannot be imported; FhirFileError when it
     is not JSON within the limits) or PublishError (other content is already
@@ -160,12 +168,26 @@ def fhir_questionnaire_import(
         max_depth=settings.IMPORT_MAX_DEPTH,
     )
     outcome = questionnaire_publish(content=result.mapping, source=source)
+    if outcome.created:
+        import_warnings_store(version=outcome.version, warnings=named_warnings(result.notes))
     return ImportOutcome(outcome.version, outcome.created, result)
 
 
 def fhir_questionnaire_export(*, version: QuestionnaireVersion) -> dict[str, Any]:
-    """The version as a FHIR R4 Questionnaire, validated."""
-    resource = questionnaire_to_fhir(version.definition, status=version.status)
+    """The version as a FHIR R4 Questionnaire, validated; ``copyright``
+    names each instrument's licence, the one recorded for the version where
+    the imported file stated none."""
+    definition = version.definition
+    if version.licence.strip():  # in copyright and in PRO Portal's own extension alike
+        licences = [licence for _name, licence in version_licences(version)]
+        definition = dataclasses.replace(
+            definition,
+            instruments=tuple(
+                dataclasses.replace(instrument, licence=licence or instrument.licence)
+                for instrument, licence in zip(definition.instruments, licences, strict=True)
+            ),
+        )
+    resource = questionnaire_to_fhir(definition, status=version.status)
     validate(resource)
     return resource
 

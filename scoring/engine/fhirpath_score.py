@@ -99,6 +99,11 @@ def compile_score(
     response with no answers so that unknown functions and syntax errors are
     found at load time. Raises :class:`FhirpathError`."""
     import fhirpathpy  # imported here: only imported definitions pay its ~0.1 s load time
+    from fhirpathpy.models import models
+
+    # The R4 model resolves choice elements: without it ``answer.value`` (SDC's
+    # usual way to read an answer of any type) is always empty.
+    r4 = models["r4"]
 
     seen: set[str] = set()
     compiled: list[tuple[str, Compiled]] = []
@@ -108,13 +113,13 @@ def compile_score(
         if name in seen:
             raise FhirpathError(f"variable {name!r} is defined twice")
         seen.add(name)
-        compiled.append((name, fhirpathpy.compile(text)))
+        compiled.append((name, fhirpathpy.compile(text, model=r4)))
     texts = used_texts(expression, variables)
     mapped = [*context.items.items(), *context.scores.items()]
     reads = tuple(
         name for name, item in mapped if any(f"'{item.link_id}'" in text for text in texts)
     )
-    score = FhirpathScore(context, tuple(compiled), fhirpathpy.compile(expression), reads)
+    score = FhirpathScore(context, tuple(compiled), fhirpathpy.compile(expression, model=r4), reads)
     try:
         score.run(build_response(context, Env()))
     except Exception as error:  # fhirpathpy raises plain Exception for every failure

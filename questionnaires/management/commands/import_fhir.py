@@ -52,6 +52,12 @@ class Command(BaseCommand):
             renamed = ", ".join(f"{link} → {ident}" for link, ident in result.renamed.items())
             self.stdout.write(f"linkIds renamed to ids (use these in ANSWERS.json): {renamed}")
         ref = outcome.version.ref
+        stored = outcome.version.import_warnings.count()
+        if outcome.created and stored:
+            self.stdout.write(
+                f"a clinical reviewer acknowledges each of the {stored} warning(s) before {ref}"
+                f" can be activated (manage.py questionnaire warnings {ref})"
+            )
         if outcome.created:
             self.stdout.write(self.style.SUCCESS(f"created draft {ref}"))
         else:
