@@ -41,7 +41,8 @@ from scoring.engine import (
     parse_definition,
     run_test_vectors,
 )
-from scoring.engine.fhirpath_score import used_texts
+from scoring.engine.fhirpath_score import FhirpathError, compile_enable, used_texts
+from scoring.engine.model import FhirContext
 from scoring.engine.parse import VERSION
 from scoring.engine.parse.base import topological
 from scoring.engine.rules.values import COMPARISON
@@ -206,6 +207,8 @@ class _Importer:
         self.fhir_items: dict[str, dict[str, Any]] = {}
         #: Score id → how its calculated item's value reads as an answer.
         self.fhir_scores: dict[str, dict[str, Any]] = {}
+        #: Item id → its enableWhenExpression (with the variables in scope).
+        self.fhir_enable: dict[str, dict[str, Any]] = {}
         self.sections: list[dict[str, Any]] = []
         self.pending: list[_Pending] = []
         self.calculated: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = []
@@ -289,6 +292,7 @@ class _Importer:
             raise FhirImportError([f"{self.source}: no item could be imported"])
         for pending in self.pending:
             self.resolve_enable_when(pending)
+        self.drop_unreadable_enable()
         scores, vectors = self.scores()
         self.rules.extend(self.significance_rules_built())
         mapping = self.assemble(scores, vectors)
@@ -401,8 +405,6 @@ class _Importer:
             [*behaviors, str(group.get("enableBehavior") or "all")] if own else behaviors
         )
         inner_variables = [*variables, *c.extensions(group, c.VARIABLE)]
-        if c.extensions(group, c.ENABLE_WHEN_EXPRESSION):
-            self.note("enableWhenExpression (the questions are always asked)", link_id)
         children = _list(group.get("item"))
         intro: dict[str, str] = {}
         if children and c.extension_value(children[0], c.SECTION_INTRO) is True:
@@ -467,6 +469,12 @@ class _Importer:
             # a score also when hidden: SDC hides calculated values others read
             self.calculated.append((item, [*variables, *c.extensions(item, c.VARIABLE)]))
             self.unread(item, link_id)
+            if self.own is None and c.extensions(item, c.ENABLE_WHEN_EXPRESSION):
+                self.note(
+                    "enableWhenExpression on a calculated item (not applied: it is always"
+                    " calculated)",
+                    link_id,
+                )
             self.children(item, section, inherited, behaviors, variables)
             return
         if c.extension_value(item, c.HIDDEN) is True:
@@ -500,8 +508,7 @@ class _Importer:
                     behaviors,
                 )
             )
-        elif c.extensions(item, c.ENABLE_WHEN_EXPRESSION):
-            self.note("enableWhenExpression (the item is always asked)", link_id)
+        self.enable_expression(ident, link_id, [*variables, *c.extensions(item, c.VARIABLE)])
         self.children(item, section, inherited, behaviors, variables, entry)
 
     def children(
@@ -804,8 +811,6 @@ class _Importer:
         if isinstance(portal, str):
             entry["enable_when"] = self.embedded(portal, "enable-when extension", link_id)
             return
-        if c.extensions(self.resource_item(link_id), c.ENABLE_WHEN_EXPRESSION):
-            self.note("enableWhenExpression (only its enableWhen is applied)", link_id)
         groups: list[tuple[str, list[dict[str, Any]]]] = []
         for raw, raw_behavior in zip(pending.inherited, pending.inherited_behaviors, strict=True):
             translated = self.conditions(raw, raw_behavior, link_id)
@@ -828,6 +833,67 @@ class _Importer:
             )
             behavior, conditions = groups[-1]
         entry["enable_when"] = {"behavior": behavior, "conditions": conditions}
+
+    def enable_expression(
+        self, ident: str, link_id: str, variables: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """The SDC enableWhenExpressions of the item and of the groups (and
+        questions) it sits in, all of which must give true: evaluated by
+        the engine with fhirpathpy as the patient answers (``fhir.enable``).
+        PRO Portal's own export says its enable-when natively instead."""
+        if self.own is not None:
+            return
+        found = [
+            fhirpath_of(extension)
+            for holder in _ancestry(self.resource.get("item"), link_id)
+            for extension in c.extensions(holder, c.ENABLE_WHEN_EXPRESSION)
+        ]
+        if not found:
+            return
+        texts = [f[1] for f in found if f is not None]
+        if len(texts) < len(found):
+            self.note("enableWhenExpression not in FHIRPath (the item is always asked)", link_id)
+            return
+        named = [fhirpath_of(v) for v in variables]
+        pairs = [{"name": n[0], "expression": n[1]} for n in named if n is not None and n[0]]
+        expression = texts[0] if len(texts) == 1 else " and ".join(f"({t})" for t in texts)
+        context = FhirContext(self.resource, {}, {})
+        try:
+            compile_enable(
+                (ident,), expression, tuple((p["name"], p["expression"]) for p in pairs), context
+            )
+        except FhirpathError as error:
+            self.note(
+                f"enableWhenExpression cannot be evaluated: {error} (the item is always asked)",
+                link_id,
+            )
+            return
+        self.fhir_enable[ident] = {"expression": expression, "variables": pairs}
+
+    def drop_unreadable_enable(self) -> None:
+        """An enableWhenExpression naming a question whose answer is not in
+        the response the engine builds (a text, a date) would never see it:
+        rather than never asking the item, it is always asked (warned)."""
+        passed = {str(m["link_id"]) for m in self.fhir_items.values()}
+        passed.update(str(item.get("linkId")) for item, _ in self.calculated)
+        unread_links = [
+            str(item.get("linkId"))
+            for item in _all_items(self.resource.get("item"))
+            if item.get("type") not in ("group", "display")
+            and str(item.get("linkId")) not in passed
+        ]
+        by_ident = {ident: link for link, ident in self.links.items()}
+        for ident, entry in list(self.fhir_enable.items()):
+            pairs = tuple((p["name"], p["expression"]) for p in entry["variables"])
+            texts = used_texts(entry["expression"], pairs)
+            unread = [link for link in unread_links if any(f"'{link}'" in t for t in texts)]
+            if unread:
+                del self.fhir_enable[ident]
+                self.note(
+                    f"enableWhenExpression reads answers not passed to FHIRPath (text, date:"
+                    f" {c.join(unread)}): the item is always asked",
+                    by_ident[ident],
+                )
 
     def resource_item(self, link_id: str) -> Mapping[str, Any]:
         return _find(self.resource.get("item"), link_id) or {}
@@ -1065,6 +1131,15 @@ class _Importer:
             if any(f"'{mapped['link_id']}'" in text for text in texts)
             and self.kinds[ident_] == "single_choice"
         ]
+        gated = [i for i in read if "enable_when" in self.items[i] or i in self.fhir_enable]
+        if gated:
+            # The trial answers every item; it cannot show that a sum and the
+            # expression agree when some items are not asked.
+            self.note(
+                "calculatedExpression kept as FHIRPath (reads items asked only sometimes)",
+                link_id,
+            )
+            return score, []
         translated = self.as_sum(definition, score, read)
         if translated is None:
             self.note("calculatedExpression kept as FHIRPath (not a plain sum)", link_id)
@@ -1364,12 +1439,14 @@ class _Importer:
                 else []
             )
             self.own_texts(mapping)
-        if any(s.get("method") == "fhirpath" for s in scores):
+        if any(s.get("method") == "fhirpath" for s in scores) or self.fhir_enable:
             mapping["fhir"] = own.get("fhir") or {
                 "questionnaire": copy.deepcopy(dict(resource)),
                 "items": self.fhir_items,
                 "scores": self.fhir_scores,
             }
+            if self.fhir_enable:
+                mapping["fhir"]["enable"] = self.fhir_enable
         self.languages(mapping)
         return mapping
 
@@ -1521,6 +1598,26 @@ def _flatten(contains: object) -> list[Mapping[str, Any]]:
             found.append(concept)
         found.extend(_flatten(concept.get("contains")))
     return found
+
+
+def _all_items(items: object) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    for item in _list(items):
+        found.append(item)
+        found.extend(_all_items(item.get("item")))
+    return found
+
+
+def _ancestry(items: object, link_id: str) -> list[Mapping[str, Any]]:
+    """The items from the root down to the one with ``link_id`` (empty when
+    there is none)."""
+    for item in _list(items):
+        if item.get("linkId") == link_id:
+            return [item]
+        below = _ancestry(item.get("item"), link_id)
+        if below:
+            return [item, *below]
+    return []
 
 
 def _find(items: object, link_id: str) -> Mapping[str, Any] | None:
