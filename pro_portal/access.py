@@ -138,6 +138,29 @@ def staff_view(
     return decorate
 
 
+def permission_view(*, permissions: Collection[str], denied_template: str) -> Callable[[V], V]:
+    """A page for a site-wide role held as a Django permission (questionnaire
+    content: ``questionnaires.manage_questionnaires``), not a role in an
+    organisation: logged in, never cached, and for anyone holding none of
+    ``permissions`` the ``denied_template`` page with status 403, saying who
+    may use it. Such pages read no patient data (the test hook holds them to it).
+    """
+
+    def decorate(view: V) -> V:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            user = staff_of(request)
+            if not any(user.has_perm(permission) for permission in permissions):
+                return render(request, denied_template, status=403)
+            return view(request, *args, **kwargs)
+
+        guarded = login_required(never_cache(wrapper))
+        _classified(guarded, PatientData.NONE)
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
 def patient_own_session(view: V) -> V:
     """A patient page: what it reads is the patient's own, reached through their
     own session (or the link or visit code and birth date that open it)."""

@@ -72,6 +72,26 @@ def _drop_not_asked(definition: Definition, answers: dict[str, Any]) -> set[str]
         dropped |= gone
 
 
+def answers_after(
+    definition: Definition, answers: Mapping[str, Any], *, item_id: str, value: Any
+) -> dict[str, Any]:
+    """``answers`` with ``item_id`` answered ``value`` (``None``: cleared) and
+    the answers to questions no longer asked dropped, as ``answer_save`` keeps
+    them; for answers kept outside the response tables (the content preview).
+    Raises AnswerError for an answer the definition refuses."""
+    if value is not None:
+        problems = validate_answers(definition, {item_id: value})
+        if problems:
+            raise AnswerError(problems)
+    changed = dict(answers)
+    if value is None:
+        changed.pop(item_id, None)
+    else:
+        changed[item_id] = value
+    _drop_not_asked(definition, changed)
+    return changed
+
+
 def answer_save(*, response: Response, item_id: str, value: Any, language: str) -> None:
     """Store (or, for ``None``, clear) one answer as soon as it is given.
 
@@ -415,10 +435,18 @@ def safety_flags_now(*, response: Response, passed: str | None) -> list[Flag]:
     just answered (None: all of them, from the check page) — so a question
     left empty on purpose is "skipped for good" and one not reached yet is not.
     """
-    definition = response.questionnaire_version.definition
-    answers = response.answers_dict()
     progress = response_progress(response)
-    order = [item.id for item in progress.asked]
+    return safety_flags_given(
+        response.questionnaire_version.definition, progress.answers, progress.asked, passed=passed
+    )
+
+
+def safety_flags_given(
+    definition: Definition, answers: Mapping[str, Any], asked: list[Item], *, passed: str | None
+) -> list[Flag]:
+    """``safety_flags_now`` for ``answers`` to the questions ``asked``, in
+    order, wherever the answers are kept (a response, the content preview)."""
+    order = [item.id for item in asked]
     behind = order.index(passed) + 1 if passed in order else len(order)
     ahead = {item_id for item_id in order[behind:] if item_id not in answers}
     result = evaluate(definition, answers)

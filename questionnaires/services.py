@@ -69,6 +69,10 @@ class PublishError(Exception):
     """A version cannot be published or changed state; the message says why."""
 
 
+class VersionCollisionError(PublishError):
+    """Other content is already published under the same id and version."""
+
+
 def canonical_json(content: Any) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -123,7 +127,7 @@ def questionnaire_publish(
     ).first()
     if existing is not None:
         if existing.content_hash != digest or existing.reuse != reuse:
-            raise PublishError(CHANGED_UNDER_PUBLISHED_VERSION.format(ref=ref))
+            raise VersionCollisionError(CHANGED_UNDER_PUBLISHED_VERSION.format(ref=ref))
         return PublishOutcome(existing, created=False)
     version = QuestionnaireVersion.objects.create(
         questionnaire_id=content["id"],

@@ -383,6 +383,13 @@ def _not_assessable(
     return tuple(shown)
 
 
+def _unanswered(not_assessable: tuple[NotAssessableShown, ...]) -> tuple[NotAssessableShown, ...]:
+    """One block per question left unanswered: two safety rules on the same
+    question (item 9 > 0, and item 9 >= 2 for same-day contact) are one "ask
+    directly"; the appendix and the rule disclosures keep every rule."""
+    return tuple({na.missing: na for na in reversed(not_assessable) if na.safety}.values())[::-1]
+
+
 def _history(response: Response) -> list[tuple[Response, Result]]:
     """The patient's submitted responses to the same questionnaire id, oldest
     first, up to and including this one (trends never look ahead)."""
@@ -748,12 +755,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
     patient = response.patient
     review_status, review_demo = _review_status(response, language)
     not_assessable = _not_assessable(result, definition, language)
-    # One block per question left unanswered: two safety rules on the same
-    # question (item 9 > 0, and item 9 >= 2 for same-day contact) are one "ask
-    # directly"; the appendix and the rule disclosures keep every rule.
-    unanswered = tuple({na.missing: na for na in reversed(not_assessable) if na.safety}.values())[
-        ::-1
-    ]
+    unanswered = _unanswered(not_assessable)
     shown = presentation.shown_state(result.overall, safety_unanswered=bool(unanswered)) or ""
     with translation.override(language):
         sex = str(patient.get_sex_display())
@@ -877,3 +879,51 @@ def summary_record_text(summary: Summary) -> str:
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip() + "\n"
+
+
+@dataclass(frozen=True)
+class ResultShown:
+    """What the summary's first screen shows for a result, without a patient:
+    the content preview's live panel (answers given in a preview, never a
+    response). Built by the same functions as the summary."""
+
+    overall: str
+    overall_meaning: str
+    shown: str
+    shown_meaning: str
+    flags: tuple[FlagShown, ...]
+    unanswered: tuple[NotAssessableShown, ...]
+    incomplete: tuple[NotAssessableShown, ...]
+    scores: tuple[ScoreLine, ...]
+
+    @property
+    def red_flags(self) -> tuple[FlagShown, ...]:
+        return tuple(f for f in self.flags if f.colour == "red")
+
+    @property
+    def yellow_flags(self) -> tuple[FlagShown, ...]:
+        return tuple(f for f in self.flags if f.colour == "yellow")
+
+    @property
+    def green_flags(self) -> tuple[FlagShown, ...]:
+        return tuple(f for f in self.flags if f.colour not in ("red", "yellow"))
+
+
+def result_shown_build(*, definition: Definition, result: Result, language: str) -> ResultShown:
+    """The flags with their because-trails, the unknown rules and the scores
+    of ``result`` as the summary shows them (no history: no change, no trend)."""
+    not_assessable = _not_assessable(result, definition, language)
+    unanswered = _unanswered(not_assessable)
+    shown = presentation.shown_state(result.overall, safety_unanswered=bool(unanswered)) or ""
+    return ResultShown(
+        overall=result.overall,
+        overall_meaning=pick_text(result.meaning.action, language),
+        shown=shown,
+        shown_meaning=(
+            _(SAFETY_UNANSWERED_MEANING) if shown == presentation.SAFETY_UNANSWERED else ""
+        ),
+        flags=_flags(result.flags, definition, language),
+        unanswered=unanswered,
+        incomplete=tuple(na for na in not_assessable if not na.safety),
+        scores=_scores(result, None, (), definition, language),
+    )

@@ -40,27 +40,89 @@ class ImportOutcome:
     result: ImportResult
 
 
+class FhirFileError(FhirImportError):
+    """The file is not a JSON document within the import limits.
+
+    ``reason`` names the limit or defect (one of ``FILE_REASONS``) and
+    ``figures`` its numbers, so a page can say it in the reader's language;
+    ``problems`` holds the same in English, naming the file, for commands.
+    """
+
+    def __init__(self, message: str, *, reason: str, **figures: Any) -> None:
+        super().__init__([message])
+        self.reason = reason
+        self.figures = figures
+
+
+#: What ``FhirFileError.reason`` can say.
+FILE_REASONS = ("too_large", "too_deep", "not_text", "not_json", "too_many_items", "unreadable")
+
+
 def fhir_file_read(*, path: Path) -> Any:
-    """The parsed JSON of ``path``; raises FhirImportError with a clear reason.
+    """The parsed JSON of ``path``; raises FhirFileError with a clear reason.
 
     Within the import limits (settings.IMPORT_MAX_*): the size before the file
     is read, the nesting before it is parsed, the number of items after.
     """
     try:
-        resource = json_input.read_file(
-            path, max_bytes=settings.IMPORT_MAX_BYTES, max_depth=settings.IMPORT_MAX_DEPTH
+        fhir_size_check(size=path.stat().st_size, name=path.name)
+        with path.open("rb") as file:
+            # A file that grew since stat() is cut off here, and refused below.
+            data = file.read(settings.IMPORT_MAX_BYTES + 1)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise FhirFileError(
+            CANNOT_READ.format(file=path.name, reason=reason), reason="unreadable"
+        ) from None
+    return fhir_bytes_read(data=data, name=path.name)
+
+
+def fhir_size_check(*, size: int, name: str) -> None:
+    """Refuse a file of ``size`` bytes over IMPORT_MAX_BYTES before it is read
+    (FhirFileError): a file on disk, or an upload."""
+    limit = settings.IMPORT_MAX_BYTES
+    if size > limit:
+        raise FhirFileError(
+            json_input.TOO_LARGE.format(name=name, size=size, limit=limit),
+            reason="too_large",
+            size=size,
+            limit=limit,
         )
+
+
+def fhir_bytes_read(*, data: bytes, name: str) -> Any:
+    """The parsed JSON of ``data`` (a file called ``name``, uploaded or read);
+    raises FhirFileError with a clear reason, within the same limits as
+    ``fhir_file_read``."""
+    fhir_size_check(size=len(data), name=name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FhirFileError(
+            CANNOT_READ.format(file=name, reason=error), reason="not_text"
+        ) from None
+    try:
+        resource = json_input.loads(text, max_depth=settings.IMPORT_MAX_DEPTH, name=name)
     except json_input.JsonInputError as error:
-        raise FhirImportError([str(error)]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise FhirImportError([CANNOT_READ.format(file=path.name, reason=reason)]) from None
+        raise FhirFileError(
+            str(error),
+            reason="too_deep",
+            depth=json_input.nesting_depth(text),
+            limit=settings.IMPORT_MAX_DEPTH,
+        ) from None
     except ValueError as error:
-        raise FhirImportError([NOT_JSON.format(file=path.name, reason=error)]) from None
+        raise FhirFileError(
+            NOT_JSON.format(file=name, reason=error), reason="not_json", detail=str(error)
+        ) from None
     items = _item_count(resource)
     if items > settings.IMPORT_MAX_ITEMS:
         limit = settings.IMPORT_MAX_ITEMS
-        raise FhirImportError([TOO_MANY_ITEMS.format(file=path.name, count=items, limit=limit)])
+        raise FhirFileError(
+            TOO_MANY_ITEMS.format(file=name, count=items, limit=limit),
+            reason="too_many_items",
+            count=items,
+            limit=limit,
+        )
     return resource
 
 
@@ -76,18 +138,33 @@ def _item_count(resource: Any) -> int:
     return count
 
 
-def fhir_questionnaire_import(*, path: Path, source: str) -> ImportOutcome:
-    """Import the FHIR Questionnaire in ``path`` and publish it as a draft,
-    with its named warnings stored beside it (each to be acknowledged by a
+def fhir_questionnaire_import(
+    *,
+    source: str,
+    path: Path | None = None,
+    data: bytes | None = None,
+    name: str = "",
+) -> ImportOutcome:
+    """Import a FHIR Questionnaire and publish it as a draft: the file at
+    ``path`` (a command), or ``data``, the bytes of a file called ``name``
+    (an upload in the browser). The same limits and messages either way.
+    Its named warnings are stored beside it (each to be acknowledged by a
     clinical reviewer before the draft can be activated).
 
-    Raises FhirImportError (the file cannot be imported) or PublishError
-    (other content is already published under that id and version).
+    Raises FhirImportError (the file cannot be imported; FhirFileError when it
+    is not JSON within the limits) or PublishError (other content is already
+    published under that id and version).
     """
+    if path is not None:
+        resource, stem = fhir_file_read(path=path), path.stem
+    elif data is not None:
+        resource, stem = fhir_bytes_read(data=data, name=name or source), Path(name).stem
+    else:
+        raise TypeError("fhir_questionnaire_import needs a path or data")
     result = questionnaire_from_fhir(
-        fhir_file_read(path=path),
+        resource,
         source=source,
-        fallback_id=path.stem,
+        fallback_id=stem or "imported",
         max_depth=settings.IMPORT_MAX_DEPTH,
     )
     outcome = questionnaire_publish(content=result.mapping, source=source)

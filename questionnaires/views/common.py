@@ -1,10 +1,11 @@
-"""What every patient page shares: the session check, no-store, the kiosk wipe."""
+"""What every patient page shares: the session check, no-store, the kiosk wipe,
+and the question page (also shown by the content preview)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from pro_portal.access import patient_own_session
 from pro_portal.models import Kiosk
+from questionnaires.forms import AnswerForm, text
+from questionnaires.models import QuestionnaireVersion
 from questionnaires.patient_session import (
     PatientSession,
     current_kiosk,
@@ -24,6 +27,7 @@ from questionnaires.patient_session import (
     kiosk_session_expired,
     kiosk_touch,
 )
+from scoring.engine import Item, Section
 
 P = ParamSpec("P")
 PatientView = Callable[Concatenate[HttpRequest, PatientSession, P], HttpResponse]
@@ -116,3 +120,38 @@ def set_language_if_unchosen(request: HttpRequest, response: HttpResponse, langu
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
+
+
+def _intro_applies(section: Section, item: Item) -> bool:
+    """A section's intro explains how to answer its questions ("over the last 2
+    weeks, how often…", "answer from 0 to 10"): it is shown with every question
+    of the kind the section starts with, not with a different kind of question
+    that happens to share the section (a body map after 0–10 scales)."""
+    asked = [i for i in section.items if i.type != "display"]
+    return bool(asked) and item.type == asked[0].type
+
+
+def question_page(*, version: QuestionnaireVersion, item: Item, form: AnswerForm) -> dict[str, Any]:
+    """What the question page shows of ``item`` beside its form, for the
+    patient and for the content preview alike (the page's links are the caller's)."""
+    language = form.language
+    definition = version.definition
+    section = next(s for s in definition.sections if any(i.id == item.id for i in s.items))
+    return {
+        "title": version.title(language),
+        "item": item,
+        "form": form,
+        "question": text(item.text, language),
+        "help": text(item.help, language),
+        "section_title": text(section.title, language),
+        "section_intro": text(section.intro, language) if _intro_applies(section, item) else "",
+        # How far, honestly: the part of the questionnaire and a bar over all
+        # its questions. Both come from the definition, not from the questions
+        # asked so far, so they never jump back when an answer opens more
+        # questions ("page 38 of 49" after "40 questions").
+        "part": definition.sections.index(section) + 1,
+        "parts": len(definition.sections),
+        "done_percent": round(
+            100 * [i.id for i in definition.items].index(item.id) / len(definition.items)
+        ),
+    }

@@ -48,8 +48,13 @@ from questionnaires.patient_session import (
     kiosk_session_expired,
 )
 from questionnaires.patient_texts import patient_text
-from questionnaires.views.common import no_store, patient_page, set_language_if_unchosen
-from scoring.engine import Item, Section, Text, pick_text
+from questionnaires.views.common import (
+    no_store,
+    patient_page,
+    question_page,
+    set_language_if_unchosen,
+)
+from scoring.engine import Item, Text, pick_text
 
 #: Session keys: the answer a patient typed that was refused (shown again after
 #: the redirect), the safety rules whose advice was shown, and the advice due now.
@@ -370,15 +375,6 @@ def _said_once(messages: Iterable[str]) -> list[str]:
     return once
 
 
-def _intro_applies(section: Section, item: Item) -> bool:
-    """A section's intro explains how to answer its questions ("over the last 2
-    weeks, how often…", "answer from 0 to 10"): it is shown with every question
-    of the kind the section starts with, not with a different kind of question
-    that happens to share the section (a body map after 0–10 scales)."""
-    asked = [i for i in section.items if i.type != "display"]
-    return bool(asked) and item.type == asked[0].type
-
-
 def _is_empty(form: AnswerForm) -> bool:
     return not (form.selected or form.raw.strip() or not form.date.empty)
 
@@ -386,9 +382,6 @@ def _is_empty(form: AnswerForm) -> bool:
 def _question_context(
     response: Response, progress: Progress, item: Item, form: AnswerForm, from_check: bool
 ) -> dict[str, Any]:
-    language = form.language
-    definition = response.questionnaire_version.definition
-    section = next(s for s in definition.sections if any(i.id == item.id for i in s.items))
     previous = progress.previous(item.id)
     if from_check:
         back_url = reverse("questionnaires:check", kwargs={"response_id": response.public_id})
@@ -398,22 +391,7 @@ def _question_context(
         back_url = reverse("questionnaires:overview")
     return {
         "response": response,
-        "title": response.questionnaire_version.title(language),
-        "item": item,
-        "form": form,
-        "question": text(item.text, language),
-        "help": text(item.help, language),
-        "section_title": text(section.title, language),
-        "section_intro": text(section.intro, language) if _intro_applies(section, item) else "",
-        # How far, honestly: the part of the questionnaire and a bar over all
-        # its questions. Both come from the definition, not from the questions
-        # asked so far, so they never jump back when an answer opens more
-        # questions ("page 38 of 49" after "40 questions").
-        "part": definition.sections.index(section) + 1,
-        "parts": len(definition.sections),
-        "done_percent": round(
-            100 * [i.id for i in definition.items].index(item.id) / len(definition.items)
-        ),
+        **question_page(version=response.questionnaire_version, item=item, form=form),
         "back_url": back_url,
         "from_check": from_check,
     }

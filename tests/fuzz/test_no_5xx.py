@@ -466,3 +466,41 @@ def test_ids_in_urls(staff: Staff, cases) -> None:
         sent("ids in URLs", getattr(clients[who], method)(url))
 
     run()
+
+
+def test_content_preview_answers_and_fhir_uploads(db: None, cases) -> None:
+    """Content staff: the preview's question page of every item type (trial
+    answers in the session) and the FHIR upload, with any bytes."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.scoring.test_content_pages import content_user
+
+    target = "content: preview answers and FHIR uploads"
+    cases(target)
+    version = questionnaire_publish(content=every_type(), source="fuzz").version
+    client = Client()
+    client.force_login(content_user("manage_questionnaires"))
+    items = {
+        i.type: i
+        for s in parse_definition(every_type(), source="fuzz").sections
+        for i in s.items
+        if i.type in ANSWERED
+    }
+
+    @FUZZ
+    @given(
+        data=st.data(),
+        kind=st.sampled_from(ANSWERED),
+        after=st.sampled_from(["", *BOUNDARIES]),
+        upload=st.one_of(st.binary(max_size=300), st.sampled_from([b"[" * 5000, b'{"a": NaN}'])),
+    )
+    def run(data: st.DataObject, kind: str, after: str, upload: bytes) -> None:
+        fields = answer_fields(items[kind])
+        answer = data.draw(st.composite(lambda draw: draw_answers(draw, fields))())
+        page = f"/content/{version.pk}/preview/q/t.{kind}/?{urlencode({'after': after})}"
+        sent(target, client.post(page, as_lists(answer)))
+        sent(target, client.get(page))
+        upload_file = SimpleUploadedFile("q.json", upload, content_type="application/json")
+        sent(target, client.post("/content/import/", {"file": upload_file}))
+
+    run()

@@ -1,0 +1,337 @@
+"""Questionnaire content in the browser: the list of versions, importing a
+FHIR file, previewing a version as a patient would, sending it for review.
+
+For content staff (``questionnaires.manage_questionnaires``, site-wide);
+the preview also for clinical reviewers (``review_questionnaires``), who
+sign a version off from it. The preview's question pages are the patient's
+(``questionnaires.views.common.question_page`` and the same templates); its
+answers are the staff member's trial answers in their own session
+(``questionnaires.preview``), never a response, so no patient data is read.
+Beside each page the live result shows the scores, the colours and each
+flag's because-trail as the clinician's summary would
+(``scoring.summary.result_shown_build``).
+
+The views live on the clinician side (``scoring``) because the live result
+is the summary's presentation, which the patient side may not import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pro_portal.access import permission_view, staff_of
+from pro_portal.i18n import page_language
+from questionnaires.content import (
+    content_import,
+    review_requests,
+    version_send_for_review,
+)
+from questionnaires.fhir.importer import FhirImportError
+from questionnaires.fhir.services import FhirFileError, fhir_size_check
+from questionnaires.forms import AnswerForm, text
+from questionnaires.item_types import answer_text
+from questionnaires.models import QuestionnaireVersion
+from questionnaires.patient_texts import patient_text
+from questionnaires.preview import (
+    preview_answer_save,
+    preview_answers,
+    preview_clear,
+    preview_progress,
+    preview_result,
+    preview_safety_flags,
+)
+from questionnaires.services import PublishError, VersionCollisionError
+from questionnaires.views.common import question_page
+from scoring.engine import AnswerError, Item, pick_text
+from scoring.summary import result_shown_build
+
+MANAGE = "questionnaires.manage_questionnaires"
+REVIEW = "questionnaires.review_questionnaires"
+DENIED = "questionnaires/content/no_permission.html"
+
+content_staff = permission_view(permissions=(MANAGE,), denied_template=DENIED)
+content_or_review_staff = permission_view(permissions=(MANAGE, REVIEW), denied_template=DENIED)
+
+#: What the page says when a file is not JSON within the import limits, by
+#: ``FhirFileError.reason`` (the English line naming the file follows it).
+FILE_PROBLEMS = {
+    "too_large": gettext_lazy(
+        "The file is too large: %(size)s bytes. At most %(limit)s bytes can be imported."
+    ),
+    "too_deep": gettext_lazy(
+        "The file is nested %(depth)s levels deep. At most %(limit)s levels can be imported."
+    ),
+    "not_text": gettext_lazy("The file is not text in UTF-8: is it a FHIR JSON file?"),
+    "not_json": gettext_lazy("The file is not valid JSON: %(detail)s"),
+    "too_many_items": gettext_lazy(
+        "The questionnaire has %(count)s items. At most %(limit)s can be imported."
+    ),
+    "unreadable": gettext_lazy("The file could not be read."),
+}
+
+
+# --- The list of versions ---------------------------------------------------------------------
+
+
+@require_GET
+@content_staff
+def index(request: HttpRequest) -> HttpResponse:
+    language = page_language()
+    requests = review_requests()
+    rows = [
+        {
+            "version": version,
+            "title": version.title(language),
+            "status": version.get_status_display(),
+            "review": requests.get(version.pk),
+        }
+        for version in QuestionnaireVersion.objects.select_related("clinical_reviewer")
+    ]
+    return render(request, "questionnaires/content/index.html", {"rows": rows})
+
+
+# --- Importing a FHIR file --------------------------------------------------------------------
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("FHIR Questionnaire (JSON file)"),
+        error_messages={
+            "required": gettext_lazy("Choose a file to import."),
+            "empty": gettext_lazy("The file is empty."),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@content_staff
+def import_file(request: HttpRequest) -> HttpResponse:
+    """Upload a FHIR R4 Questionnaire; it is published as a draft, or the
+    page says plainly why not (and nothing is published)."""
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    context: dict[str, Any] = {"form": form, "limit": settings.IMPORT_MAX_BYTES}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = upload.name or "questionnaire.json"
+        context["file_name"] = name
+        try:
+            fhir_size_check(size=upload.size, name=name)  # never read a file over the limit
+            outcome = content_import(data=upload.read(), name=name, by=staff_of(request))
+        except FhirFileError as error:
+            context["problem"] = FILE_PROBLEMS[error.reason] % error.figures
+            context["details"] = error.problems
+            status = 400
+        except FhirImportError as error:
+            context["problem"] = _("The file cannot be imported as a questionnaire.")
+            context["details"] = error.problems
+            status = 400
+        except VersionCollisionError as error:
+            context["problem"] = _(
+                "A questionnaire with this id and version is already published with other"
+                " content. Nothing was imported."
+            )
+            context["details"] = [str(error)]
+            status = 409
+        except PublishError as error:
+            context["problem"] = _("The questionnaire cannot be published as a draft.")
+            context["details"] = [str(error)]
+            status = 400
+        else:
+            context["outcome"] = outcome
+            context["title"] = outcome.version.title(page_language())
+    elif request.method == "POST":
+        status = 400
+    return render(request, "questionnaires/content/import.html", context, status=status)
+
+
+# --- Sending for review -----------------------------------------------------------------------
+
+
+@require_POST
+@content_staff
+def send_for_review(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(QuestionnaireVersion, pk=pk)
+    if version_send_for_review(version=version, by=staff_of(request)):
+        messages.success(request, _("%(ref)s is sent for clinical review.") % {"ref": version.ref})
+    else:
+        messages.info(
+            request,
+            _("%(ref)s is already sent for review, or needs none.") % {"ref": version.ref},
+        )
+    return redirect("content-preview", pk=version.pk)
+
+
+# --- Preview ----------------------------------------------------------------------------------
+
+
+def _version(pk: int) -> QuestionnaireVersion:
+    return get_object_or_404(QuestionnaireVersion, pk=pk)
+
+
+def _question_url(version: QuestionnaireVersion, item: Item) -> str:
+    return reverse("content-preview-question", kwargs={"pk": version.pk, "item_id": item.id})
+
+
+def _panel(
+    version: QuestionnaireVersion, answers: dict[str, Any], *, passed: str | None
+) -> dict[str, Any]:
+    """The live result beside the page: the summary's first screen for the
+    trial answers, and the help the patient is shown now."""
+    language = page_language()
+    result = preview_result(version=version, answers=answers)
+    help_now = []
+    for flag in preview_safety_flags(version=version, answers=answers, passed=passed):
+        said = patient_text(
+            pick_text(flag.patient_text, language), organisation=None, language=language
+        )
+        if said and said not in help_now:
+            help_now.append(said)
+    return {
+        "r": result_shown_build(definition=version.definition, result=result, language=language),
+        "help_now": help_now,
+        "answered": len(answers),
+    }
+
+
+def _page(
+    request: HttpRequest,
+    template: str,
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+    *,
+    passed: str | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    context = {
+        "version": version,
+        "title": version.title(page_language()),
+        "can_send": staff_of(request).has_perm(MANAGE),
+        "review": review_requests().get(version.pk),
+        **_panel(version, answers, passed=passed),
+        **extra,
+    }
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@content_or_review_staff
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The start of the preview: the version, its questions so far, the live result."""
+    version = _version(pk)
+    answers = preview_answers(request.session, version=version)
+    progress = preview_progress(version=version, answers=answers)
+    following = progress.first_unanswered
+    language = page_language()
+    return _page(
+        request,
+        "questionnaires/content/preview.html",
+        version,
+        answers,
+        description=text(version.definition.description, language),
+        start_url=(
+            _question_url(version, following or progress.asked[0])
+            if progress.asked
+            else reverse("content-preview-check", kwargs={"pk": version.pk})
+        ),
+        started=bool(answers),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@content_or_review_staff
+def preview_question(request: HttpRequest, pk: int, item_id: str) -> HttpResponse:
+    """One question page, exactly as the patient sees it, with the live result."""
+    version = _version(pk)
+    answers = preview_answers(request.session, version=version)
+    progress = preview_progress(version=version, answers=answers)
+    if item_id not in {item.id for item in progress.asked}:
+        raise Http404  # no such question, or not asked given the answers so far
+    item = version.definition.item(item_id)
+    language = page_language()
+    if request.method == "POST":
+        form = AnswerForm(item, language, data=request.POST)
+        if form.is_valid():
+            try:
+                preview_answer_save(
+                    request.session, version=version, item_id=item.id, value=form.value
+                )
+            except AnswerError:  # pragma: no cover - the form checks first
+                raise Http404 from None
+            answers = preview_answers(request.session, version=version)
+            progress = preview_progress(version=version, answers=answers)
+            following = progress.next(item.id)
+            if following is None:
+                return redirect("content-preview-check", pk=version.pk)
+            return redirect(_question_url(version, following) + "?after=" + item.id)
+        status = 400
+    else:
+        form = AnswerForm(item, language, stored=answers.get(item.id))
+        status = 200
+    previous = progress.previous(item.id)
+    passed = request.GET.get("after")
+    return _page(
+        request,
+        "questionnaires/content/question.html",
+        version,
+        answers,
+        passed=passed if passed in answers else None,
+        status=status,
+        **question_page(version=version, item=item, form=form),
+        back_url=(
+            _question_url(version, previous)
+            if previous is not None
+            else reverse("content-preview", kwargs={"pk": version.pk})
+        ),
+        from_check=False,
+        preview=True,
+        position=progress.position(item.id),
+        total=progress.total,
+    )
+
+
+@require_GET
+@content_or_review_staff
+def preview_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient's check-your-answers page, with the result they would send."""
+    version = _version(pk)
+    answers = preview_answers(request.session, version=version)
+    progress = preview_progress(version=version, answers=answers)
+    language = page_language()
+    rows = [
+        {
+            "question": text(item.text, language),
+            "answer": answer_text(item, answers.get(item.id), language),
+            "required": item.required,
+            "change_url": _question_url(version, item),
+        }
+        for item in progress.asked
+        if item.type != "display"
+    ]
+    return _page(
+        request,
+        "questionnaires/content/check.html",
+        version,
+        answers,
+        rows=rows,
+        missing=[text(i.text, language) for i in progress.missing_required],
+    )
+
+
+@require_POST
+@content_or_review_staff
+def preview_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    version = _version(pk)
+    preview_clear(request.session, version=version)
+    return redirect("content-preview", pk=version.pk)

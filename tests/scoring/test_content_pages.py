@@ -1,0 +1,384 @@
+"""Questionnaire content in the browser (issue 15, item 6): content staff import
+a FHIR file, preview any version as a patient would with the live result
+beside it, and send it for review. Others get nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from pro_portal.models import AuditEvent, User
+from questionnaires.content import (
+    REVIEW_REQUESTED,
+    version_send_for_review,
+    versions_for_review,
+)
+from questionnaires.fhir.services import FhirFileError, fhir_questionnaire_import
+from questionnaires.models import Answer, QuestionnaireVersion, Response
+from questionnaires.preview import SESSION_PREVIEW
+from tests import factories
+from tests.conftest import Personas
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fhir"
+PHQ9_OPTIONS = ["0", "1", "2", "3"]
+
+
+def content_user(*codenames: str) -> User:
+    """A member of staff holding the site-wide content permissions, with TOTP."""
+    user: User = factories.UserFactory()
+    for codename in codenames:
+        user.user_permissions.add(
+            Permission.objects.get(codename=codename, content_type__app_label="questionnaires")
+        )
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+@pytest.fixture
+def editor(db: None) -> User:
+    return content_user("manage_questionnaires")
+
+
+@pytest.fixture
+def editor_client(editor: User) -> Client:
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+def upload(client: Client, name: str, data: bytes, language: str = "da") -> Any:
+    return client.post(
+        "/content/import/",
+        {"file": SimpleUploadedFile(name, data, content_type="application/json")},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+
+def fhir(**root: Any) -> bytes:
+    resource = {
+        "resourceType": "Questionnaire",
+        "id": "mood-check",
+        "version": "0.1.0",
+        "status": "draft",
+        "title": "Mood check",
+        "item": [
+            {
+                "linkId": "q1",
+                "type": "choice",
+                "text": "Feeling down?",
+                "answerOption": [
+                    {"valueCoding": {"code": "no", "display": "No"}},
+                    {"valueCoding": {"code": "yes", "display": "Yes"}},
+                ],
+            }
+        ],
+        **root,
+    }
+    return json.dumps(resource).encode()
+
+
+# --- Who may ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/content/", "/content/import/", "/content/{pk}/preview/", "/content/{pk}/preview/check/"],
+)
+def test_staff_without_the_content_role_are_refused_and_told_who_may(
+    personas: Personas, url: str
+) -> None:
+    version = factories.published_version("phq9")
+    for user in (personas.clinician, personas.secretary, personas.admin):
+        client = Client()
+        client.force_login(user)
+        response = client.get(url.format(pk=version.pk))
+        assert response.status_code == 403, user
+        assert "indholdsmedarbejdere" in response.content.decode()
+
+
+def test_the_content_pages_need_a_log_in_and_show_a_patient_nothing(
+    personas: Personas, client: Client
+) -> None:
+    version = factories.published_version("phq9")
+    for url in (
+        "/content/",
+        f"/content/{version.pk}/preview/",
+        f"/content/{version.pk}/preview/q/phq9.1/",
+    ):
+        response = client.get(url)  # a patient has no staff log-in
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    assert client.post(f"/content/{version.pk}/send-for-review/").status_code == 302
+    assert not AuditEvent.objects.filter(action=REVIEW_REQUESTED).exists()
+
+
+def test_a_clinician_cannot_send_for_review_or_import(personas: Personas) -> None:
+    version = factories.published_version("phq9")
+    client = Client()
+    client.force_login(personas.clinician)
+    assert client.post(f"/content/{version.pk}/send-for-review/").status_code == 403
+    assert upload(client, "q.json", fhir()).status_code == 403
+    assert not QuestionnaireVersion.objects.filter(questionnaire_id="mood_check").exists()
+    assert versions_for_review() == []
+
+
+def test_a_clinical_reviewer_may_preview_but_not_import(db: None) -> None:
+    version = factories.published_version("phq9")
+    client = Client()
+    client.force_login(content_user("review_questionnaires"))
+    assert client.get(f"/content/{version.pk}/preview/").status_code == 200
+    assert client.get("/content/import/").status_code == 403
+    page = client.get(f"/content/{version.pk}/preview/").content.decode()
+    assert "send-for-review" not in page
+
+
+def test_the_header_links_content_staff_to_the_questionnaires(editor_client: Client) -> None:
+    page = editor_client.get("/content/").content.decode()
+    assert 'href="/content/"' in page
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+
+def test_a_good_file_is_imported_as_a_draft_with_its_warnings_shown(
+    editor: User, editor_client: Client
+) -> None:
+    data = (FIXTURES / "bit-of-everything.json").read_bytes()
+    response = upload(editor_client, "bit-of-everything.json", data)
+    page = response.content.decode()
+    assert response.status_code == 200, page
+    version = QuestionnaireVersion.objects.get()
+    assert version.status == QuestionnaireVersion.Status.DRAFT
+    assert f"Importeret som kladde {version.ref}" in page
+    # The file has constructs PRO Portal cannot express: each is named.
+    assert "17 advarsler: udeladt eller ændret" in page
+    assert "reference item (left out): Item-reference" in page
+    assert f'href="/content/{version.pk}/preview/"' in page
+    event = AuditEvent.objects.get(action="questionnaire.import")
+    assert (event.actor, event.object_id) == (editor, str(version.pk))
+
+
+def test_the_same_file_twice_is_unchanged_not_an_error(editor_client: Client) -> None:
+    upload(editor_client, "q.json", fhir())
+    again = upload(editor_client, "q.json", fhir(), language="en")
+    assert again.status_code == 200
+    assert "already published with this content (unchanged)" in again.content.decode()
+    assert QuestionnaireVersion.objects.count() == 1
+
+
+def test_a_file_that_is_not_json_says_so_and_publishes_nothing(editor_client: Client) -> None:
+    response = upload(editor_client, "broken.json", b'{"resourceType": "Questionnaire",')
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Der blev ikke importeret noget" in page
+    assert "Filen er ikke gyldig JSON" in page
+    assert "broken.json: not JSON" in page  # the exact reason, naming the file
+    assert not QuestionnaireVersion.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(editor_client: Client, settings: Any) -> None:
+    settings.IMPORT_MAX_BYTES = 1000
+    response = upload(editor_client, "big.json", fhir(description="x" * 2000), language="en")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The file is too large" in page
+    assert "At most 1000 bytes can be imported" in page
+    assert not QuestionnaireVersion.objects.exists()
+
+
+def test_a_file_nested_too_deep_is_refused(editor_client: Client) -> None:
+    response = upload(editor_client, "deep.json", b"[" * 100 + b"]" * 100, language="en")
+    assert response.status_code == 400
+    assert "nested 100 levels deep" in response.content.decode()
+
+
+def test_a_json_file_that_is_no_questionnaire_is_refused(editor_client: Client) -> None:
+    response = upload(editor_client, "patient.json", b'{"resourceType": "Patient"}', "en")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "cannot be imported as a questionnaire" in page
+    assert "not a FHIR Questionnaire (resourceType: Patient)" in page
+
+
+def test_an_id_collision_says_so_and_keeps_the_published_version(editor_client: Client) -> None:
+    upload(editor_client, "first.json", fhir())
+    response = upload(editor_client, "second.json", fhir(title="Another mood check"), "en")
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "already published with other content" in page
+    assert "mood_check@0.1.0 is already published with different content" in page
+    assert QuestionnaireVersion.objects.get().title("en") == "Mood check"
+
+
+def test_no_file_chosen_is_a_clear_error(editor_client: Client) -> None:
+    response = editor_client.post("/content/import/", {}, HTTP_ACCEPT_LANGUAGE="da")
+    assert response.status_code == 400
+    assert "Vælg en fil" in response.content.decode()
+
+
+# --- Preview ----------------------------------------------------------------------------------
+
+
+def answer(client: Client, pk: int, item_id: str, value: str) -> Any:
+    return client.post(f"/content/{pk}/preview/q/{item_id}/", {"answer": value})
+
+
+def test_the_preview_walks_phq9_page_by_page_and_item_9_raises_red_with_its_trail(
+    editor_client: Client,
+) -> None:
+    version = factories.published_version("phq9", version="1.2.0")
+    start = editor_client.get(f"/content/{version.pk}/preview/", HTTP_ACCEPT_LANGUAGE="en")
+    assert start.status_code == 200
+    assert f"/content/{version.pk}/preview/q/phq9.1/" in start.content.decode()
+    for n in range(1, 9):
+        page = editor_client.get(f"/content/{version.pk}/preview/q/phq9.{n}/")
+        assert page.status_code == 200
+        assert 'name="answer"' in page.content.decode()
+        after = answer(editor_client, version.pk, f"phq9.{n}", "0")
+        assert after.status_code == 302
+        assert after["Location"].startswith(f"/content/{version.pk}/preview/q/phq9.{n + 1}/")
+    before = editor_client.get(f"/content/{version.pk}/preview/q/phq9.9/").content.decode()
+    assert 'class="flag flag-red"' not in before  # item 9 unanswered: "ask directly" only
+    # Item 9, "more than half the days" (2): red whatever the total (the team rule
+    # phq9_item9_self_harm: item 9 above 0), and same-day contact (phq9_item9_same_day).
+    done = answer(editor_client, version.pk, "phq9.9", "2")
+    assert done["Location"] == f"/content/{version.pk}/preview/check/"
+    page = editor_client.get(done["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'class="flag flag-red"' in page
+    assert "phq9_item9_self_harm" in page
+    assert "phq9_item9_same_day" in page
+    # The because-trail: the question as the patient saw it, and the answer given.
+    assert "Thoughts that you would be better off dead" in page
+    assert "More than half the days" in page
+    assert "PHQ-9 total" in page  # the score table, live
+    assert "The patient is shown help now" in page
+    # Nothing of it is patient data.
+    assert not Response.objects.exists()
+    assert not Answer.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="response").exists()
+
+
+def test_preview_answers_stay_in_the_staff_session_and_can_be_cleared(
+    editor_client: Client,
+) -> None:
+    version = factories.published_version("phq9")
+    answer(editor_client, version.pk, "phq9.1", "3")
+    kept = editor_client.session[SESSION_PREVIEW]
+    assert list(kept.values()) == [{"phq9.1": "3"}]
+    page = editor_client.get(f"/content/{version.pk}/preview/q/phq9.1/").content.decode()
+    assert 'value="3" checked' in page
+    editor_client.post(f"/content/{version.pk}/preview/reset/")
+    page = editor_client.get(f"/content/{version.pk}/preview/q/phq9.1/").content.decode()
+    assert "checked" not in page
+
+
+def test_a_refused_answer_shows_the_patient_page_error(editor_client: Client) -> None:
+    version = factories.published_version("phq9")
+    response = answer(editor_client, version.pk, "phq9.1", "7")
+    assert response.status_code == 400
+    assert "error-summary" in response.content.decode()
+    assert SESSION_PREVIEW not in editor_client.session
+
+
+def test_a_question_not_asked_is_not_found(editor_client: Client) -> None:
+    version = factories.published_version("phq9")
+    assert editor_client.get(f"/content/{version.pk}/preview/q/nope/").status_code == 404
+    assert editor_client.get("/content/999999/preview/").status_code == 404
+
+
+def test_the_index_lists_versions_with_their_status(editor_client: Client) -> None:
+    draft = factories.published_version("phq9")
+    active = factories.published_version("gad7", active=True)
+    page = editor_client.get("/content/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert draft.ref in page
+    assert active.ref in page
+    assert "Draft" in page
+    assert "Active" in page
+    assert "Reviewed by" in page
+
+
+# --- Send for review --------------------------------------------------------------------------
+
+
+def test_send_for_review_is_audited_and_lists_the_version_for_the_reviewer(
+    editor: User, editor_client: Client
+) -> None:
+    version = factories.published_version("phq9")
+    response = editor_client.post(
+        f"/content/{version.pk}/send-for-review/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response["Location"] == f"/content/{version.pk}/preview/"
+    assert versions_for_review() == [version]
+    event = AuditEvent.objects.get(action=REVIEW_REQUESTED)
+    assert (event.actor, event.object_id) == (editor, str(version.pk))
+    page = editor_client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "is sent for clinical review" in page
+    assert "Sent for review on" in page
+    editor_client.post(f"/content/{version.pk}/send-for-review/")  # twice: one request
+    assert AuditEvent.objects.filter(action=REVIEW_REQUESTED).count() == 1
+
+
+def test_a_reviewed_version_is_not_sent_for_review(editor_client: Client) -> None:
+    version = factories.published_version("gad7", active=True)
+    editor_client.post(f"/content/{version.pk}/send-for-review/")
+    assert versions_for_review() == []
+
+
+# --- The services under the pages -------------------------------------------------------------
+
+
+def test_the_import_service_refuses_bytes_that_are_not_utf8_text(db: None) -> None:
+    with pytest.raises(FhirFileError) as refused:
+        fhir_questionnaire_import(data=b"\xff\xfe{}", name="q.json", source="q.json")
+    assert refused.value.reason == "not_text"
+    assert refused.value.problems[0].startswith("q.json: cannot read the file")
+
+
+def test_the_import_service_counts_items_in_uploaded_bytes_too(db: None, settings: Any) -> None:
+    settings.IMPORT_MAX_ITEMS = 0
+    with pytest.raises(FhirFileError) as refused:
+        fhir_questionnaire_import(data=fhir(), name="q.json", source="q.json")
+    assert refused.value.reason == "too_many_items"
+    assert refused.value.problems == [
+        "q.json: the questionnaire has 1 items; at most 0 (IMPORT_MAX_ITEMS)"
+    ]
+    assert not QuestionnaireVersion.objects.exists()
+
+
+def test_the_import_service_needs_a_path_or_bytes(db: None) -> None:
+    with pytest.raises(TypeError):
+        fhir_questionnaire_import(source="nothing")
+
+
+def test_a_retired_version_is_not_sent_for_review(editor: User) -> None:
+    version = factories.published_version("phq9")
+    version.status = QuestionnaireVersion.Status.RETIRED
+    version.save(update_fields=["status"])
+    assert version_send_for_review(version=version, by=editor) is False
+    assert versions_for_review() == []
+
+
+def test_clearing_a_preview_not_started_changes_nothing(editor_client: Client) -> None:
+    version = factories.published_version("phq9")
+    response = editor_client.post(f"/content/{version.pk}/preview/reset/")
+    assert response["Location"] == f"/content/{version.pk}/preview/"
+    assert SESSION_PREVIEW not in editor_client.session
+
+
+def test_an_id_too_long_to_publish_is_a_clear_error_not_a_collision(
+    editor_client: Client,
+) -> None:
+    data = fhir(id="x" * 80)
+    response = upload(editor_client, "long.json", data, language="en")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "cannot be published as a draft" in page
+    assert "80 characters long; at most 64 fit" in page
+    assert not QuestionnaireVersion.objects.exists()
