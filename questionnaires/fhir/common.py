@@ -55,6 +55,7 @@ INCLUDED_FROM = PORTAL + "StructureDefinition/included-from"
 ITEM_TYPE = PORTAL + "StructureDefinition/item-type"
 ANCHORS = PORTAL + "StructureDefinition/nrs-anchors"
 ENABLE_WHEN = PORTAL + "StructureDefinition/enable-when"
+ITEM_ID_URL = PORTAL + "StructureDefinition/item-id"
 QUESTIONNAIRE_URL = PORTAL + "Questionnaire/"
 CODE_SYSTEM_URL = PORTAL + "CodeSystem/"
 

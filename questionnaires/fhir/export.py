@@ -18,7 +18,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from questionnaires.fhir import common as c
-from questionnaires.fhir.fhirpath import FhirpathWriter, NotExpressibleError, section_links
+from questionnaires.fhir.fhirpath import (
+    FhirpathWriter,
+    NotExpressibleError,
+    item_links,
+    section_links,
+)
 from scoring.engine import (
     Condition,
     Definition,
@@ -240,6 +245,7 @@ class _Exporter:
         self.writer = FhirpathWriter(definition)
         self.one_answer: dict[str, list[tuple[Rule, list[list[dict[str, Any]]]]]] = {}
         self.section_links = section_links(definition)
+        self.links = item_links(definition)
 
     def text(self, target: dict[str, Any], key: str, text: Text) -> None:
         c.put_text(target, key, text, self.languages)
@@ -310,9 +316,15 @@ class _Exporter:
         group["item"] = children
         return group
 
+    def linked(self, ident: str) -> tuple[str, list[dict[str, Any]]]:
+        """The linkId of an item or score, and — when it is not the id (an
+        imported linkId) — PRO Portal's ``item-id`` naming the id."""
+        link = self.links[ident]
+        return link, [] if link == ident else [{"url": c.ITEM_ID_URL, "valueCode": ident}]
+
     def item(self, item: Item) -> dict[str, Any]:
-        entry: dict[str, Any] = {"linkId": item.id}
-        extension: list[dict[str, Any]] = []
+        link, extension = self.linked(item.id)
+        entry: dict[str, Any] = {"linkId": link}
         self.text(entry, "text", item.text or {"en": item.id})
         kind = item.type
         entry["type"] = ITEM_TYPES[kind].fhir_type
@@ -339,7 +351,7 @@ class _Exporter:
             entry["extension"] = extension
         if item.help:
             helper: dict[str, Any] = {
-                "linkId": f"{item.id}-help",
+                "linkId": f"{link}-help",
                 "type": "display",
                 "extension": [_item_control("help")],
             }
@@ -446,7 +458,7 @@ class _Exporter:
             return None
         target = self.definition.item(condition.item)
         op, value = condition.op, condition.value
-        base = {"question": target.id}
+        base = {"question": self.links[target.id]}
         if op in ("answered", "missing"):
             return [{**base, "operator": "exists", "answerBoolean": op == "answered"}]
         if isinstance(value, str):
@@ -474,14 +486,14 @@ class _Exporter:
     # --- scores -------------------------------------------------------------------
 
     def score_item(self, score: Score) -> dict[str, Any]:
+        link, extension = self.linked(score.id)
         entry: dict[str, Any] = {
-            "linkId": score.id,
+            "linkId": link,
             "type": "integer" if score.decimals == 0 else "decimal",
             "readOnly": True,
         }
         self.text(entry, "text", score.label or {"en": score.id})
         details = [{"url": "definition", "valueString": c.canonical_json(score_mapping(score))}]
-        extension: list[dict[str, Any]] = []
         state = self.writer.checkpoint()
         try:
             value = self.writer.score(score)
@@ -695,6 +707,7 @@ def response_to_fhir(
     result = evaluate(definition, answers) if with_scores else None
     languages = definition.languages
     links = section_links(definition)
+    item_link = item_links(definition)
     groups: list[dict[str, Any]] = []
     for section in definition.sections:
         entries = []
@@ -702,7 +715,7 @@ def response_to_fhir(
             given = answers.get(item.id)
             if item.id not in asked or given is None or item.type == "display":
                 continue
-            entry: dict[str, Any] = {"linkId": item.id}
+            entry: dict[str, Any] = {"linkId": item_link[item.id]}
             c.put_text(entry, "text", item.text, languages[:1])
             entry["answer"] = _answer_values(definition, item, given)
             entries.append(entry)
@@ -713,7 +726,7 @@ def response_to_fhir(
         for score in result.scores:
             if score.value is not None:
                 key = "valueInteger" if isinstance(score.value, int) else "valueDecimal"
-                groups.append({"linkId": score.id, "answer": [{key: score.value}]})
+                groups.append({"linkId": item_link[score.id], "answer": [{key: score.value}]})
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "questionnaire": f"{c.QUESTIONNAIRE_URL}{definition.id}|{definition.version}",

@@ -19,6 +19,7 @@ from questionnaires.fhir.importer import FhirImportError, ImportResult, question
 from questionnaires.fhir.validation import validate
 from questionnaires.models import QuestionnaireVersion
 from questionnaires.services import questionnaire_publish
+from scoring.engine import answers_by_id
 
 CANNOT_READ = "{file}: cannot read the file: {reason}"
 NOT_JSON = "{file}: not JSON: {reason}"
@@ -96,8 +97,10 @@ def fhir_questionnaire_export(*, version: QuestionnaireVersion) -> dict[str, Any
 def fhir_response_export(
     *, version: QuestionnaireVersion, answers: Mapping[str, object]
 ) -> dict[str, Any]:
-    """Answers (as in ANSWERS.json) to ``version`` as a FHIR R4
-    QuestionnaireResponse, validated. Raises AnswerError on invalid answers."""
-    resource = response_to_fhir(version.definition, answers)
+    """Answers (as in ANSWERS.json; items by id or linkId) to ``version`` as a
+    FHIR R4 QuestionnaireResponse, validated. Raises AnswerError on invalid
+    answers."""
+    definition = version.definition
+    resource = response_to_fhir(definition, answers_by_id(definition, answers))
     validate(resource)
     return resource

@@ -1,7 +1,7 @@
 """Import a FHIR R4 Questionnaire as a draft: ``manage.py import_fhir FILE``.
 
 Prints one warning listing every construct that could not be expressed
-(and the items concerned), the linkIds renamed to ids, then
+(and the items concerned), the ids given to linkIds that are not ids, then
 "created draft ID@VERSION". A file that cannot be imported is a clear error
 with exit code 1, and nothing is published.
 """
@@ -50,7 +50,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  - {line}")
         if result.renamed:
             renamed = ", ".join(f"{link} → {ident}" for link, ident in result.renamed.items())
-            self.stdout.write(f"linkIds renamed to ids (use these in ANSWERS.json): {renamed}")
+            self.stdout.write(
+                f"linkIds given ids the rules can read (answers may use either): {renamed}"
+            )
         ref = outcome.version.ref
         if outcome.created:
             self.stdout.write(self.style.SUCCESS(f"created draft {ref}"))

@@ -56,7 +56,17 @@ def test_the_warning_counts_the_constructs() -> None:
 
 def test_renamed_link_ids_are_printed_for_writing_answers() -> None:
     out = run("import_fhir", str(APGAR))
-    assert "linkIds renamed to ids (use these in ANSWERS.json): 32406-1 → q_32406_1," in out
+    assert "linkIds given ids the rules can read (answers may use either): 32406-1 → q_32406_1," in out
+
+
+def test_manage_py_score_takes_answers_keyed_by_the_files_own_link_ids(tmp_path: Path) -> None:
+    run("import_fhir", str(APGAR))
+    by_id = apgar(1, 2, 1, 2, 1)
+    by_link = {key.removeprefix("q_").replace("_", "-"): code for key, code in by_id.items()}
+    assert score(tmp_path, "q_1_minute_apgar_score", by_link)["scores"]["q_9272_6"]["value"] == 7
+    twice = {**by_id, **by_link}
+    with pytest.raises(CommandError, match="answered twice: by its id and by its linkId"):
+        score(tmp_path, "q_1_minute_apgar_score", twice)
 
 
 def test_an_imported_apgar_draft_is_scored_with_manage_py_score_at_once(tmp_path: Path) -> None:
