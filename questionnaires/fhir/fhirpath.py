@@ -59,9 +59,9 @@ class Variable:
 def item_links(definition: Definition) -> dict[str, str]:
     """Item and score id → its linkId in an export: the linkId of the FHIR
     Questionnaire it was imported from (``link_id``), else the id."""
-    return {
-        part.id: part.link_id or part.id for part in (*definition.items, *definition.scores)
-    }
+    links = {item.id: item.link_id or item.id for item in definition.items}
+    links.update({score.id: score.link_id or score.id for score in definition.scores})
+    return links
 
 
 def section_links(definition: Definition) -> dict[str, str]:

@@ -16,10 +16,11 @@ from django.conf import settings
 from questionnaires import json_input
 from questionnaires.fhir.export import questionnaire_to_fhir, response_to_fhir
 from questionnaires.fhir.importer import FhirImportError, ImportResult, questionnaire_from_fhir
+from questionnaires.fhir.responses import answers_from_response
 from questionnaires.fhir.validation import validate
 from questionnaires.models import QuestionnaireVersion
 from questionnaires.services import questionnaire_publish
-from scoring.engine import answers_by_id
+from scoring.engine import Result, answers_by_id, evaluate
 
 CANNOT_READ = "{file}: cannot read the file: {reason}"
 NOT_JSON = "{file}: not JSON: {reason}"
@@ -104,3 +105,28 @@ def fhir_response_export(
     resource = response_to_fhir(definition, answers_by_id(definition, answers))
     validate(resource)
     return resource
+
+
+@dataclass(frozen=True)
+class ResponseScored:
+    """A QuestionnaireResponse read and scored: the answers by item id, the
+    result, and the values the file gave its calculated items (by score id)."""
+
+    version: QuestionnaireVersion
+    answers: dict[str, object]
+    result: Result
+    calculated: dict[str, object]
+
+
+def fhir_response_score(
+    *, version: QuestionnaireVersion, resource: object, source: str
+) -> ResponseScored:
+    """Score a FHIR QuestionnaireResponse (paper answers typed in, another
+    system's) against ``version``: items by id or by the linkId of the file
+    the version was imported from. Nothing is stored. Raises
+    ResponseImportError naming every answer that does not fit."""
+    definition = version.definition
+    read = answers_from_response(definition, resource, source=source)
+    return ResponseScored(
+        version, read.answers, evaluate(definition, read.answers), read.calculated
+    )

@@ -125,9 +125,7 @@ class _Parser(ScoresReader, RulesReader, VectorsReader, FhirReader):
             asking=asking,
             scorers=tuple(step for step in steps if isinstance(step, Scorer)),
             rules=rules,
-            aliases={
-                link: ident for link, (ident, _) in self.links.items() if ident in self.items
-            },
+            aliases={link: ident for link, (ident, _) in self.links.items() if ident in self.items},
         )
         vectors = self.read_vectors(top.get("test_vectors", []), plan, score_map, rules)
         if self.problems:
