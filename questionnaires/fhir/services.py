@@ -6,6 +6,8 @@ these functions read and publish questionnaire versions around it.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from questionnaires.fhir.importer import FhirImportError, ImportResult, question
 from questionnaires.fhir.responses import answers_from_response
 from questionnaires.fhir.validation import validate
 from questionnaires.models import QuestionnaireVersion
-from questionnaires.services import questionnaire_publish
+from questionnaires.services import PublishError, questionnaire_publish
 from scoring.engine import Result, answers_by_id, evaluate
 
 CANNOT_READ = "{file}: cannot read the file: {reason}"
@@ -29,11 +31,40 @@ TOO_MANY_ITEMS = (
 )
 
 
+COLLISION = (
+    "{ref} is already published with other content (another file with the same id, or"
+    " this file changed); nothing was published. Import it under a new id, or as a new"
+    " version of {qid}."
+)
+BOTH_CHOICES = "choose one: a new id, or a new version of an existing questionnaire"
+BAD_NEW_ID = (
+    "{qid!r} is not a questionnaire id: use lower-case letters, digits and _,"
+    " starting with a letter"
+)
+NOTHING_TO_VERSION = "no questionnaire {qid} is published: there is nothing to add a version to"
+_QUESTIONNAIRE_ID = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class IdCollisionError(PublishError):
+    """Other content is published under the id and version the file imports
+    as: the caller offers the choice of a new id (``as_new_id``) or a new
+    version of the existing questionnaire (``as_new_version_of``)."""
+
+    def __init__(self, *, questionnaire_id: str, version: str) -> None:
+        super().__init__(
+            COLLISION.format(ref=f"{questionnaire_id}@{version}", qid=questionnaire_id)
+        )
+        self.questionnaire_id = questionnaire_id
+        self.version = version
+
+
 @dataclass(frozen=True)
 class ImportOutcome:
     version: QuestionnaireVersion
     created: bool
     result: ImportResult
+    #: The other versions published under the same id (a new version joined them).
+    other_versions: tuple[str, ...] = ()
 
 
 def fhir_file_read(*, path: Path) -> Any:
@@ -72,20 +103,82 @@ def _item_count(resource: Any) -> int:
     return count
 
 
-def fhir_questionnaire_import(*, path: Path, source: str) -> ImportOutcome:
-    """Import the FHIR Questionnaire in ``path`` and publish it as a draft.
-
-    Raises FhirImportError (the file cannot be imported) or PublishError
-    (other content is already published under that id and version).
-    """
-    result = questionnaire_from_fhir(
-        fhir_file_read(path=path),
+def fhir_questionnaire_import(
+    *,
+    path: Path,
+    source: str,
+    as_new_id: str | None = None,
+    as_new_version_of: str | None = None,
+) -> ImportOutcome:
+    """Import the FHIR Questionnaire in ``path`` and publish it as a draft
+    (see :func:`fhir_resource_import` for the choices on a collision)."""
+    return fhir_resource_import(
+        resource=fhir_file_read(path=path),
         source=source,
         fallback_id=path.stem,
-        max_depth=settings.IMPORT_MAX_DEPTH,
+        as_new_id=as_new_id,
+        as_new_version_of=as_new_version_of,
     )
-    outcome = questionnaire_publish(content=result.mapping, source=source)
-    return ImportOutcome(outcome.version, outcome.created, result)
+
+
+def fhir_resource_import(
+    *,
+    resource: Any,
+    source: str,
+    fallback_id: str = "imported",
+    as_new_id: str | None = None,
+    as_new_version_of: str | None = None,
+) -> ImportOutcome:
+    """Import a parsed FHIR Questionnaire and publish it as a draft.
+
+    Its id comes from the file; ``as_new_id`` publishes it under that id
+    instead, ``as_new_version_of`` as a new version of that published
+    questionnaire (the file's version when free there, else the next minor
+    version after its newest). Raises FhirImportError (the file cannot be
+    imported, or a choice is wrong), IdCollisionError (other content is published
+    under that id and version: offer the two choices) or PublishError.
+    """
+    if as_new_id is not None and as_new_version_of is not None:
+        raise FhirImportError([BOTH_CHOICES])
+    result = questionnaire_from_fhir(
+        resource, source=source, fallback_id=fallback_id, max_depth=settings.IMPORT_MAX_DEPTH
+    )
+    mapping = result.mapping
+    if as_new_id is not None:
+        if not _QUESTIONNAIRE_ID.fullmatch(as_new_id):
+            raise FhirImportError([BAD_NEW_ID.format(qid=as_new_id)])
+        mapping = {**mapping, "id": as_new_id}
+    elif as_new_version_of is not None:
+        published = _versions(as_new_version_of)
+        if not published:
+            raise FhirImportError([NOTHING_TO_VERSION.format(qid=as_new_version_of)])
+        version = str(mapping["version"])
+        if version in published:
+            newest = max(_version_key(v) for v in published)
+            version = f"{newest[0]}.{newest[1] + 1}.0"
+        mapping = {**mapping, "id": as_new_version_of, "version": version}
+    qid, version = str(mapping["id"]), str(mapping["version"])
+    if mapping is not result.mapping:
+        definition = dataclasses.replace(result.definition, id=qid, version=version)
+        result = dataclasses.replace(result, mapping=mapping, definition=definition)
+    taken = QuestionnaireVersion.objects.filter(questionnaire_id=qid, version=version).exists()
+    try:
+        outcome = questionnaire_publish(content=mapping, source=source)
+    except PublishError:
+        if taken:
+            raise IdCollisionError(questionnaire_id=qid, version=version) from None
+        raise
+    others = tuple(v for v in _versions(qid) if v != version)
+    return ImportOutcome(outcome.version, outcome.created, result, others)
+
+
+def _versions(questionnaire_id: str) -> list[str]:
+    rows = QuestionnaireVersion.objects.filter(questionnaire_id=questionnaire_id)
+    return sorted(rows.values_list("version", flat=True), key=_version_key)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def fhir_questionnaire_export(*, version: QuestionnaireVersion) -> dict[str, Any]:
