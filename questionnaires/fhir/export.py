@@ -29,6 +29,7 @@ from scoring.engine import (
     Definition,
     EnableWhen,
     Item,
+    Result,
     Rule,
     Score,
     Section,
@@ -722,20 +723,103 @@ def response_to_fhir(
         if entries:
             group = {"linkId": links[section.id], "item": entries}
             groups.append(group)
+    extension: list[dict[str, Any]] = []
     if result is not None:
         for score in result.scores:
             if score.value is not None:
                 key = "valueInteger" if isinstance(score.value, int) else "valueDecimal"
                 groups.append({"linkId": item_link[score.id], "answer": [{key: score.value}]})
+        extension = [*_findings(definition, answers, result), _result_extension(result)]
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "questionnaire": f"{c.QUESTIONNAIRE_URL}{definition.id}|{definition.version}",
         "status": status,
         "item": groups,
     }
+    if extension:
+        response["extension"] = extension
     if authored is not None:
         response["authored"] = authored
     return response
+
+
+def _colour(colour: str) -> dict[str, Any]:
+    return {"system": c.SIGNIFICANCE_SYSTEM, "code": colour}
+
+
+def _result_extension(result: Result) -> dict[str, Any]:
+    """PRO Portal's ``result``: the overall colour and every rule that fired
+    (also those on scores, which no single answer carries)."""
+    parts: list[dict[str, Any]] = [{"url": "overall", "valueCode": result.overall}]
+    parts += [
+        {
+            "url": "flag",
+            "extension": [
+                {"url": "rule-id", "valueCode": flag.rule_id},
+                {"url": "colour", "valueCoding": _colour(flag.colour)},
+            ],
+        }
+        for flag in result.flags
+    ]
+    return {"url": c.RESULT, "extension": parts}
+
+
+def _findings(
+    definition: Definition, answers: Mapping[str, object], result: Result
+) -> list[dict[str, Any]]:
+    """eHealth's finding basis for every answer a fired rule coloured through
+    an answerSignificance of the exported Questionnaire: the linkId, the
+    answer's value, the finding (``red-question-answer`` …) and the
+    significance that applied. eHealth keeps these on the ClinicalImpression
+    that assesses the response; the export puts them on the response itself,
+    so that one file carries the answers and their colours."""
+    exporter = _Exporter(definition)
+    rules = {rule.id: rule for rule in definition.rules}
+    links = item_links(definition)
+    found: list[dict[str, Any]] = []
+    for flag in result.flags:
+        rule = rules[flag.rule_id]
+        for item_id, groups in exporter.significances(rule):
+            given = answers.get(item_id)
+            if given is None:  # pragma: no cover - such a rule fires only on an answer
+                continue
+            for value in _answer_values(definition, definition.item(item_id), given):
+                for conditions in groups:
+                    if not _applies(conditions, value):
+                        continue
+                    significance = exporter.significance(rule, conditions)
+                    finding = f"{flag.colour}-question-answer"
+                    found.append(
+                        {
+                            "url": c.FINDING_BASIS,
+                            "extension": [
+                                {"url": "linkId", "valueString": links[item_id]},
+                                {"url": "value", **value},
+                                {
+                                    "url": "finding",
+                                    "valueCodeableConcept": {
+                                        "coding": [{"system": c.FINDING_SYSTEM, "code": finding}]
+                                    },
+                                },
+                                significance,
+                            ],
+                        }
+                    )
+    return found
+
+
+def _applies(conditions: list[dict[str, Any]], value: Mapping[str, Any]) -> bool:
+    """Whether one answer value meets a significance's conditions: a code or
+    yes/no is the one the condition names; a number lies in its interval
+    (the rule fired on it, and its only significance is that interval)."""
+    for condition in conditions:
+        wanted = next(e for e in condition["extension"] if e["url"] == "value")
+        if "valueCoding" in wanted:
+            if value.get("valueCoding", {}).get("code") != wanted["valueCoding"]["code"]:
+                return False
+        elif "valueBoolean" in wanted and value.get("valueBoolean") != wanted["valueBoolean"]:
+            return False
+    return True
 
 
 def _listed(value: object) -> list[object]:

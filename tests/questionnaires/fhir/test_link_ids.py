@@ -160,3 +160,5 @@ def test_the_response_export_uses_the_link_ids() -> None:
     answered = {i["linkId"]: i["answer"] for i in walk(response["item"]) if "answer" in i}
     assert answered["44250-9"][0]["valueCoding"]["code"] == "LA6571-9"
     assert answered["55758-7"] == [{"valueInteger": 4}]
+    (basis,) = c.extensions(response, c.FINDING_BASIS)  # the red "nearly every day"
+    assert basis["extension"][0] == {"url": "linkId", "valueString": "44250-9"}
