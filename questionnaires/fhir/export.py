@@ -697,15 +697,19 @@ def response_to_fhir(
     status: str = "completed",
     authored: str | None = None,
     with_scores: bool = True,
+    result: Result | None = None,
 ) -> dict[str, Any]:
     """A FHIR R4 QuestionnaireResponse of ``answers`` (as in ANSWERS.json)
     to the Questionnaire :func:`questionnaire_to_fhir` exports: items nested
     in their sections' groups, answers to disabled items left out (FHIR
     requires it), and — with ``with_scores`` — the engine's scores as the
     answers of the read-only score items. Raises AnswerError on invalid
-    answers."""
+    answers. ``result``: the result to carry (a stored one, which read the
+    patient's previous response); by default the engine's on these answers.
+    Scores and colours come with it (see :func:`_findings`)."""
     asked = enabled_items(definition, answers)
-    result = evaluate(definition, answers) if with_scores else None
+    if result is None and with_scores:
+        result = evaluate(definition, answers)
     languages = definition.languages
     links = section_links(definition)
     item_link = item_links(definition)

@@ -20,7 +20,8 @@ from questionnaires.fhir.export import questionnaire_to_fhir, response_to_fhir
 from questionnaires.fhir.importer import FhirImportError, ImportResult, questionnaire_from_fhir
 from questionnaires.fhir.responses import answers_from_response
 from questionnaires.fhir.validation import validate
-from questionnaires.models import QuestionnaireVersion
+from questionnaires.models import QuestionnaireVersion, Response
+from questionnaires.results import result_original
 from questionnaires.services import PublishError, questionnaire_publish
 from scoring.engine import Result, answers_by_id, evaluate
 
@@ -223,3 +224,22 @@ def fhir_response_score(
     return ResponseScored(
         version, read.answers, evaluate(definition, read.answers), read.calculated
     )
+
+
+def fhir_stored_response_export(*, response: Response) -> dict[str, Any]:
+    """A submitted response as a FHIR R4 QuestionnaireResponse, validated:
+    its answers under the linkIds of its version, and the scores and colours
+    stored when it was submitted (the original result, which read the
+    patient's previous response). No patient identity is written. Fetch the
+    response through ``scoring.door.response_record``, which checks the
+    reader and audits the read."""
+    stored = result_original(response_id=response.pk)
+    submitted = response.submitted_at
+    resource = response_to_fhir(
+        response.questionnaire_version.definition,
+        response.answers_dict(),
+        result=stored.engine_result,
+        authored=submitted.isoformat() if submitted else None,
+    )
+    validate(resource)
+    return resource

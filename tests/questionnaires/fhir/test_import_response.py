@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from questionnaires.fhir.services import fhir_response_export
+from questionnaires.fhir.services import fhir_response_export, fhir_stored_response_export
 from questionnaires.models import QuestionnaireVersion, Response, ScoringResult
+from tests import factories
 from tests.questionnaires.fhir.test_link_ids import LOINC, PHQ2
+from tests.questionnaires.test_heart_failure_worse_than_last import CALM
 
 pytestmark = pytest.mark.django_db
 REF = "phq2_loinc@1.0.0"
@@ -137,3 +139,20 @@ def test_a_bad_file_is_a_clear_error(
     phq2: None, tmp_path: Path, resource: Any, message: str
 ) -> None:
     assert message in refused(tmp_path, resource, "--questionnaire", REF)
+
+
+def test_a_stored_response_exports_with_the_result_it_was_given(personas: Any) -> None:
+    """The colour stored at submit read the previous response (heart failure
+    1.2.0: worse than last time is yellow); the export carries that result,
+    which the answers alone cannot give, and no patient identity."""
+    version = factories.published_version("heart_failure", version="1.2.0")
+    factories.submitted(personas.patient, version, {**CALM, "hf.limitation": "none"})
+    later = factories.submitted(personas.patient, version, {**CALM, "hf.limitation": "slight"})
+    exported = fhir_stored_response_export(response=later)
+    (result,) = [e for e in exported["extension"] if e["url"].endswith("/result")]
+    assert result["extension"][0] == {"url": "overall", "valueCode": "yellow"}
+    rules = [sub["extension"][0]["valueCode"] for sub in result["extension"][1:]]
+    assert rules == ["hf_worse_than_last"]
+    assert exported["authored"].startswith(str(later.submitted_at.date()))
+    assert "subject" not in exported
+    assert "source" not in exported
