@@ -12,6 +12,7 @@ from scoring.engine import (
     ENGINE_VERSION,
     Result,
     evaluate,
+    pick_text,
     result_from_dict,
     result_to_dict,
     result_to_score_json,
@@ -97,3 +98,8 @@ def test_the_definition_gives_its_items_and_scores_by_id() -> None:
 
 def test_parsing_the_same_mapping_twice_gives_equal_definitions() -> None:
     assert parse(definition()) == DEFINITION
+
+
+def test_a_plain_text_is_shown_as_it_is() -> None:
+    assert pick_text("PHQ-9", "da") == "PHQ-9"
+    assert pick_text(None, "da") == ""
