@@ -95,19 +95,12 @@ class LoginForm(AllauthLoginForm):  # type: ignore[misc]
         self.fields["login"].widget.attrs["autocomplete"] = "username"
 
 
-class _PlainCodeMessages:
-    """Around allauth's code check: a plain message for a locked code step
-    and for a code used once already, and no code at all when the count of
-    wrong codes cannot be read (the cache is down). The code field brings up
-    the phone's number pad: TOTP and recovery codes are digits only."""
-
-    user: User
-    cleaned_data: dict[str, Any]
-    fields: dict[str, Any]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["code"].widget.attrs["inputmode"] = "numeric"
+class _FailsClosed:
+    """No code is accepted when the cache cannot be read: allauth reads and
+    writes its count of wrong codes (and TOTP's used-code marks) in the cache.
+    Whatever the cache raises — Redis refuses connections, times out, answers
+    garbage — the code step and the set-up of a code say so plainly, the right
+    code included, instead of failing with a 500."""
 
     def clean_code(self) -> str:
         try:
@@ -115,10 +108,6 @@ class _PlainCodeMessages:
         except ValidationError:
             raise
         except Exception:
-            # Fail closed: allauth reads and writes its count of wrong codes
-            # (and TOTP's used-code marks) in the cache. Whatever the cache
-            # raises — Redis refuses connections, times out, answers garbage —
-            # no code may be tried without that count, the right one included.
             logger.exception("Second-factor check refused: the rate-limit cache failed.")
             raise ValidationError(
                 _(
@@ -129,8 +118,26 @@ class _PlainCodeMessages:
             ) from None
 
     def _checked_code(self) -> str:
+        return str(super().clean_code())  # type: ignore[misc]
+
+
+class _PlainCodeMessages(_FailsClosed):
+    """Around allauth's code check: a plain message for a locked code step
+    and for a code used once already (and, from :class:`_FailsClosed`, no code
+    at all when the count of wrong codes cannot be read). The code field brings
+    up the phone's number pad: TOTP and recovery codes are digits only."""
+
+    user: User
+    cleaned_data: dict[str, Any]
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs["inputmode"] = "numeric"
+
+    def _checked_code(self) -> str:
         try:
-            return str(super().clean_code())  # type: ignore[misc]
+            return super()._checked_code()
         except ValidationError as error:
             if error.code == _ALLAUTH_LOCKED:
                 audit_record(
@@ -198,7 +205,7 @@ class ReauthenticateForm(_CodeField, _PlainCodeMessages, AllauthReauthenticateFo
     """The code asked again before a sensitive change (settings.MFA_FORMS)."""
 
 
-class ActivateTOTPForm(_CodeField, AllauthActivateTOTPForm):  # type: ignore[misc]
+class ActivateTOTPForm(_CodeField, _FailsClosed, AllauthActivateTOTPForm):  # type: ignore[misc]
     """Setting up the authenticator app (settings.MFA_FORMS)."""
 
     code_help = gettext_lazy("The 6 digits the app shows now, after adding PRO Portal to it.")

@@ -58,6 +58,11 @@ class QuestionnaireVersion(models.Model):
     #: (``reuse_within_days`` on an include section, docs/definitions.md). Published
     #: with the version and as immutable as its content; the engine never reads it.
     reuse = models.JSONField(default=dict, blank=True)
+    #: The licence entered by content staff or the reviewer when the file
+    #: stated none (an imported questionnaire without ``copyright``); shown
+    #: to the reviewer and exported as ``Questionnaire.copyright``. Application
+    #: state beside the content, like the review (questionnaire_licence_record).
+    licence = models.TextField(blank=True)
 
     IMMUTABLE_FIELDS: ClassVar = (
         "questionnaire_id",
@@ -125,6 +130,74 @@ def compiled_definition(pk: int, content_hash: str, content: Any, source: str) -
     if definition is None:
         definition = _COMPILED[key] = parse_definition(content, source=source)
     return definition
+
+
+class ImportWarning(models.Model):
+    """One named warning the FHIR import gave for a draft version
+    (questionnaires/fhir/warnings.py), and its acknowledgement by a clinical
+    reviewer. The version cannot be activated while one is unacknowledged.
+
+    Kept beside the version, never in its content: the content stays as
+    published; acknowledging changes this row only (audited)."""
+
+    version = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.CASCADE, related_name="import_warnings"
+    )
+    position = models.PositiveSmallIntegerField()
+    code = models.SlugField(max_length=64)
+    items = models.JSONField(default=list)
+    text = models.TextField()
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import warning")
+        verbose_name_plural = _("import warnings")
+        ordering: ClassVar = ["version", "position"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["version", "position"], name="import_warning_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.version_id})"
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+class QuestionnaireTranslation(models.Model):
+    """A translation attached to a questionnaire with its source.
+
+    Attaching one publishes a new version (``version``) whose content has the
+    texts in ``language`` too (questionnaires/translations.py); this row
+    keeps where it came from: the version translated, the texts as given and
+    the source (who translated it, under what licence)."""
+
+    version = models.OneToOneField(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="translation"
+    )
+    translated_from = models.ForeignKey(
+        QuestionnaireVersion, on_delete=models.PROTECT, related_name="+"
+    )
+    language = models.CharField(max_length=8)
+    source = models.TextField()
+    texts = models.JSONField()
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attached_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("questionnaire translation")
+        verbose_name_plural = _("questionnaire translations")
+
+    def __str__(self) -> str:
+        return f"{self.language} ({self.version_id})"
 
 
 class Consultation(models.Model):
@@ -284,7 +357,11 @@ class Response(models.Model):
     # original result (questionnaires.results.result_store); ``reviewed_at``
     # with the review (scoring.reviews.review_record), each in the same
     # transaction as the row it mirrors.
-    shown = models.CharField(max_length=20, choices=Shown.choices, blank=True, editable=False)
+    # With a database default too: during a rolling deploy, code from before
+    # the column existed still inserts responses.
+    shown = models.CharField(
+        max_length=20, choices=Shown.choices, blank=True, editable=False, default="", db_default=""
+    )
     attention = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from questionnaires.views import kiosk, patient
+from questionnaires.views import kiosk, patient, review
 
 app_name = "questionnaires"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -38,4 +38,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("kiosk/stop/", kiosk.stop, name="kiosk_stop"),
     path("kiosk/restore/", kiosk.restore, name="kiosk_restore"),
     path("kiosk/hand-back/", kiosk.handback, name="kiosk_handback"),
+    # Questionnaire content: the clinical reviewer's sign-off (questionnaires.views.review).
+    path("questionnaires/content/review/", review.review_list, name="content-review-list"),
+    path("questionnaires/content/<int:pk>/review/", review.review, name="content-review"),
+    path(
+        "questionnaires/content/<int:pk>/review/licence/",
+        review.review_licence,
+        name="content-review-licence",
+    ),
 ]

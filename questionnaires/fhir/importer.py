@@ -28,6 +28,12 @@ from typing import Any, TypeGuard
 from questionnaires import json_input
 from questionnaires.fhir import common as c
 from questionnaires.fhir.sdc import fhirpath_of
+from questionnaires.fhir.warnings import (
+    SCORE_WITHOUT_EXPRESSION,
+    SCORE_WITHOUT_VALUE,
+    looks_like_score,
+    scores_without_value,
+)
 from scoring.engine import (
     Definition,
     DefinitionError,
@@ -35,7 +41,8 @@ from scoring.engine import (
     parse_definition,
     run_test_vectors,
 )
-from scoring.engine.fhirpath_score import used_texts
+from scoring.engine.fhirpath_score import FhirpathError, compile_enable, used_texts
+from scoring.engine.model import FhirContext
 from scoring.engine.parse import VERSION
 from scoring.engine.parse.base import topological
 from scoring.engine.rules.values import COMPARISON
@@ -45,6 +52,8 @@ INT_BOUNDS = (-(2**31), 2**31 - 1)
 #: Bounds of a decimal item FHIR leaves open (the format requires bounds).
 DECIMAL_BOUNDS = (-(10**12), 10**12)
 NO_UNIT = "(no unit)"
+#: An imported instrument's licence when the file has no ``copyright``.
+LICENCE_NOT_STATED = "Not stated in the FHIR Questionnaire"
 NOT_AN_OBJECT = "the score extension's definition is not a JSON object"
 #: Up to this many answer combinations, a translated score is checked on all
 #: of them; beyond, on a covering set plus a fixed random sample (fhirpathpy
@@ -139,13 +148,15 @@ class FhirImportError(Exception):
 @dataclass(frozen=True)
 class ImportResult:
     """What an import produced: the definition (as a mapping to publish and
-    parsed), the warning lines (``<construct>: <items>``) and the linkIds
-    that were renamed to be valid ids."""
+    parsed), the warning lines (``<construct>: <items>``), the linkIds
+    that were renamed to be valid ids, and the same warnings as (construct,
+    items) pairs (named and stored with the draft: questionnaires/fhir/warnings.py)."""
 
     mapping: dict[str, Any]
     definition: Definition
     warnings: list[str]
     renamed: dict[str, str] = field(default_factory=dict)
+    notes: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 def questionnaire_from_fhir(
@@ -199,6 +210,8 @@ class _Importer:
         self.fhir_items: dict[str, dict[str, Any]] = {}
         #: Score id → how its calculated item's value reads as an answer.
         self.fhir_scores: dict[str, dict[str, Any]] = {}
+        #: Item id → its enableWhenExpression (with the variables in scope).
+        self.fhir_enable: dict[str, dict[str, Any]] = {}
         self.sections: list[dict[str, Any]] = []
         self.pending: list[_Pending] = []
         self.calculated: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = []
@@ -283,14 +296,19 @@ class _Importer:
             raise FhirImportError([f"{self.source}: no item could be imported"])
         for pending in self.pending:
             self.resolve_enable_when(pending)
+        self.drop_unreadable_enable()
         scores, vectors = self.scores()
         self.rules.extend(self.significance_rules_built())
         mapping = self.assemble(scores, vectors)
         definition = self.parse(mapping)
         definition, mapping = self.check_vectors(definition, mapping)
+        idents = {ident: link for link, ident in self.links.items()}
+        for score_id in scores_without_value(definition):
+            self.note(SCORE_WITHOUT_VALUE, idents.get(score_id, score_id))
         warnings = [f"{construct}: {c.join(who)}" for construct, who in self.notes.items()]
         renamed = {link: ident for link, ident in self.links.items() if link != ident}
-        return ImportResult(mapping, definition, warnings, renamed)
+        notes = [(construct, list(who)) for construct, who in self.notes.items()]
+        return ImportResult(mapping, definition, warnings, renamed, notes)
 
     def reserve(self, items: object) -> None:
         """Reserve the linkIds that are valid ids before any item is renamed,
@@ -411,8 +429,6 @@ class _Importer:
             [*behaviors, str(group.get("enableBehavior") or "all")] if own else behaviors
         )
         inner_variables = [*variables, *c.extensions(group, c.VARIABLE)]
-        if c.extensions(group, c.ENABLE_WHEN_EXPRESSION):
-            self.note("enableWhenExpression (the questions are always asked)", link_id)
         children = _list(group.get("item"))
         intro: dict[str, str] = {}
         if children and c.extension_value(children[0], c.SECTION_INTRO) is True:
@@ -473,14 +489,26 @@ class _Importer:
     ) -> None:
         link_id = str(item.get("linkId"))
         kind = item.get("type")
+        if c.extensions(item, c.CALCULATED) or c.extensions(item, c.SCORE):
+            # a score also when hidden: SDC hides calculated values others read
+            self.calculated.append((item, [*variables, *c.extensions(item, c.VARIABLE)]))
+            self.unread(item, link_id)
+            if self.own is None and c.extensions(item, c.ENABLE_WHEN_EXPRESSION):
+                self.note(
+                    "enableWhenExpression on a calculated item (not applied: it is always"
+                    " calculated)",
+                    link_id,
+                )
+            self.children(item, section, inherited, behaviors, variables)
+            return
         if c.extension_value(item, c.HIDDEN) is True:
             self.note("hidden item (left out)", link_id)
             return
-        if c.extensions(item, c.CALCULATED) or c.extensions(item, c.SCORE):
-            self.calculated.append((item, [*variables, *c.extensions(item, c.VARIABLE)]))
-            self.unread(item, link_id)
-            return
         self.unread(item, link_id)
+        if self.own is None and looks_like_score(
+            item
+        ):  # PRO Portal's own exports name their scores
+            self.note(SCORE_WITHOUT_EXPRESSION, link_id)
         if item.get("readOnly") is True:
             self.note("read-only (the patient can answer it)", link_id)
         if kind == "display" and item.get("required") is True:
@@ -506,19 +534,33 @@ class _Importer:
                     behaviors,
                 )
             )
-        elif c.extensions(item, c.ENABLE_WHEN_EXPRESSION):
-            self.note("enableWhenExpression (the item is always asked)", link_id)
+        self.enable_expression(ident, link_id, [*variables, *c.extensions(item, c.VARIABLE)])
+        self.children(item, section, inherited, behaviors, variables, entry)
+
+    def children(
+        self,
+        item: Mapping[str, Any],
+        section: dict[str, Any],
+        inherited: list[list[Mapping[str, Any]]],
+        behaviors: list[str],
+        variables: list[dict[str, Any]],
+        entry: dict[str, Any] | None = None,
+    ) -> None:
+        """The items nested in a question (or a calculated item): its help
+        text, else each one after it — never silently dropped."""
+        link_id = str(item.get("linkId"))
+        inner = [*variables, *c.extensions(item, c.VARIABLE)] if entry is None else variables
         for child in _list(item.get("item")):
             control = c.extension_value(child, c.ITEM_CONTROL)
-            if child.get("type") == "display" and _codes(control) == ["help"]:
+            if entry is not None and child.get("type") == "display" and _codes(control) == ["help"]:
                 entry["help"] = self.text(child, "text", None)
                 continue
             if child.get("type") == "group":
                 self.note("group nested in a question (its questions follow it)", link_id)
-                self.group(child, [], inherited, behaviors, variables)
+                self.group(child, [], inherited, behaviors, inner)
                 continue
             self.note("item nested in a question (asked after it)", str(child.get("linkId")))
-            self.question(child, section, inherited, behaviors, variables)
+            self.question(child, section, inherited, behaviors, inner)
 
     def ident_for(self, item: Mapping[str, Any], link_id: str) -> str:
         """The id of an item or calculated item: in PRO Portal's own export
@@ -808,8 +850,6 @@ class _Importer:
         if isinstance(portal, str):
             entry["enable_when"] = self.embedded(portal, "enable-when extension", link_id)
             return
-        if c.extensions(self.resource_item(link_id), c.ENABLE_WHEN_EXPRESSION):
-            self.note("enableWhenExpression (only its enableWhen is applied)", link_id)
         groups: list[tuple[str, list[dict[str, Any]]]] = []
         for raw, raw_behavior in zip(pending.inherited, pending.inherited_behaviors, strict=True):
             translated = self.conditions(raw, raw_behavior, link_id)
@@ -832,6 +872,67 @@ class _Importer:
             )
             behavior, conditions = groups[-1]
         entry["enable_when"] = {"behavior": behavior, "conditions": conditions}
+
+    def enable_expression(
+        self, ident: str, link_id: str, variables: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """The SDC enableWhenExpressions of the item and of the groups (and
+        questions) it sits in, all of which must give true: evaluated by
+        the engine with fhirpathpy as the patient answers (``fhir.enable``).
+        PRO Portal's own export says its enable-when natively instead."""
+        if self.own is not None:
+            return
+        found = [
+            fhirpath_of(extension)
+            for holder in _ancestry(self.resource.get("item"), link_id)
+            for extension in c.extensions(holder, c.ENABLE_WHEN_EXPRESSION)
+        ]
+        if not found:
+            return
+        texts = [f[1] for f in found if f is not None]
+        if len(texts) < len(found):
+            self.note("enableWhenExpression not in FHIRPath (the item is always asked)", link_id)
+            return
+        named = [fhirpath_of(v) for v in variables]
+        pairs = [{"name": n[0], "expression": n[1]} for n in named if n is not None and n[0]]
+        expression = texts[0] if len(texts) == 1 else " and ".join(f"({t})" for t in texts)
+        context = FhirContext(self.resource, {}, {})
+        try:
+            compile_enable(
+                (ident,), expression, tuple((p["name"], p["expression"]) for p in pairs), context
+            )
+        except FhirpathError as error:
+            self.note(
+                f"enableWhenExpression cannot be evaluated: {error} (the item is always asked)",
+                link_id,
+            )
+            return
+        self.fhir_enable[ident] = {"expression": expression, "variables": pairs}
+
+    def drop_unreadable_enable(self) -> None:
+        """An enableWhenExpression naming a question whose answer is not in
+        the response the engine builds (a text, a date) would never see it:
+        rather than never asking the item, it is always asked (warned)."""
+        passed = {str(m["link_id"]) for m in self.fhir_items.values()}
+        passed.update(str(item.get("linkId")) for item, _ in self.calculated)
+        unread_links = [
+            str(item.get("linkId"))
+            for item in _all_items(self.resource.get("item"))
+            if item.get("type") not in ("group", "display")
+            and str(item.get("linkId")) not in passed
+        ]
+        by_ident = {ident: link for link, ident in self.links.items()}
+        for ident, entry in list(self.fhir_enable.items()):
+            pairs = tuple((p["name"], p["expression"]) for p in entry["variables"])
+            texts = used_texts(entry["expression"], pairs)
+            unread = [link for link in unread_links if any(f"'{link}'" in t for t in texts)]
+            if unread:
+                del self.fhir_enable[ident]
+                self.note(
+                    f"enableWhenExpression reads answers not passed to FHIRPath (text, date:"
+                    f" {c.join(unread)}): the item is always asked",
+                    by_ident[ident],
+                )
 
     def resource_item(self, link_id: str) -> Mapping[str, Any]:
         return _find(self.resource.get("item"), link_id) or {}
@@ -1070,6 +1171,15 @@ class _Importer:
             if any(f"'{mapped['link_id']}'" in text for text in texts)
             and self.kinds[ident_] == "single_choice"
         ]
+        gated = [i for i in read if "enable_when" in self.items[i] or i in self.fhir_enable]
+        if gated:
+            # The trial answers every item; it cannot show that a sum and the
+            # expression agree when some items are not asked.
+            self.note(
+                "calculatedExpression kept as FHIRPath (reads items asked only sometimes)",
+                link_id,
+            )
+            return score, []
         translated = self.as_sum(definition, score, read)
         if translated is None:
             self.note("calculatedExpression kept as FHIRPath (not a plain sum)", link_id)
@@ -1339,7 +1449,7 @@ class _Importer:
                 {
                     "id": c.section_id_for(qid, set()),
                     "name": str(resource.get("title") or resource.get("name") or qid),
-                    "licence": licence or "Not stated in the FHIR Questionnaire",
+                    "licence": licence or LICENCE_NOT_STATED,
                     "source": f"FHIR Questionnaire {where}"
                     + (
                         f", published by {resource['publisher']}"
@@ -1369,12 +1479,14 @@ class _Importer:
                 else []
             )
             self.own_texts(mapping)
-        if any(s.get("method") == "fhirpath" for s in scores):
+        if any(s.get("method") == "fhirpath" for s in scores) or self.fhir_enable:
             mapping["fhir"] = own.get("fhir") or {
                 "questionnaire": copy.deepcopy(dict(resource)),
                 "items": self.fhir_items,
                 "scores": self.fhir_scores,
             }
+            if self.fhir_enable:
+                mapping["fhir"]["enable"] = self.fhir_enable
         self.languages(mapping)
         return mapping
 
@@ -1526,6 +1638,26 @@ def _flatten(contains: object) -> list[Mapping[str, Any]]:
             found.append(concept)
         found.extend(_flatten(concept.get("contains")))
     return found
+
+
+def _all_items(items: object) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    for item in _list(items):
+        found.append(item)
+        found.extend(_all_items(item.get("item")))
+    return found
+
+
+def _ancestry(items: object, link_id: str) -> list[Mapping[str, Any]]:
+    """The items from the root down to the one with ``link_id`` (empty when
+    there is none)."""
+    for item in _list(items):
+        if item.get("linkId") == link_id:
+            return [item]
+        below = _ancestry(item.get("item"), link_id)
+        if below:
+            return [item, *below]
+    return []
 
 
 def _find(items: object, link_id: str) -> Mapping[str, Any] | None:

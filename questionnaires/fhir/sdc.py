@@ -14,10 +14,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import fhirpathpy
+from fhirpathpy.models import models
 
 from questionnaires.fhir.common import CALCULATED, FHIRPATH, VARIABLE, extensions
 from scoring.engine.fhirpath_score import to_number
 from scoring.engine.model import Number
+from scoring.engine.sdc_weight import NAMES, Weights
 
 Compiled = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[Any]]
 
@@ -29,7 +31,11 @@ class CalculationError(Exception):
 @functools.lru_cache(maxsize=4096)
 def compiled(expression: str) -> Compiled:
     """fhirpathpy's compiled form of ``expression``, once per process."""
-    return fhirpathpy.compile(expression)
+    return fhirpathpy.compile(expression, model=models["r4"])
+
+
+def _weighted(expression: str) -> bool:
+    return any(f"{name}(" in expression for name in NAMES)
 
 
 def fhirpath_of(extension: Mapping[str, Any]) -> tuple[str | None, str] | None:
@@ -46,9 +52,19 @@ def fhirpath_of(extension: Mapping[str, Any]) -> tuple[str | None, str] | None:
 
 
 def evaluate(
-    expression: str, response: Mapping[str, Any], scope: Mapping[str, Any], where: str
+    expression: str,
+    response: Mapping[str, Any],
+    scope: Mapping[str, Any],
+    where: str,
+    weights: Weights | None = None,
 ) -> list[Any]:
+    """The expression's value; ``weights`` gives it ``weight()``/``ordinal()``."""
     try:
+        if weights is not None and _weighted(expression):
+            options = {"userInvocationTable": weights.table()}
+            return fhirpathpy.compile(expression, model=models["r4"], options=options)(
+                response, scope
+            )
         return compiled(expression)(response, scope)
     except Exception as error:  # fhirpathpy raises plain Exception for every failure
         raise CalculationError(
@@ -57,14 +73,20 @@ def evaluate(
 
 
 def with_variables(
-    element: Mapping[str, Any], response: Mapping[str, Any], scope: dict[str, Any], where: str
+    element: Mapping[str, Any],
+    response: Mapping[str, Any],
+    scope: dict[str, Any],
+    where: str,
+    weights: Weights | None = None,
 ) -> dict[str, Any]:
     """``scope`` plus the element's variables, each evaluated in order."""
     scope = dict(scope)
     for extension in extensions(element, VARIABLE):
         found = fhirpath_of(extension)
         if found is not None and found[0] is not None:
-            scope[found[0]] = evaluate(found[1], response, scope, f"{where} variable {found[0]}")
+            scope[found[0]] = evaluate(
+                found[1], response, scope, f"{where} variable {found[0]}", weights
+            )
     return scope
 
 
@@ -73,31 +95,37 @@ def calculate(
 ) -> dict[str, Number | None]:
     """linkId → the number every ``calculatedExpression`` gives (None when it
     gives no single number). Raises :class:`CalculationError`."""
+    weights = Weights(questionnaire).with_response(response)
     scope = with_variables(
         questionnaire,
         response,
         {"resource": response, "questionnaire": questionnaire},
         "Questionnaire",
+        weights,
     )
     values: dict[str, Number | None] = {}
-    _walk(questionnaire.get("item"), response, scope, values)
+    _walk(questionnaire.get("item"), response, scope, values, weights)
     return values
 
 
 def _walk(
-    items: object, response: Mapping[str, Any], scope: dict[str, Any], values: dict[str, Any]
+    items: object,
+    response: Mapping[str, Any],
+    scope: dict[str, Any],
+    values: dict[str, Any],
+    weights: Weights,
 ) -> None:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, Mapping):
             continue
         link_id = str(item.get("linkId"))
-        inner = with_variables(item, response, scope, f"item {link_id}")
+        inner = with_variables(item, response, scope, f"item {link_id}", weights)
         for extension in extensions(item, CALCULATED):
             found = fhirpath_of(extension)
             if found is not None:
-                result = evaluate(found[1], response, inner, f"item {link_id}")
+                result = evaluate(found[1], response, inner, f"item {link_id}", weights)
                 values[link_id] = to_number(result)
-        _walk(item.get("item"), response, inner, values)
+        _walk(item.get("item"), response, inner, values, weights)
 
 
 def response_with(

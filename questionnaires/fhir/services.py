@@ -20,9 +20,15 @@ from questionnaires.fhir.export import questionnaire_to_fhir, response_to_fhir
 from questionnaires.fhir.importer import FhirImportError, ImportResult, questionnaire_from_fhir
 from questionnaires.fhir.responses import answers_from_response
 from questionnaires.fhir.validation import validate
+from questionnaires.fhir.warnings import named_warnings
 from questionnaires.models import QuestionnaireVersion, Response
 from questionnaires.results import result_original
-from questionnaires.services import PublishError, questionnaire_publish
+from questionnaires.services import (
+    PublishError,
+    import_warnings_store,
+    questionnaire_publish,
+    version_licences,
+)
 from scoring.engine import Result, answers_by_id, evaluate
 
 CANNOT_READ = "{file}: cannot read the file: {reason}"
@@ -137,7 +143,9 @@ def fhir_resource_import(
     questionnaire (the file's version when free there, else the next minor
     version after its newest). Raises FhirImportError (the file cannot be
     imported, or a choice is wrong), IdCollisionError (other content is published
-    under that id and version: offer the two choices) or PublishError.
+    under that id and version: offer the two choices) or PublishError. Its
+    named warnings are stored beside a new draft (each to be acknowledged by
+    a clinical reviewer before the draft can be activated).
     """
     if as_new_id is not None and as_new_version_of is not None:
         raise FhirImportError([BOTH_CHOICES])
@@ -169,6 +177,8 @@ def fhir_resource_import(
         if taken:
             raise IdCollisionError(questionnaire_id=qid, version=version) from None
         raise
+    if outcome.created:
+        import_warnings_store(version=outcome.version, warnings=named_warnings(result.notes))
     others = tuple(v for v in _versions(qid) if v != version)
     return ImportOutcome(outcome.version, outcome.created, result, others)
 
@@ -183,8 +193,20 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def fhir_questionnaire_export(*, version: QuestionnaireVersion) -> dict[str, Any]:
-    """The version as a FHIR R4 Questionnaire, validated."""
-    resource = questionnaire_to_fhir(version.definition, status=version.status)
+    """The version as a FHIR R4 Questionnaire, validated; ``copyright``
+    names each instrument's licence, the one recorded for the version where
+    the imported file stated none."""
+    definition = version.definition
+    if version.licence.strip():  # in copyright and in PRO Portal's own extension alike
+        licences = [licence for _name, licence in version_licences(version)]
+        definition = dataclasses.replace(
+            definition,
+            instruments=tuple(
+                dataclasses.replace(instrument, licence=licence or instrument.licence)
+                for instrument, licence in zip(definition.instruments, licences, strict=True)
+            ),
+        )
+    resource = questionnaire_to_fhir(definition, status=version.status)
     validate(resource)
     return resource
 

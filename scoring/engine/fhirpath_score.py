@@ -14,9 +14,10 @@ linkId its expression (or a variable it uses) mentions — so a chain is
 evaluated in dependency order, and a cycle is refused when the definition
 is parsed (a score cycle).
 
-The expressions are compiled once, when the definition is parsed. fhirpathpy
-2.2 has no ``weight()``/``ordinal()``; expressions read an option's weight
-through ``%questionnaire`` instead, as the SDC Apgar example does.
+The expressions are compiled once, when the definition is parsed, with
+fhirpathpy's R4 model (so that ``answer.value`` finds ``valueCoding`` …) and
+SDC's ``weight()``/``ordinal()``, which fhirpathpy lacks
+(scoring/engine/sdc_weight.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 
 from scoring.engine.model import FhirContext, FhirItem, Number
 from scoring.engine.rules.values import Env
+from scoring.engine.sdc_weight import Weights
 
 #: ``value[x]`` keys an answer may be written with.
 CHOICE_ANSWERS = ("valueCoding", "valueString", "valueInteger", "valueDate", "valueTime")
@@ -98,8 +100,7 @@ def compile_score(
     """Compile ``expression`` and its variables once; evaluate them on a
     response with no answers so that unknown functions and syntax errors are
     found at load time. Raises :class:`FhirpathError`."""
-    import fhirpathpy  # imported here: only imported definitions pay its ~0.1 s load time
-
+    compile_one = compiler(Weights(context.questionnaire, context.items))
     seen: set[str] = set()
     compiled: list[tuple[str, Compiled]] = []
     for name, text in variables:
@@ -108,18 +109,72 @@ def compile_score(
         if name in seen:
             raise FhirpathError(f"variable {name!r} is defined twice")
         seen.add(name)
-        compiled.append((name, fhirpathpy.compile(text)))
+        compiled.append((name, compile_one(text)))
     texts = used_texts(expression, variables)
     mapped = [*context.items.items(), *context.scores.items()]
     reads = tuple(
         name for name, item in mapped if any(f"'{item.link_id}'" in text for text in texts)
     )
-    score = FhirpathScore(context, tuple(compiled), fhirpathpy.compile(expression), reads)
+    score = FhirpathScore(context, tuple(compiled), compile_one(expression), reads)
     try:
         score.run(build_response(context, Env()))
     except Exception as error:  # fhirpathpy raises plain Exception for every failure
         raise FhirpathError(f"fhirpathpy cannot evaluate it: {error}") from None
     return score
+
+
+def compile_enable(
+    item_ids: tuple[str, ...],
+    expression: str,
+    variables: tuple[tuple[str, str], ...],
+    context: FhirContext,
+) -> tuple[Callable[[Env], bool | None], tuple[str, ...]]:
+    """The SDC ``enableWhenExpression`` of ``item_ids`` (one item, or the
+    questions of a group that has it) as one enable-when test, and the ids
+    it reads (by linkId, as for scores). An item is asked only when the
+    expression gives ``true`` over the response built from the answers so
+    far (items disabled before it have no answer; calculated values computed
+    before it are in). The items share one evaluation per response: it is
+    run again only when an answer outside them has changed, so a group's
+    expression decides all its questions at once, as in an SDC form filler.
+    Raises :class:`FhirpathError`."""
+    compiled = compile_score(expression, variables, context)
+    inside = frozenset(item_ids)
+    outside = tuple(name for name in context.items if name not in inside)
+    token = object()  # this test's entry in the evaluation's cache
+
+    def test(env: Env) -> bool:
+        key: tuple[object, ...] = (
+            *((env.code.get(n), env.sel.get(n), env.num.get(n)) for n in outside),
+            *(env.num.get(n) for n in context.scores),
+        )
+        found = env.cache.get(token)
+        if found is not None and found[0] == key:
+            return bool(found[1])
+        try:
+            result = compiled.run(build_response(context, env)) == [True]
+        except Exception:  # fhirpathpy raises plain Exception; an error errs on asking
+            result = True
+        env.cache[token] = (key, result)
+        return result
+
+    return test, tuple(name for name in compiled.reads if name not in inside)
+
+
+def compiler(weights: Weights) -> Callable[[str], Compiled]:
+    """fhirpathpy's compile, with the R4 model and ``weight()``/``ordinal()``."""
+    import fhirpathpy  # imported here: only imported definitions pay its ~0.6 s load time
+    from fhirpathpy.models import models
+
+    options = {"userInvocationTable": weights.table()}
+
+    def compile_one(text: str) -> Compiled:
+        try:
+            return fhirpathpy.compile(text, model=models["r4"], options=options)
+        except Exception as error:  # fhirpathpy raises plain Exception for a syntax error
+            raise FhirpathError(f"fhirpathpy cannot compile {text!r}: {error}") from None
+
+    return compile_one
 
 
 def used_texts(expression: str, variables: tuple[tuple[str, str], ...]) -> list[str]:

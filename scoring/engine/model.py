@@ -173,6 +173,9 @@ class FhirContext:
     #: Score id → the calculated item it came from: its value is written as
     #: that item's answer, so that calculations reading it see it.
     scores: Mapping[str, FhirItem] = field(default_factory=dict)
+    #: Item id → its SDC ``enableWhenExpression`` (FHIRPath) and the SDC
+    #: variables in scope: the item is asked only when it gives ``true``.
+    enable: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

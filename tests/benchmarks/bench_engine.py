@@ -15,11 +15,20 @@ form of /work/shared/fhir-examples/apgar-with-itemWeight-variable.json —
 itemWeight on each answer option, one ``variable`` per item looking the
 weight up, and a calculatedExpression summing the variables — evaluated
 over a QuestionnaireResponse, each expression compiled once beforehand.
+
+Imported questionnaires are measured too (issue 15): the same PHQ-9 file
+imported (its total translated to a ``sum`` because fhirpathpy confirms
+it), PHQ-9 whose total is SDC's ``%resource.item.answer.value.weight().sum()``
+(kept as FHIRPath), and the hand-written screener with an
+enableWhenExpression on a group of twelve questions and two FHIRPath totals
+(tests/fixtures/fhir/hand-written/screener-enable-expression.json), with
+``enabled_items()`` — what each patient page runs — beside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -32,11 +41,13 @@ sys.path.insert(0, str(ROOT))
 
 import fhirpathpy  # noqa: E402 - after the path set-up above
 
+from questionnaires.fhir.importer import questionnaire_from_fhir  # noqa: E402
 from questionnaires.library import LIBRARY_DIR, load_definition  # noqa: E402
 from scoring.engine import (  # noqa: E402
     Definition,
     DefinitionError,
     Item,
+    enabled_items,
     evaluate,
     parse_definition,
     run_test_vectors,
@@ -46,6 +57,7 @@ CHRONIC_PAIN = LIBRARY_DIR / "chronic_pain" / "1.0.0.yaml"
 ITEM_WEIGHT = "http://hl7.org/fhir/StructureDefinition/itemWeight"
 VARIABLE = "http://hl7.org/fhir/StructureDefinition/variable"
 CALCULATED = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
+SCREENER = ROOT / "tests" / "fixtures" / "fhir" / "hand-written" / "screener-enable-expression.json"
 
 
 def median_seconds(function: Callable[[], object], runs: int) -> float:
@@ -256,6 +268,57 @@ def phq9_sdc() -> dict[str, Any]:
     return {"resourceType": "Questionnaire", "status": "active", "item": items}
 
 
+def phq9_weight_sum() -> dict[str, Any]:
+    """PHQ-9 with SDC's weight(): the total is the sum of the answers' itemWeights."""
+    questionnaire = phq9_sdc()
+    questionnaire["item"][-1]["extension"] = [
+        {
+            "url": CALCULATED,
+            "valueExpression": {
+                "language": "text/fhirpath",
+                "expression": "%resource.item.answer.value.weight().sum()",
+            },
+        }
+    ]
+    return questionnaire
+
+
+def imported_figures(runs: int, codes: dict[str, str]) -> list[str]:
+    """evaluate() (and enabled_items()) on imported questionnaires."""
+    lines = []
+    for name, questionnaire in (
+        ("PHQ-9 file, total translated to a sum", phq9_sdc()),
+        ("PHQ-9 file, weight().sum() kept as FHIRPath", phq9_weight_sum()),
+    ):
+        result = questionnaire_from_fhir(questionnaire, source="bench", fallback_id="phq9_bench")
+        definition = result.definition
+        answers = {
+            k.replace(".", "_") if k not in definition.plan.items else k: v
+            for k, v in codes.items()
+        }
+        assert evaluate(definition, answers).scores[0].value == 12
+        method = definition.scores[0].method
+        seconds = median_seconds(lambda d=definition, a=answers: evaluate(d, a), runs)
+        lines.append(f"evaluate() median, imported {name} ({method}): {seconds * 1e3:.3f} ms\n")
+    screener = questionnaire_from_fhir(json.loads(SCREENER.read_text()), source="bench").definition
+    answers = {
+        "screen": "yes",
+        **{f"d{n:02d}": "often" for n in range(1, 13)},
+        **{f"g{n}": "sometimes" for n in range(1, 4)},
+    }
+    fewer = max(runs // 20, 30)
+    for screen in ("yes", "no"):
+        given = {**answers, "screen": screen}
+        seconds = median_seconds(lambda g=given: evaluate(screener, g), fewer)
+        pages = median_seconds(lambda g=given: enabled_items(screener, g), fewer)
+        lines.append(
+            f"imported screener (enableWhenExpression on 12 items, 2 FHIRPath totals),"
+            f" screener {screen}: evaluate() {seconds * 1e3:.3f} ms,"
+            f" enabled_items() {pages * 1e3:.3f} ms\n"
+        )
+    return lines
+
+
 def phq9_response(answers: dict[str, str]) -> dict[str, Any]:
     return {
         "resourceType": "QuestionnaireResponse",
@@ -336,6 +399,8 @@ def main() -> None:
         f"  (target ≥ 100×)\n"
     )
     write(f"ratio fhirpathpy PHQ-9 total / evaluate(phq9): {fhir / ours_phq9:.0f}×\n")
+    for line in imported_figures(runs, codes):
+        write(line)
 
 
 if __name__ == "__main__":

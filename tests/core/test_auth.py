@@ -284,6 +284,25 @@ def test_the_code_step_fails_closed_when_the_cache_is_down(
     assert not AuditEvent.objects.filter(action="auth.login").exists()
 
 
+def test_setting_up_the_authenticator_says_so_plainly_when_the_cache_is_down(
+    personas, client: Client, settings
+) -> None:
+    """Setting up TOTP checks the first code through the same cache; a cache that
+    raises gives the same plain message as the code step, never a 500."""
+    newcomer = factories.clinician(personas.organisation, totp=False)
+    client.force_login(newcomer)
+    # allauth asks for the password again before a second factor is set up.
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    page = client.get("/accounts/2fa/totp/activate/")
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    settings.CACHES = {"default": {"BACKEND": "tests.core.test_auth.UnreachableCache"}}
+    response = client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 200
+    assert "Din kode kan ikke kontrolleres lige nu" in response.content.decode()
+    assert not newcomer.authenticator_set.exists()  # nothing half set up
+
+
 # --- Audit events: who, when, from where --------------------------------------------
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from pro_portal.models import Patient, User
 from questionnaires.invitations import invitation_create
-from questionnaires.library import LIBRARY_DIR, read_definition
+from questionnaires.library import LIBRARY_DIR, read_published
 from questionnaires.models import Answer, Invitation, QuestionnaireVersion, Response
 from questionnaires.services import (
     questionnaire_activate,
@@ -58,17 +58,21 @@ DATES: dict[str, Any] = {
 
 
 @functools.cache
-def _content(questionnaire_id: str, version: str = "1.0.0") -> dict[str, Any]:
-    """A library definition, read once per run (the database is new for each test)."""
+def _published(
+    questionnaire_id: str, version: str = "1.0.0"
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """What publishing a library definition stores (content and reuse policy), read
+    once per run (the database is new for each test)."""
     if questionnaire_id == "e2e_dates":
-        return DATES
-    return read_definition(LIBRARY_DIR / questionnaire_id / f"{version}.yaml")
+        return DATES, {}
+    return read_published(LIBRARY_DIR / questionnaire_id / f"{version}.yaml")
 
 
 def active(questionnaire_id: str, number: str = "1.0.0") -> QuestionnaireVersion:
-    """The questionnaire published, reviewed and active."""
+    """The questionnaire published as the loader publishes it, reviewed and active."""
+    content, reuse = _published(questionnaire_id, number)
     version = questionnaire_publish(
-        content=_content(questionnaire_id, number), source=f"{questionnaire_id}/{number}.yaml"
+        content=content, source=f"{questionnaire_id}/{number}.yaml", reuse=reuse
     ).version
     if version.status != QuestionnaireVersion.Status.ACTIVE:
         reviewer = factories.clinician(factories.version_reviewer_organisation())

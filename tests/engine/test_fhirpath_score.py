@@ -301,8 +301,8 @@ SCORE = "scores[0] (s)"
             f"{SCORE}: expression: variable 'a' is defined twice",
         ),
         (
-            {"id": "s", "method": "fhirpath", "expression": "%resource.item.weight()"},
-            f"{SCORE}: expression: fhirpathpy cannot evaluate it: Not implemented: weight",
+            {"id": "s", "method": "fhirpath", "expression": "%resource.item.scoreOf()"},
+            f"{SCORE}: expression: fhirpathpy cannot evaluate it: Not implemented: scoreOf",
         ),
     ],
 )
@@ -317,7 +317,7 @@ def test_a_fhirpath_score_needs_the_fhir_block() -> None:
 
 def test_the_fhir_block_is_only_for_fhirpath_scores() -> None:
     mapping = definition({"id": "s", "method": "sum", "items": ["visits"]})
-    assert problems(mapping) == ["fhir: fhir: only method: fhirpath scores use it"]
+    assert problems(mapping) == ["fhir: fhir: only method: fhirpath scores and enable use it"]
 
 
 ONE = {"id": "s", "method": "fhirpath", "expression": "1"}

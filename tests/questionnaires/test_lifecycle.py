@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
+from django.db import connection
 
 from pro_portal.models import AuditEvent
-from questionnaires.models import QuestionnaireVersion
+from questionnaires.models import QuestionnaireVersion, Response
 from questionnaires.services import (
     PublishError,
     questionnaire_activate,
@@ -56,3 +58,27 @@ def test_review_then_activate_is_audited_and_retires_the_previous_version(person
         .values_list("action", flat=True)
     )
     assert actions == ["questionnaire.publish", "questionnaire.review", "questionnaire.activate"]
+
+
+def test_a_response_inserted_by_code_from_before_the_review_state_gets_an_empty_shown(
+    personas,
+) -> None:
+    """During a rolling deploy, code from before ``shown`` existed still inserts
+    responses: the column has a database default, so the insert succeeds."""
+    version = factories.published_version("phq9")
+    model = factories.response_with_answers(personas.patient, version, {})
+    columns = [
+        f.column
+        for f in Response._meta.concrete_fields
+        if f.column not in ("id", "public_id", "shown")
+    ]
+    listed = ", ".join(connection.ops.quote_name(c) for c in columns)
+    table = connection.ops.quote_name(Response._meta.db_table)
+    new_id = uuid.uuid4()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (public_id, {listed}) "  # noqa: S608 (names from the model)
+            f"SELECT %s, {listed} FROM {table} WHERE id = %s",
+            [new_id.hex if connection.vendor == "sqlite" else new_id, model.pk],
+        )
+    assert Response.objects.get(public_id=new_id).shown == ""

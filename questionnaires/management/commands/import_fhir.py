@@ -91,6 +91,12 @@ class Command(BaseCommand):
                 f" this file joins them. If it is another questionnaire, import it with"
                 f" --as-new-id NEW_ID instead."
             )
+        stored = outcome.version.import_warnings.count()
+        if outcome.created and stored:
+            self.stdout.write(
+                f"a clinical reviewer acknowledges each of the {stored} warning(s) before {ref}"
+                f" can be activated (manage.py questionnaire warnings {ref})"
+            )
         if outcome.created:
             self.stdout.write(self.style.SUCCESS(f"created draft {ref}"))
         else:

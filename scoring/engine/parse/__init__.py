@@ -103,8 +103,12 @@ class _Parser(ScoresReader, RulesReader, VectorsReader, FhirReader):
         score_data = self.claim_scores(top.get("scores", []))
         self.register_symbols()
         self.read_fhir(top)
-        if self.fhir is not None and all(d.get("method") != "fhirpath" for _, d, _ in score_data):
-            self.problem("fhir", "fhir: only method: fhirpath scores use it")
+        if (
+            self.fhir is not None
+            and not self.fhir.enable
+            and all(d.get("method") != "fhirpath" for _, d, _ in score_data)
+        ):
+            self.problem("fhir", "fhir: only method: fhirpath scores and enable use it")
         self.symbols.update({sid: Symbol("number", "a score") for sid, _, _ in score_data})
         gates = self.enable_order()
         scores, scorers = self.read_scores(score_data)

@@ -269,3 +269,21 @@ class Reader:
         if checked is None or not self.unique(self.ids, checked, where):
             return None
         return checked
+
+    def read_variables(
+        self, data: Mapping[str, Any], where: str, ident: str
+    ) -> tuple[tuple[str, str], ...]:
+        """SDC variables in scope: ``[{name, expression}]``, in order."""
+        variables: list[tuple[str, str]] = []
+        for index, entry in enumerate(self.sequence(data.get("variables", []), where, "variables")):
+            at = f"{where}.variables[{index}]"
+            variable = self.mapping(entry, at)
+            if variable is None:
+                continue
+            self.keys(variable, at, ("name", "expression"), (), ident)
+            name, text = variable.get("name"), variable.get("expression")
+            if isinstance(name, str) and isinstance(text, str):
+                variables.append((name, text))
+            elif "name" in variable and "expression" in variable:
+                self.problem(at, "name and expression: expected text", ident)
+        return tuple(variables)

@@ -26,7 +26,7 @@ class FhirReader(Reader):
         data = self.mapping(top["fhir"], "fhir")
         if data is None:
             return
-        self.keys(data, "fhir", ("questionnaire", "items"), ("scores",))
+        self.keys(data, "fhir", ("questionnaire", "items"), ("scores", "enable"))
         questionnaire = self.mapping(data.get("questionnaire", {}), "fhir", "questionnaire")
         if questionnaire is not None and questionnaire.get("resourceType") != "Questionnaire":
             self.problem("fhir", "questionnaire: expected a FHIR Questionnaire resource")
@@ -42,8 +42,34 @@ class FhirReader(Reader):
             read = self.read_fhir_score(str(score_id), entry, f"fhir.scores[{score_id!r}]")
             if read is not None:
                 scores[str(score_id)] = read
+        enable: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+        raw = self.mapping(data.get("enable", {}), "fhir", "enable") or {}
+        for item_id, entry in raw.items():
+            gate = self.read_fhir_enable(str(item_id), entry, f"fhir.enable[{item_id!r}]")
+            if gate is not None:
+                enable[str(item_id)] = gate
         if questionnaire is not None:
-            self.fhir = FhirContext(questionnaire, items, scores)
+            self.fhir = FhirContext(questionnaire, items, scores, enable)
+
+    def read_fhir_enable(
+        self, item_id: str, raw: object, at: str
+    ) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+        """An item's SDC enableWhenExpression: ``{expression, variables}``."""
+        data = self.mapping(raw, at)
+        if data is None:
+            return None
+        problems = len(self.problems)
+        self.keys(data, at, ("expression",), ("variables",), item_id)
+        expression = data.get("expression")
+        if "expression" in data and not isinstance(expression, str):
+            self.problem(at, f"expression: expected FHIRPath, got {describe(expression)}", item_id)
+        if item_id not in self.items:
+            self.problem(at, f"{item_id!r} is not an item", item_id)
+        variables = self.read_variables(data, at, item_id)
+        if len(self.problems) > problems:
+            return None
+        assert isinstance(expression, str)
+        return expression, variables
 
     def read_fhir_score(self, score_id: str, raw: object, at: str) -> FhirItem | None:
         """A score's calculated item: its value is written as that item's

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scoring.engine.answers import describe, enable_test, is_iso_date
+from scoring.engine.fhirpath_score import FhirpathError, compile_enable
 from scoring.engine.item_types import (
     CODE_TYPES,
     ITEM_TYPES,
@@ -26,7 +27,7 @@ from scoring.engine.parse.base import (
     topological,
 )
 from scoring.engine.rules.compiler import Symbol
-from scoring.engine.rules.values import Env
+from scoring.engine.rules.values import Env, kleene
 
 _ITEM_COMMON = ("text", "help", "required", "enable_when", "link_id")
 _CONDITION_OPS = ("=", "!=", ">", ">=", "<", "<=", "answered", "missing")
@@ -228,21 +229,46 @@ class ItemsReader(Reader):
         conditions first. Cycles among items are problems here; those through
         a score are found when the scores are known (``plan_steps``)."""
         deps: dict[str, list[str]] = {}
-        enabled: dict[str, EnableWhen] = {}
+        tests: dict[str, Callable[[Env], bool | None]] = {}
         for item_id, raw, where in self.pending:
             enable = self.read_enable_when(raw, where, item_id)
             if enable is not None:
                 self.items[item_id] = dataclasses.replace(self.items[item_id], enable_when=enable)
-                enabled[item_id] = enable
+                tests[item_id] = enable_test(enable, self.items)
                 deps[item_id] = [c.item for c in enable.conditions]
-        order, cycles = topological(deps, {k: [d for d in v if d in deps] for k, v in deps.items()})
+        for item_id, (test, reads) in self.fhir_enable_tests().items():
+            tests[item_id] = both(tests[item_id], test) if item_id in tests else test
+            deps[item_id] = [*deps.get(item_id, []), *reads]
+        nodes = [item_id for item_id in self.items if item_id in deps]  # document order
+        order, cycles = topological(
+            nodes, {k: [d for d in v if d in deps] for k, v in deps.items()}
+        )
         for cycle in cycles:
             self.problem(
                 self.item_where[cycle[0]], f"enable_when cycle: {' → '.join(cycle)}", cycle[0]
             )
-        return {
-            item_id: (enable_test(enabled[item_id], self.items), deps[item_id]) for item_id in order
-        }
+        return {item_id: (tests[item_id], deps[item_id]) for item_id in order}
+
+    def fhir_enable_tests(
+        self,
+    ) -> dict[str, tuple[Callable[[Env], bool | None], tuple[str, ...]]]:
+        """Items asked only when their SDC enableWhenExpression gives true
+        (the ``fhir.enable`` block), compiled once by fhirpathpy."""
+        context = self.fhir
+        shared: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+        for item_id, gate in (context.enable if context else {}).items():
+            shared.setdefault(gate, []).append(item_id)
+        found: dict[str, tuple[Callable[[Env], bool | None], tuple[str, ...]]] = {}
+        for (expression, variables), item_ids in shared.items():
+            assert context is not None
+            try:
+                test = compile_enable(tuple(item_ids), expression, variables, context)
+            except FhirpathError as error:
+                for item_id in item_ids:
+                    self.problem(f"fhir.enable[{item_id!r}]", f"expression: {error}", item_id)
+                continue
+            found.update(dict.fromkeys(item_ids, test))
+        return found
 
     def score_gated(self, item_id: str) -> bool:
         """Whether an item is asked only when a score allows."""
@@ -349,3 +375,15 @@ class ItemsReader(Reader):
         assert isinstance(op, str)
         assert is_number(value)
         return Condition(target, op, value, on_score=True)
+
+
+def both(
+    first: Callable[[Env], bool | None], second: Callable[[Env], bool | None]
+) -> Callable[[Env], bool | None]:
+    """Asked when both tests say so (an enableWhen and an enableWhenExpression);
+    the second is not run when the first is false."""
+
+    def joined(env: Env) -> bool | None:
+        return kleene((test(env) for test in (first, second)), decisive=False)
+
+    return joined

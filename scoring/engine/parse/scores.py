@@ -192,18 +192,7 @@ class ScoresReader(ItemsReader):
         """A score imported from FHIR: an SDC FHIRPath expression and its
         variables, compiled once by fhirpathpy (docs/definitions.md § FHIR)."""
         expression = data.get("expression")
-        variables: list[tuple[str, str]] = []
-        for index, entry in enumerate(self.sequence(data.get("variables", []), where, "variables")):
-            at = f"{where}.variables[{index}]"
-            variable = self.mapping(entry, at)
-            if variable is None:
-                continue
-            self.keys(variable, at, ("name", "expression"), (), sid)
-            name, text = variable.get("name"), variable.get("expression")
-            if isinstance(name, str) and isinstance(text, str):
-                variables.append((name, text))
-            elif "name" in variable and "expression" in variable:
-                self.problem(at, "name and expression: expected text", sid)
+        variables = self.read_variables(data, where, sid)
         if not isinstance(expression, str):
             self.problem(where, "expression: a fhirpath score needs a FHIRPath expression", sid)
             return None, {}

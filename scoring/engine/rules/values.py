@@ -48,10 +48,11 @@ class Env:
     ``num`` holds number values of answered items and scored scores,
     ``code``/``sel`` the codes of answered choice items, ``answered`` the
     ids answered or scored, ``na`` the ids not applicable, ``prev`` the
-    values of the previous result.
+    values of the previous result, ``cache`` what one evaluation remembers
+    (an enableWhenExpression shared by a group's items is run once).
     """
 
-    __slots__ = ("answered", "code", "na", "num", "prev", "sel")
+    __slots__ = ("answered", "cache", "code", "na", "num", "prev", "sel")
 
     def __init__(self, prev: Mapping[str, Number] | None = None) -> None:
         self.num: dict[str, Number] = {}
@@ -60,6 +61,7 @@ class Env:
         self.answered: set[str] = set()
         self.na: set[str] = set()
         self.prev: Mapping[str, Number] = prev if prev is not None else {}
+        self.cache: dict[object, Any] = {}
 
 
 #: The comparison operators of rules and enable-when conditions.

@@ -277,7 +277,20 @@ def test_repeating_choices_are_multiple_choice_with_their_bounds_and_exclusive_o
         ),
         (
             text_item("x", extension=[{"url": c.ENABLE_WHEN_EXPRESSION, "valueExpression": {}}]),
-            "enableWhenExpression (the item is always asked): x",
+            "enableWhenExpression not in FHIRPath (the item is always asked): x",
+        ),
+        (
+            text_item(
+                "x",
+                extension=[
+                    {
+                        "url": c.ENABLE_WHEN_EXPRESSION,
+                        "valueExpression": {"language": "text/fhirpath", "expression": "{}.frob()"},
+                    }
+                ],
+            ),
+            "enableWhenExpression cannot be evaluated: fhirpathpy cannot evaluate it:"
+            " Not implemented: frob (the item is always asked): x",
         ),
     ],
 )
@@ -442,19 +455,26 @@ def test_under_all_only_the_inexpressible_condition_is_dropped() -> None:
     assert conditions(result, "q") == ("all", [("x", "=", "a")])
 
 
-def test_an_enable_when_with_an_expression_applies_only_its_enable_when() -> None:
+def test_an_enable_when_and_an_expression_both_apply() -> None:
+    expression = "%resource.item.where(linkId = 'x').answer.value.code = 'b'"
     result = import_items(
         [
             choice("x", ["a", "b"]),
             text_item(
                 "q",
                 enableWhen=[when("x", "=", answerCoding=coding("b"))],
-                extension=[{"url": c.ENABLE_WHEN_EXPRESSION, "valueExpression": {}}],
+                extension=[
+                    {
+                        "url": c.ENABLE_WHEN_EXPRESSION,
+                        "valueExpression": {"language": "text/fhirpath", "expression": expression},
+                    }
+                ],
             ),
         ]
     )
     assert conditions(result, "q") == ("all", [("x", "=", "b")])
-    assert "enableWhenExpression (only its enableWhen is applied): q" in result.warnings
+    assert result.mapping["fhir"]["enable"] == {"q": {"expression": expression, "variables": []}}
+    assert not [w for w in result.warnings if "enableWhenExpression" in w]
 
 
 def test_a_quantity_answer_compares_its_value() -> None:
@@ -528,7 +548,7 @@ def test_a_calculated_expression_in_another_language_is_named_and_left_out() -> 
 
 
 def test_a_calculated_expression_fhirpathpy_cannot_evaluate_is_named_and_left_out() -> None:
-    result = import_items([weighted("x"), calculated("%resource.item.answer.value.weight()")])
+    result = import_items([weighted("x"), calculated("%resource.item.answer.value.scoreOf()")])
     assert result.definition.scores == ()
     assert any(
         line.startswith("calculatedExpression cannot be evaluated: expression: fhirpathpy")

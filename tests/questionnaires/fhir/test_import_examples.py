@@ -68,7 +68,6 @@ WARNINGS: dict[str, list[str]] = {
         "time item (imported as short text): Q6",
         "options without ordinalValue or itemWeight (valued 0, 1, … by position):"
         " Q8, Q9, Q9a, Q9c, Q9d",
-        "enableWhenExpression (the item is always asked): Q10-ewe",
         "enableWhen not expressible: = on the date item Q4; the item is always asked: Q4-equal",
         "enableWhen not expressible: >= on the date item Q4; the item is always asked: Q4-ge",
         "enableWhen not expressible: = on the short text item Q7; the item is always asked:"
@@ -82,6 +81,8 @@ WARNINGS: dict[str, list[str]] = {
         "enableWhen not expressible: < on the short text item Q7; the item is always asked: Q7-le",
         "enableWhen not expressible: <= on the short text item Q7; the item is always asked:"
         " Q7-le2",
+        "enableWhenExpression reads answers not passed to FHIRPath (text, date: Q10, Q10b):"
+        " the item is always asked: Q10-ewe",
     ],
 }
 

@@ -1,0 +1,169 @@
+"""SDC ``enableWhenExpression`` in the engine: the ``fhir.enable`` block.
+
+SDC (Questionnaire, enableWhenExpression): the item is enabled when the
+expression gives ``true``; otherwise it is not asked, and its answer is not
+part of the response. The expected counts below are worked out by hand
+from the answers given.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from scoring.engine import DefinitionError, enabled_items
+from tests.engine.builders import choice, numbers, parse, run
+
+SCREEN = "%resource.item.where(linkId = 'screen-1').answer.value = true"
+QUESTIONNAIRE: dict[str, Any] = {
+    "resourceType": "Questionnaire",
+    "status": "draft",
+    "item": [
+        {"linkId": "screen-1", "type": "boolean"},
+        *({"linkId": f"d-{n}", "type": "integer"} for n in (1, 2, 3)),
+        {"linkId": "total-1", "type": "integer", "readOnly": True},
+    ],
+}
+ITEMS = [
+    {"id": "screen", "type": "yes_no"},
+    *({"id": f"d{n}", "type": "integer", "min": 0, "max": 10} for n in (1, 2, 3)),
+]
+FHIR_ITEMS = {
+    "screen": {"link_id": "screen-1", "answer": "valueBoolean"},
+    **{f"d{n}": {"link_id": f"d-{n}", "answer": "valueInteger"} for n in (1, 2, 3)},
+}
+#: The number of detail answers in the response.
+COUNT = {"id": "details", "method": "fhirpath", "expression": "%resource.item.answer.count() - 1"}
+
+
+def definition(
+    enable: dict[str, Any], *, items: list[dict[str, Any]] | None = None, scores: Any = None
+) -> dict[str, Any]:
+    block = {
+        "questionnaire": copy.deepcopy(QUESTIONNAIRE),
+        "items": FHIR_ITEMS,
+        "enable": enable,
+    }
+    return numbers(copy.deepcopy(items or ITEMS), scores or [], fhir=block)
+
+
+DETAILS = {f"d{n}": {"expression": SCREEN} for n in (1, 2, 3)}
+ANSWERS = {"screen": "yes", "d1": 4, "d2": 5, "d3": 6}
+
+
+@pytest.mark.parametrize(
+    ("screen", "asked", "count"),
+    [("yes", ["screen", "d1", "d2", "d3"], 3), ("no", ["screen"], 0)],
+)
+def test_the_items_are_asked_only_when_the_expression_is_true(
+    screen: str, asked: list[str], count: int
+) -> None:
+    mapping = definition(DETAILS, scores=[COUNT])
+    answers = {**ANSWERS, "screen": screen}
+    assert sorted(enabled_items(parse(mapping), answers)) == sorted(asked)
+    result = run(mapping, answers)
+    assert result.score("details").value == count  # the answers to items not asked are dropped
+    assert result.item_values.keys() == {*asked}  # yes/no counts 1/0
+
+
+def test_an_unanswered_screener_asks_nothing_behind_it() -> None:
+    assert enabled_items(parse(definition(DETAILS)), {}) == {"screen"}
+
+
+def test_a_score_gated_item_comes_after_the_score_it_reads() -> None:
+    total = {
+        "id": "total",
+        "method": "fhirpath",
+        "expression": "%resource.item.where(linkId = 'd-1').answer.value * 2",
+    }
+    enable = {"d2": {"expression": "%resource.item.where(linkId = 'total-1').answer.value > 5"}}
+    block = definition(enable, scores=[total])
+    block["fhir"]["scores"] = {"total": {"link_id": "total-1", "answer": "valueInteger"}}
+    assert "d2" in enabled_items(parse(block), {"d1": 3})  # 6 > 5
+    assert "d2" not in enabled_items(parse(block), {"d1": 2})  # 4
+
+
+def test_variables_in_scope_are_evaluated_first() -> None:
+    enable = {
+        "d1": {
+            "expression": "%s = true",
+            "variables": [
+                {"name": "s", "expression": "%resource.item.where(linkId='screen-1').answer.value"}
+            ],
+        }
+    }
+    assert "d1" in enabled_items(parse(definition(enable)), {"screen": "yes"})
+    assert "d1" not in enabled_items(parse(definition(enable)), {"screen": "no"})
+
+
+@pytest.mark.parametrize(
+    ("screen", "d1", "asked"),
+    [("yes", 1, True), ("yes", 0, False), ("no", 1, False)],
+)
+def test_an_enable_when_and_an_expression_must_both_hold(screen: str, d1: int, asked: bool) -> None:
+    items = copy.deepcopy(ITEMS)
+    items[2]["enable_when"] = {"conditions": [{"item": "d1", "op": ">", "value": 0}]}
+    mapping = definition({"d2": {"expression": SCREEN}}, items=items)
+    assert ("d2" in enabled_items(parse(mapping), {"screen": screen, "d1": d1})) is asked
+
+
+def test_an_expression_failing_while_answering_errs_on_asking() -> None:
+    # A text compared with a number: fhirpathpy raises on these answers only.
+    enable = {"d1": {"expression": "%resource.item.where(linkId = 'd-2').answer.value + 'x' > 1"}}
+    assert "d1" in enabled_items(parse(definition(enable)), {"d2": 1})
+
+
+def test_the_enable_block_alone_makes_the_fhir_block_useful() -> None:
+    assert parse(definition(DETAILS)).fhir is not None
+
+
+def problems(mapping: dict[str, Any]) -> list[str]:
+    with pytest.raises(DefinitionError) as caught:
+        parse(mapping)
+    return [f"{p.location}: {p.reason}" for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("enable", "line"),
+    [
+        ({"nope": {"expression": "true"}}, "fhir.enable['nope']: 'nope' is not an item"),
+        (
+            {"d1": {"expression": 3}},
+            "fhir.enable['d1']: expression: expected FHIRPath, got the number 3",
+        ),
+        ({"d1": {}}, "fhir.enable['d1']: missing key 'expression'"),
+        ({"d1": "true"}, "fhir.enable['d1']: expected a mapping (key: value), got 'true'"),
+        (
+            {"d1": {"expression": "%resource.item.frob()"}},
+            "fhir.enable['d1']: expression: fhirpathpy cannot evaluate it: Not implemented: frob",
+        ),
+        (
+            {"d1": {"expression": "'unclosed"}},
+            "fhir.enable['d1']: expression: fhirpathpy cannot compile \"'unclosed\":",
+        ),
+    ],
+)
+def test_a_bad_enable_expression_is_a_clear_problem(enable: dict[str, Any], line: str) -> None:
+    found = problems(definition(enable))
+    assert any(problem.startswith(line) for problem in found), found
+
+
+def test_a_cycle_through_enable_expressions_is_refused() -> None:
+    enable = {
+        "d1": {"expression": "%resource.item.where(linkId = 'd-2').answer.exists()"},
+        "d2": {"expression": "%resource.item.where(linkId = 'd-1').answer.exists()"},
+    }
+    assert any("enable_when cycle: d1 → d2 → d1" in p for p in problems(definition(enable)))
+
+
+def test_an_item_reading_its_own_link_id_is_not_a_cycle() -> None:
+    enable = {"d1": {"expression": "%resource.item.where(linkId = 'd-1').answer.exists().not()"}}
+    assert "d1" in enabled_items(parse(definition(enable)), {})
+
+
+def test_choice_items_are_untouched_by_an_empty_enable_block() -> None:
+    mapping = numbers([choice("a")], [])
+    mapping["fhir"] = {"questionnaire": QUESTIONNAIRE, "items": {}, "enable": {}}
+    assert problems(mapping) == ["fhir: fhir: only method: fhirpath scores and enable use it"]
