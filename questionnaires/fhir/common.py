@@ -41,6 +41,11 @@ ANSWER_SIGNIFICANCE = EHEALTH + "ehealth-questionnaire-answerSignificance"
 ANSWER_CONDITION = EHEALTH + "ehealth-answer-Condition"
 SIGNIFICANCE_SYSTEM = "http://ehealth.sundhed.dk/cs/questionnaire-item-significance-indicator"
 FEEDBACK = EHEALTH + "ehealth-questionnaire-feedback"
+#: How eHealth records the colour an answer was given: on the ClinicalImpression
+#: that assesses a response, one finding basis per coloured answer (linkId,
+#: value, finding, the answerSignificance that applied).
+FINDING_BASIS = EHEALTH + "ehealth-questionnaireresponse-finding-basis"
+FINDING_SYSTEM = "http://ehealth.sundhed.dk/cs/clinicalimpression-finding-codes"
 
 #: PRO Portal's own extensions (documented in docs/definitions.md § FHIR).
 PORTAL = "http://pro-portal.invalid/fhir/"
@@ -55,6 +60,8 @@ INCLUDED_FROM = PORTAL + "StructureDefinition/included-from"
 ITEM_TYPE = PORTAL + "StructureDefinition/item-type"
 ANCHORS = PORTAL + "StructureDefinition/nrs-anchors"
 ENABLE_WHEN = PORTAL + "StructureDefinition/enable-when"
+ITEM_ID_URL = PORTAL + "StructureDefinition/item-id"
+RESULT = PORTAL + "StructureDefinition/result"
 QUESTIONNAIRE_URL = PORTAL + "Questionnaire/"
 CODE_SYSTEM_URL = PORTAL + "CodeSystem/"
 

@@ -18,12 +18,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from questionnaires.fhir import common as c
-from questionnaires.fhir.fhirpath import FhirpathWriter, NotExpressibleError, section_links
+from questionnaires.fhir.fhirpath import (
+    FhirpathWriter,
+    NotExpressibleError,
+    item_links,
+    section_links,
+)
 from scoring.engine import (
     Condition,
     Definition,
     EnableWhen,
     Item,
+    Result,
     Rule,
     Score,
     Section,
@@ -240,6 +246,7 @@ class _Exporter:
         self.writer = FhirpathWriter(definition)
         self.one_answer: dict[str, list[tuple[Rule, list[list[dict[str, Any]]]]]] = {}
         self.section_links = section_links(definition)
+        self.links = item_links(definition)
 
     def text(self, target: dict[str, Any], key: str, text: Text) -> None:
         c.put_text(target, key, text, self.languages)
@@ -310,9 +317,15 @@ class _Exporter:
         group["item"] = children
         return group
 
+    def linked(self, ident: str) -> tuple[str, list[dict[str, Any]]]:
+        """The linkId of an item or score, and — when it is not the id (an
+        imported linkId) — PRO Portal's ``item-id`` naming the id."""
+        link = self.links[ident]
+        return link, [] if link == ident else [{"url": c.ITEM_ID_URL, "valueCode": ident}]
+
     def item(self, item: Item) -> dict[str, Any]:
-        entry: dict[str, Any] = {"linkId": item.id}
-        extension: list[dict[str, Any]] = []
+        link, extension = self.linked(item.id)
+        entry: dict[str, Any] = {"linkId": link}
         self.text(entry, "text", item.text or {"en": item.id})
         kind = item.type
         entry["type"] = ITEM_TYPES[kind].fhir_type
@@ -339,7 +352,7 @@ class _Exporter:
             entry["extension"] = extension
         if item.help:
             helper: dict[str, Any] = {
-                "linkId": f"{item.id}-help",
+                "linkId": f"{link}-help",
                 "type": "display",
                 "extension": [_item_control("help")],
             }
@@ -446,7 +459,7 @@ class _Exporter:
             return None
         target = self.definition.item(condition.item)
         op, value = condition.op, condition.value
-        base = {"question": target.id}
+        base = {"question": self.links[target.id]}
         if op in ("answered", "missing"):
             return [{**base, "operator": "exists", "answerBoolean": op == "answered"}]
         if isinstance(value, str):
@@ -474,14 +487,14 @@ class _Exporter:
     # --- scores -------------------------------------------------------------------
 
     def score_item(self, score: Score) -> dict[str, Any]:
+        link, extension = self.linked(score.id)
         entry: dict[str, Any] = {
-            "linkId": score.id,
+            "linkId": link,
             "type": "integer" if score.decimals == 0 else "decimal",
             "readOnly": True,
         }
         self.text(entry, "text", score.label or {"en": score.id})
         details = [{"url": "definition", "valueString": c.canonical_json(score_mapping(score))}]
-        extension: list[dict[str, Any]] = []
         state = self.writer.checkpoint()
         try:
             value = self.writer.score(score)
@@ -684,17 +697,22 @@ def response_to_fhir(
     status: str = "completed",
     authored: str | None = None,
     with_scores: bool = True,
+    result: Result | None = None,
 ) -> dict[str, Any]:
     """A FHIR R4 QuestionnaireResponse of ``answers`` (as in ANSWERS.json)
     to the Questionnaire :func:`questionnaire_to_fhir` exports: items nested
     in their sections' groups, answers to disabled items left out (FHIR
     requires it), and — with ``with_scores`` — the engine's scores as the
     answers of the read-only score items. Raises AnswerError on invalid
-    answers."""
+    answers. ``result``: the result to carry (a stored one, which read the
+    patient's previous response); by default the engine's on these answers.
+    Scores and colours come with it (see :func:`_findings`)."""
     asked = enabled_items(definition, answers)
-    result = evaluate(definition, answers) if with_scores else None
+    if result is None and with_scores:
+        result = evaluate(definition, answers)
     languages = definition.languages
     links = section_links(definition)
+    item_link = item_links(definition)
     groups: list[dict[str, Any]] = []
     for section in definition.sections:
         entries = []
@@ -702,27 +720,110 @@ def response_to_fhir(
             given = answers.get(item.id)
             if item.id not in asked or given is None or item.type == "display":
                 continue
-            entry: dict[str, Any] = {"linkId": item.id}
+            entry: dict[str, Any] = {"linkId": item_link[item.id]}
             c.put_text(entry, "text", item.text, languages[:1])
             entry["answer"] = _answer_values(definition, item, given)
             entries.append(entry)
         if entries:
             group = {"linkId": links[section.id], "item": entries}
             groups.append(group)
+    extension: list[dict[str, Any]] = []
     if result is not None:
         for score in result.scores:
             if score.value is not None:
                 key = "valueInteger" if isinstance(score.value, int) else "valueDecimal"
-                groups.append({"linkId": score.id, "answer": [{key: score.value}]})
+                groups.append({"linkId": item_link[score.id], "answer": [{key: score.value}]})
+        extension = [*_findings(definition, answers, result), _result_extension(result)]
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "questionnaire": f"{c.QUESTIONNAIRE_URL}{definition.id}|{definition.version}",
         "status": status,
         "item": groups,
     }
+    if extension:
+        response["extension"] = extension
     if authored is not None:
         response["authored"] = authored
     return response
+
+
+def _colour(colour: str) -> dict[str, Any]:
+    return {"system": c.SIGNIFICANCE_SYSTEM, "code": colour}
+
+
+def _result_extension(result: Result) -> dict[str, Any]:
+    """PRO Portal's ``result``: the overall colour and every rule that fired
+    (also those on scores, which no single answer carries)."""
+    parts: list[dict[str, Any]] = [{"url": "overall", "valueCode": result.overall}]
+    parts += [
+        {
+            "url": "flag",
+            "extension": [
+                {"url": "rule-id", "valueCode": flag.rule_id},
+                {"url": "colour", "valueCoding": _colour(flag.colour)},
+            ],
+        }
+        for flag in result.flags
+    ]
+    return {"url": c.RESULT, "extension": parts}
+
+
+def _findings(
+    definition: Definition, answers: Mapping[str, object], result: Result
+) -> list[dict[str, Any]]:
+    """eHealth's finding basis for every answer a fired rule coloured through
+    an answerSignificance of the exported Questionnaire: the linkId, the
+    answer's value, the finding (``red-question-answer`` …) and the
+    significance that applied. eHealth keeps these on the ClinicalImpression
+    that assesses the response; the export puts them on the response itself,
+    so that one file carries the answers and their colours."""
+    exporter = _Exporter(definition)
+    rules = {rule.id: rule for rule in definition.rules}
+    links = item_links(definition)
+    found: list[dict[str, Any]] = []
+    for flag in result.flags:
+        rule = rules[flag.rule_id]
+        for item_id, groups in exporter.significances(rule):
+            given = answers.get(item_id)
+            if given is None:  # pragma: no cover - such a rule fires only on an answer
+                continue
+            for value in _answer_values(definition, definition.item(item_id), given):
+                for conditions in groups:
+                    if not _applies(conditions, value):
+                        continue
+                    significance = exporter.significance(rule, conditions)
+                    finding = f"{flag.colour}-question-answer"
+                    found.append(
+                        {
+                            "url": c.FINDING_BASIS,
+                            "extension": [
+                                {"url": "linkId", "valueString": links[item_id]},
+                                {"url": "value", **value},
+                                {
+                                    "url": "finding",
+                                    "valueCodeableConcept": {
+                                        "coding": [{"system": c.FINDING_SYSTEM, "code": finding}]
+                                    },
+                                },
+                                significance,
+                            ],
+                        }
+                    )
+    return found
+
+
+def _applies(conditions: list[dict[str, Any]], value: Mapping[str, Any]) -> bool:
+    """Whether one answer value meets a significance's conditions: a code or
+    yes/no is the one the condition names; a number lies in its interval
+    (the rule fired on it, and its only significance is that interval)."""
+    for condition in conditions:
+        wanted = next(e for e in condition["extension"] if e["url"] == "value")
+        if "valueCoding" in wanted:
+            if value.get("valueCoding", {}).get("code") != wanted["valueCoding"]["code"]:
+                return False
+        elif "valueBoolean" in wanted and value.get("valueBoolean") != wanted["valueBoolean"]:
+            return False
+    return True
 
 
 def _listed(value: object) -> list[object]:

@@ -56,10 +56,20 @@ class Variable:
     description: str
 
 
+def item_links(definition: Definition) -> dict[str, str]:
+    """Item and score id → its linkId in an export: the linkId of the FHIR
+    Questionnaire it was imported from (``link_id``), else the id."""
+    links = {item.id: item.link_id or item.id for item in definition.items}
+    links.update({score.id: score.link_id or score.id for score in definition.scores})
+    return links
+
+
 def section_links(definition: Definition) -> dict[str, str]:
     """Section id → the linkId of its group: the id, or ``<id>-section`` when
-    an item or score has the same id (linkIds are unique in a Questionnaire)."""
-    taken = {i.id for i in definition.items} | {s.id for s in definition.scores}
+    an item or score has the same id or linkId (linkIds are unique in a
+    Questionnaire)."""
+    links = item_links(definition)
+    taken = {*links, *links.values()}
     return {s.id: s.id if s.id not in taken else f"{s.id}-section" for s in definition.sections}
 
 
@@ -72,6 +82,7 @@ class FhirpathWriter:
         self.names: dict[tuple[str, ...], str] = {}
         self.taken: set[str] = set()
         links = section_links(definition)
+        self.links = item_links(definition)
         #: Item id → the path to its group (exact paths are much faster than repeat()).
         self.groups = {
             item.id: f".item.where(linkId = {string_literal(links[section.id])})"
@@ -114,7 +125,8 @@ class FhirpathWriter:
     # --- answers --------------------------------------------------------------
 
     def path(self, root: str, item_id: str) -> str:
-        return f"{root}{self.groups[item_id]}.item.where(linkId = {string_literal(item_id)})"
+        link = string_literal(self.links[item_id])
+        return f"{root}{self.groups[item_id]}.item.where(linkId = {link})"
 
     def answers(self, item_id: str) -> str:
         return f"{self.path('%resource', item_id)}.answer"

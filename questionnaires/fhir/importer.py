@@ -119,6 +119,7 @@ _ITEM_EXTENSIONS = {
     c.ANSWER_SIGNIFICANCE,
     c.FEEDBACK,
     c.SLIDER_STEP,
+    c.ITEM_ID_URL,
 }
 _SIMPLE_TYPES = {
     "integer": "integer",
@@ -200,6 +201,8 @@ class _Importer:
         self.language = c.primary_language(str(resource.get("language") or "en"))
         self.notes: dict[str, list[str]] = {}
         self.ids: set[str] = set()
+        #: linkIds that are valid ids, kept for their items (``reserve``).
+        self.reserved: set[str] = set()
         self.section_ids: set[str] = set()
         self.links: dict[str, str] = {}
         self.items: dict[str, dict[str, Any]] = {}
@@ -287,6 +290,7 @@ class _Importer:
             if key.startswith("_"):
                 self.presentation(resource[key], key[1:])
         self.root_extensions()
+        self.reserve(resource.get("item"))
         self.walk(resource.get("item"))
         if not self.items:
             raise FhirImportError([f"{self.source}: no item could be imported"])
@@ -305,6 +309,26 @@ class _Importer:
         renamed = {link: ident for link, ident in self.links.items() if link != ident}
         notes = [(construct, list(who)) for construct, who in self.notes.items()]
         return ImportResult(mapping, definition, warnings, renamed, notes)
+
+    def reserve(self, items: object) -> None:
+        """Reserve the linkIds that are valid ids before any item is renamed,
+        so that a renamed item (``Item-1`` → ``item_1_2``) never takes the id
+        another item's own linkId is (``item_1``): a linkId kept as an alias
+        is then never another item's id."""
+        pending = _list(items)
+        while pending:
+            item = pending.pop()
+            link_id = item.get("linkId")
+            if (
+                item.get("type") != "group"
+                and isinstance(link_id, str)
+                and c.ITEM_ID.fullmatch(link_id)
+                and link_id not in c.RESERVED
+                and link_id not in self.ids
+            ):
+                self.ids.add(link_id)
+                self.reserved.add(link_id)
+            pending.extend(_list(item.get("item")))
 
     def root_extensions(self) -> None:
         known = {c.VARIABLE, c.RULE, c.DEFINITION, c.TEST_VECTORS}
@@ -492,9 +516,11 @@ class _Importer:
         if kind in ("reference", "attachment"):
             self.note(f"{kind} item (left out)", link_id)
             return
-        ident = c.item_id_for(link_id, self.ids)
+        ident = self.ident_for(item, link_id)
         self.links[link_id] = ident
         entry = self.item(item, ident, link_id, str(kind))
+        if ident != link_id:  # the linkId stays an alias: answers and exports use it
+            entry["link_id"] = link_id
         section["items"].append(entry)
         self.items[ident] = entry
         if item.get("enableWhen") or inherited or c.extensions(item, c.ENABLE_WHEN):
@@ -535,6 +561,19 @@ class _Importer:
                 continue
             self.note("item nested in a question (asked after it)", str(child.get("linkId")))
             self.question(child, section, inherited, behaviors, inner)
+
+    def ident_for(self, item: Mapping[str, Any], link_id: str) -> str:
+        """The id of an item or calculated item: in PRO Portal's own export
+        the one its ``item-id`` extension names (its linkId is then the
+        imported file's), else the linkId made a valid id."""
+        own = c.extension_value(item, c.ITEM_ID_URL) if self.own is not None else None
+        if isinstance(own, str) and own not in self.ids:
+            self.ids.add(own)
+            return own
+        if link_id in self.reserved:  # a linkId that is an id is never renamed
+            self.reserved.discard(link_id)
+            return link_id
+        return c.item_id_for(link_id, self.ids)
 
     def item(self, item: Mapping[str, Any], ident: str, link_id: str, kind: str) -> dict[str, Any]:
         text = self.text(item, "text", link_id)
@@ -968,10 +1007,11 @@ class _Importer:
         order = self.calculation_order(reads)
         for item, _ in self.calculated:  # ids in document order, whatever the evaluation order
             link_id = str(item.get("linkId"))
-            self.links[link_id] = c.item_id_for(link_id, self.ids)
+            self.links[link_id] = self.ident_for(item, link_id)
         for item, variables in order:
             link_id = str(item.get("linkId"))
             ident = self.links[link_id]
+            alias = {"link_id": link_id} if ident != link_id else {}
             label = self.text(item, "text", link_id)
             portal = c.extensions(item, c.SCORE)
             if portal:
@@ -979,7 +1019,7 @@ class _Importer:
                 definition = self.embedded(details, "score extension", link_id)
                 if not isinstance(definition, dict):
                     raise FhirImportError([f"{self.source}: {link_id}: {NOT_AN_OBJECT}"])
-                built[link_id] = {"id": ident, "label": label, **definition}
+                built[link_id] = {"id": ident, "label": label, **definition, **alias}
                 continue
             found = [fhirpath_of(e) for e in c.extensions(item, c.CALCULATED)]
             expression = next((f for f in found if f is not None), None)
@@ -998,7 +1038,7 @@ class _Importer:
                 item, ident, label, expression[1], variables, needed
             )
             if score is not None:
-                built[link_id] = score
+                built[link_id] = {**score, **alias}
                 self.calculated_answer(item, ident)
                 vectors.extend(generated)
         document = [str(item.get("linkId")) for item, _ in self.calculated]

@@ -6,7 +6,7 @@ result). Every value in and out is a frozen dataclass.
 """
 
 from scoring.engine.errors import AnswerError, DefinitionError, Problem
-from scoring.engine.evaluate import enabled_items, evaluate, validate_answers
+from scoring.engine.evaluate import answers_by_id, enabled_items, evaluate, validate_answers
 from scoring.engine.model import (
     Answer,
     Band,
@@ -81,6 +81,7 @@ __all__ = [
     "Text",
     "Vector",
     "VectorFailure",
+    "answers_by_id",
     "colour_meaning",
     "enabled_items",
     "evaluate",

@@ -46,6 +46,26 @@ def describe(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
+def aliased(
+    aliases: Mapping[str, str], answers: Mapping[str, object], location: str, source: str
+) -> tuple[Mapping[str, object], list[Problem]]:
+    """``answers`` keyed by item id: a key that is an item's linkId alias
+    (docs § Items, ``link_id``) becomes its id; an item given twice, by id
+    and by linkId, is a problem. Other keys are left for ``read_answers``."""
+    if not any(key in aliases for key in answers):
+        return answers, []
+    renamed: dict[str, object] = {}
+    problems: list[Problem] = []
+    for key, answer in answers.items():
+        ident = aliases.get(key, key)
+        if ident in renamed:
+            reason = f"{ident} is answered twice: by its id and by its linkId"
+            problems.append(Problem(source, f"{location}[{key!r}]", reason, id=ident))
+        else:
+            renamed[ident] = answer
+    return renamed, problems
+
+
 def read_answers(
     items: Mapping[str, Item],
     options: Mapping[str, Mapping[str, Option]],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from scoring.engine.answers import disable, read_answers
+from scoring.engine.answers import aliased, disable, read_answers
 from scoring.engine.errors import AnswerError, Problem
 from scoring.engine.item_types import (
     CODE_TYPES,
@@ -69,6 +69,17 @@ def load_answers(
     done: dict[str, ScoreResult] = {}
     settle(plan.steps if scoring else plan.steps[: plan.asking], env, given, done)
     return env, given, done
+
+
+def answers_by_id(definition: Definition, answers: Mapping[str, object]) -> dict[str, object]:
+    """``answers`` with every key that is an item's linkId alias replaced by
+    the item's id (an imported questionnaire's ``32406-1`` → ``q_32406_1``),
+    so that answers keyed by a FHIR Questionnaire's own linkIds score.
+    Raises AnswerError when an item is given both ways."""
+    renamed, problems = aliased(definition.plan.aliases, answers, "answers", definition.source)
+    if problems:
+        raise AnswerError(problems)
+    return dict(renamed)
 
 
 def validate_answers(definition: Definition, answers: Mapping[str, object]) -> list[Problem]:

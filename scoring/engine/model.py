@@ -79,6 +79,10 @@ class Item:
     decimals: int | None = None
     anchors: tuple[Text, Text] | None = None
     max_length: int | None = None
+    #: The linkId of the FHIR Questionnaire it was imported from, when that is
+    #: not a valid id (``32406-1`` for ``q_32406_1``): accepted in answers
+    #: and written again in every FHIR export.
+    link_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +135,8 @@ class Score:
     #: When the score is asked at all (a gate, e.g. GAD-7 only when GAD-2 >= 3):
     #: false → not applicable, undecidable → not scored (docs § Scores).
     enable_when: EnableWhen | None = None
+    #: The linkId of the calculated item it was imported from (as Item.link_id).
+    link_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scoring.engine.model import Item, Option, Rule, Score
 from scoring.engine.rules.compiler import Compiled
@@ -39,3 +39,5 @@ class Plan:
     asking: int
     scorers: tuple[Scorer, ...]
     rules: tuple[CompiledRule, ...]
+    #: An item's linkId alias (``link_id``) → its id, for answers keyed by linkId.
+    aliases: Mapping[str, str] = field(default_factory=dict)

@@ -112,6 +112,7 @@ class _Parser(ScoresReader, RulesReader, VectorsReader, FhirReader):
         self.symbols.update({sid: Symbol("number", "a score") for sid, _, _ in score_data})
         gates = self.enable_order()
         scores, scorers = self.read_scores(score_data)
+        self.check_links()
         steps, asking = self.plan_steps(gates, scorers)
         score_map = {score.id: score for score in scores}
         rules = self.read_rules(top.get("rules", []))
@@ -128,6 +129,7 @@ class _Parser(ScoresReader, RulesReader, VectorsReader, FhirReader):
             asking=asking,
             scorers=tuple(step for step in steps if isinstance(step, Scorer)),
             rules=rules,
+            aliases={link: ident for link, (ident, _) in self.links.items() if ident in self.items},
         )
         vectors = self.read_vectors(top.get("test_vectors", []), plan, score_map, rules)
         if self.problems:

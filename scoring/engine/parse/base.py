@@ -83,6 +83,8 @@ class Reader:
         self.pending: list[tuple[str, object, str]] = []
         #: The top-level ``fhir`` block, read before the scores that use it.
         self.fhir: FhirContext | None = None
+        #: linkId aliases (``link_id`` of items and scores) → (id, where declared).
+        self.links: dict[str, tuple[str, str]] = {}
 
     def problem(
         self, where: str, reason: str, ident: object = None, position: int | None = None
@@ -232,6 +234,34 @@ class Reader:
                 position,
             )
             return None
+
+    def link_id(self, data: Mapping[str, Any], where: str, ident: str) -> str | None:
+        """An item's or score's ``link_id``: the FHIR linkId it was imported
+        from, unique among linkIds (checked against the ids by ``check_links``)."""
+        if "link_id" not in data:
+            return None
+        value = data["link_id"]
+        if not isinstance(value, str) or not value.strip() or value != value.strip():
+            self.problem(
+                where,
+                f"link_id: expected a FHIR linkId (text without leading or trailing spaces),"
+                f" got {describe(value)}",
+                ident,
+            )
+            return None
+        if value in self.links:
+            other, at = self.links[value]
+            self.problem(where, f"link_id: {value!r} is also the link_id of {other} ({at})", ident)
+            return None
+        self.links[value] = (ident, where)
+        return value
+
+    def check_links(self) -> None:
+        """A linkId alias may not be another item's or score's id: answers
+        keyed by it would be ambiguous."""
+        for link, (ident, where) in self.links.items():
+            if link in self.ids and link != ident:
+                self.problem(where, f"link_id: {link!r} is the id of another item or score", ident)
 
     def claim(self, ident: object, where: str, pattern: re.Pattern[str]) -> str | None:
         """Check an item or score id and reserve it in their shared namespace."""

@@ -29,7 +29,7 @@ from scoring.engine.parse.base import (
 from scoring.engine.rules.compiler import Symbol
 from scoring.engine.rules.values import Env, kleene
 
-_ITEM_COMMON = ("text", "help", "required", "enable_when")
+_ITEM_COMMON = ("text", "help", "required", "enable_when", "link_id")
 _CONDITION_OPS = ("=", "!=", ">", ">=", "<", "<=", "answered", "missing")
 _SCORE_OPS = ("=", "!=", ">", ">=", "<", "<=")
 _SECTION_KINDS = ("generic", "domain", "disease")
@@ -115,6 +115,7 @@ class ItemsReader(Reader):
             "text": self.text(data, "text", where, required=True, ident=item_id),
             "help": self.text(data, "help", where, required=False, ident=item_id),
             "required": self.boolean(data, "required", where, True, item_id),
+            "link_id": self.link_id(data, where, item_id),
         }
         options: tuple[Option, ...] = ()
         if "options" in data:

@@ -40,6 +40,7 @@ _SCORE_KEYS = (
     "variables",
     "enable_when",
     "included_from",
+    "link_id",
 )
 _TERM_ONLY = ("items", "reverse", "weights", "lookup", "missing")
 _METHODS = ("sum", "mean", "formula", "fhirpath")
@@ -156,6 +157,7 @@ class ScoresReader(ItemsReader):
             expression=data.get("expression"),
             included_from=included_from(data),
             enable_when=gate,
+            link_id=self.link_id(data, where, sid),
             **extras,
         )
         test = None if gate is None else enable_test(gate, self.items)

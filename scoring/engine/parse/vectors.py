@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scoring.engine.answers import describe, read_answers
+from scoring.engine.answers import aliased, describe, read_answers
 from scoring.engine.model import (
     COLOURS,
     Expectation,
@@ -61,8 +61,9 @@ class VectorsReader(Reader):
             self.unique(seen, checked, where, "test vector id")
         source = self.string(data, "source", where, vid)
         answers = self.mapping(data.get("answers", {}), where, "answers") or {}
+        answers, twice = aliased(plan.aliases, answers, f"{where}.answers", self.source)
         given = read_answers(plan.items, plan.options, answers, f"{where}.answers", self.source)
-        self.problems.extend(given[2])
+        self.problems.extend([*twice, *given[2]])
         previous = None
         if "previous" in data:
             previous = self.read_previous(data["previous"], where, str(vid), scores)

@@ -1,8 +1,10 @@
 """Score a set of answers: ``manage.py score phq9[@1.0.0] ANSWERS.json``.
 
-Prints the result as JSON. Unknown item ids, out-of-range values and a file
-over the import limits (settings.IMPORT_MAX_BYTES, IMPORT_MAX_DEPTH, and
-IMPORT_MAX_ITEMS answers) are a clear error on stderr with exit code 2.
+Prints the result as JSON. Items may be named by id or, for an imported
+questionnaire, by their FHIR linkId (docs/definitions.md § Items). Unknown
+item ids, out-of-range values and a file over the import limits
+(settings.IMPORT_MAX_BYTES, IMPORT_MAX_DEPTH, and IMPORT_MAX_ITEMS answers)
+are a clear error on stderr with exit code 2.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from questionnaires import json_input
 from questionnaires.lookup import version_for
-from scoring.engine import evaluate, result_to_score_json, validate_answers
+from scoring.engine import (
+    AnswerError,
+    answers_by_id,
+    evaluate,
+    result_to_score_json,
+    validate_answers,
+)
 
 
 class Command(BaseCommand):
@@ -39,6 +47,10 @@ class Command(BaseCommand):
             )
         except json_input.JsonInputError as exc:
             self._fail(str(exc))
+        try:  # an imported questionnaire's items may be named by their linkIds
+            given = answers_by_id(definition, given)
+        except AnswerError as error:
+            self._fail(str(error))
         problems = validate_answers(definition, given)
         if problems:
             self._fail("\n".join(str(problem) for problem in problems))

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 
+from questionnaires.fhir.importer import FhirImportError
+from questionnaires.fhir.services import fhir_resource_import
 from questionnaires.fhir.validation import validate
 from questionnaires.models import QuestionnaireVersion
 from tests.questionnaires.fhir.helpers import EXAMPLES, FIXTURES, example
@@ -56,7 +58,18 @@ def test_the_warning_counts_the_constructs() -> None:
 
 def test_renamed_link_ids_are_printed_for_writing_answers() -> None:
     out = run("import_fhir", str(APGAR))
-    assert "linkIds renamed to ids (use these in ANSWERS.json): 32406-1 → q_32406_1," in out
+    said = "linkIds given ids the rules can read (answers may use either): 32406-1 → q_32406_1,"
+    assert said in out
+
+
+def test_manage_py_score_takes_answers_keyed_by_the_files_own_link_ids(tmp_path: Path) -> None:
+    run("import_fhir", str(APGAR))
+    by_id = apgar(1, 2, 1, 2, 1)
+    by_link = {key.removeprefix("q_").replace("_", "-"): code for key, code in by_id.items()}
+    assert score(tmp_path, "q_1_minute_apgar_score", by_link)["scores"]["q_9272_6"]["value"] == 7
+    twice = {**by_id, **by_link}
+    with pytest.raises(CommandError, match="answered twice: by its id and by its linkId"):
+        score(tmp_path, "q_1_minute_apgar_score", twice)
 
 
 def test_an_imported_apgar_draft_is_scored_with_manage_py_score_at_once(tmp_path: Path) -> None:
@@ -92,8 +105,54 @@ def test_changed_content_under_the_same_version_is_refused(tmp_path: Path) -> No
     run("import_fhir", str(APGAR))
     changed = example("apgar-with-itemWeight-variable.json")
     changed["item"][0]["text"] = "Skin colour"
-    with pytest.raises(CommandError, match="bump the version"):
+    with pytest.raises(CommandError, match="already published with other content"):
         run("import_fhir", str(write(tmp_path, changed, APGAR.name)))
+
+
+def titled(title: str, link_id: str) -> dict[str, Any]:
+    """A Questionnaire with no id: its id comes from its title."""
+    item = {"linkId": link_id, "type": "string", "text": link_id}
+    return {"resourceType": "Questionnaire", "title": title, "status": "draft", "item": [item]}
+
+
+def test_two_files_with_the_same_title_get_a_clear_choice_not_a_file_edit(
+    tmp_path: Path,
+) -> None:
+    run("import_fhir", str(write(tmp_path, titled("Pain", "a"), "first.json")))
+    second = str(write(tmp_path, titled("Pain", "b"), "second.json"))
+    with pytest.raises(CommandError) as caught:
+        run("import_fhir", second)
+    message = str(caught.value)
+    assert "pain@1.0.0 is already published with other content" in message
+    assert f"import_fhir {second} --as-new-id NEW_ID" in message
+    assert f"import_fhir {second} --as-new-version-of pain" in message
+    assert QuestionnaireVersion.objects.count() == 1
+    assert (
+        run("import_fhir", second, "--as-new-id", "pain_b")
+        .rstrip()
+        .endswith("created draft pain_b@1.0.0")
+    )
+    out = run("import_fhir", second, "--as-new-version-of", "pain")
+    assert "note: pain already has version(s) 1.0.0; this file joins them" in out
+    assert out.rstrip().endswith("created draft pain@1.1.0")
+    items = {v.ref: [i.id for i in v.definition.items] for v in QuestionnaireVersion.objects.all()}
+    assert items == {"pain@1.0.0": ["a"], "pain_b@1.0.0": ["b"], "pain@1.1.0": ["b"]}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--as-new-id", "Pain-B"), "'Pain-B' is not a questionnaire id"),
+        (("--as-new-version-of", "nope"), "no questionnaire nope is published"),
+        (("--as-new-id", "x", "--as-new-version-of", "y"), "not allowed with argument"),
+    ],
+)
+def test_a_wrong_choice_is_a_clear_error(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(CommandError, match=message):
+        run("import_fhir", str(write(tmp_path, titled("Pain", "a"))), *args)
+    assert not QuestionnaireVersion.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -193,7 +252,11 @@ def test_an_exported_library_questionnaire_imports_back_as_a_new_version(
     resource = json.loads(run("export_fhir", "phq9"))
     resource["version"] = "1.0.1"
     out = run("import_fhir", str(write(tmp_path, resource)))
-    assert out.strip() == "created draft phq9@1.0.1"
+    assert out.strip().splitlines() == [
+        "note: phq9 already has version(s) 1.0.0; this file joins them. If it is another"
+        " questionnaire, import it with --as-new-id NEW_ID instead.",
+        "created draft phq9@1.0.1",
+    ]
 
 
 # --- Import limits (settings.IMPORT_MAX_BYTES, IMPORT_MAX_DEPTH, IMPORT_MAX_ITEMS) ---------
@@ -307,3 +370,10 @@ def test_a_broken_score_extension_is_a_clear_error(
     with pytest.raises(CommandError, match="cannot be imported; nothing was published") as caught:
         run("import_fhir", str(path))
     assert message in str(caught.value)
+
+
+def test_the_import_service_refuses_both_choices_at_once() -> None:
+    with pytest.raises(FhirImportError, match="choose one: a new id, or a new version"):
+        fhir_resource_import(
+            resource=titled("Pain", "a"), source="q.json", as_new_id="x", as_new_version_of="y"
+        )

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from questionnaires.fhir import common as c
-from questionnaires.fhir.export import questionnaire_to_fhir
+from questionnaires.fhir.export import questionnaire_to_fhir, response_to_fhir
 from questionnaires.fhir.importer import ImportResult, questionnaire_from_fhir
+from questionnaires.fhir.validation import validate
 from scoring.engine import Definition, evaluate
 from tests.questionnaires.fhir.helpers import FIXTURES, walk
 
@@ -202,3 +203,27 @@ def test_conditions_without_an_exact_meaning_are_named(
     ]
     result = questionnaire_from_fhir(resource, source=NAME)
     assert f"answerSignificance not expressible (left out): {item}" in result.warnings
+
+
+@pytest.mark.parametrize(("answers", "colour"), TRIGGERS, ids=[str(a) for a, _ in TRIGGERS])
+def test_a_response_export_carries_each_colour_as_ehealth_records_it(
+    answers: dict[str, Any], colour: str
+) -> None:
+    """eHealth records an answer's colour as a finding basis (linkId, value,
+    finding ``<colour>-question-answer``, the answerSignificance that
+    applied); the exported QuestionnaireResponse carries one per coloured
+    answer, under the file's own linkId, and validates."""
+    definition = imported().definition
+    response = response_to_fhir(definition, answers)
+    validate(response)
+    item = definition.item(next(iter(answers)))
+    bases = c.extensions(response, c.FINDING_BASIS)
+    assert len(bases) == 1
+    parts = {e["url"]: e for e in bases[0]["extension"]}
+    assert parts["linkId"]["valueString"] == (item.link_id or item.id)
+    finding = parts["finding"]["valueCodeableConcept"]["coding"][0]
+    assert (finding["system"], finding["code"]) == (c.FINDING_SYSTEM, f"{colour}-question-answer")
+    applied = c.extension_value(parts[c.ANSWER_SIGNIFICANCE], "significance")
+    assert applied == {"system": c.SIGNIFICANCE_SYSTEM, "code": colour}
+    flags = c.extensions(response, c.RESULT)[0]["extension"][1:]  # after the overall colour
+    assert [c.extension_value(flag, "colour")["code"] for flag in flags] == [colour]

@@ -154,13 +154,10 @@ def test_linkids_become_ids_avoiding_the_rule_languages_words_and_clashes() -> N
     result = import_items(
         [text_item("count"), text_item("Item-1"), text_item("item_1"), text_item("7up")]
     )
-    assert [i.id for i in result.definition.items] == ["count_item", "item_1", "item_1_2", "q_7up"]
-    assert result.renamed == {
-        "count": "count_item",
-        "Item-1": "item_1",
-        "item_1": "item_1_2",
-        "7up": "q_7up",
-    }
+    # A linkId that is a valid id keeps it: the renamed one takes another.
+    assert [i.id for i in result.definition.items] == ["count_item", "item_1_2", "item_1", "q_7up"]
+    assert result.renamed == {"count": "count_item", "Item-1": "item_1_2", "7up": "q_7up"}
+    assert [i.link_id for i in result.definition.items] == ["count", "Item-1", None, "7up"]
 
 
 def test_options_take_ordinal_value_or_the_older_co_value_on_the_coding() -> None:
