@@ -75,7 +75,8 @@ def test_the_engine_still_stores_yellow_with_item_9_not_assessable(phq9_12) -> N
     """Nothing the engine stores changes: rescoring 1.0.0/1.1.0 gives the same result."""
     stored = result_original(response_id=phq9_12.pk)
     assert stored.overall == ScoringResult.Overall.YELLOW
-    assert [n["rule_id"] for n in stored.result["not_assessable"]] == ["phq9_item9_self_harm"]
+    not_assessable = stored.engine_result.not_assessable
+    assert [n.rule_id for n in not_assessable] == ["phq9_item9_self_harm"]
     assert stored.engine_result.score("phq9").value == 12
 
 
