@@ -160,7 +160,8 @@ def main() -> int:
     finally:
         drop_database(args.database)
     before, after = data["before"], data["after"]
-    assert isinstance(before, dict) and isinstance(after, dict)
+    assert isinstance(before, dict)
+    assert isinstance(after, dict)
     per = 1000 / args.responses
     print(
         f"{data['submitted']} {data['version']} responses submitted "
