@@ -99,3 +99,21 @@ def test_a_compact_result_is_read_only_with_its_own_version(demo: Definition) ->
         result_from_compact(data, later)
     with pytest.raises(ValueError, match="not a compact result"):
         result_from_compact({**data, "result_format": 1}, demo)
+
+
+def test_a_prorated_score_says_so(demo: Definition) -> None:
+    """One of three items missing is within ``prorate_up_to: 1``: 3 + 2 over
+    two answered items, times three, is 7.5, rounded half up to 8."""
+    result = evaluate(demo, {"q.1": "3", "q.3": "2"})
+    data = stored(result, demo)
+
+    assert data["scores"] == {
+        "total": {
+            "value": 8,
+            "band": "high",
+            "used": ["q.1", "q.3"],
+            "missing": ["q.2"],
+            "prorated": True,
+        }
+    }
+    assert result_from_compact(data, demo) == result
