@@ -12,6 +12,7 @@ from scoring.engine import (
     ENGINE_VERSION,
     Result,
     evaluate,
+    pick_text,
     result_from_dict,
     result_to_dict,
     result_to_score_json,
@@ -97,3 +98,10 @@ def test_the_definition_gives_its_items_and_scores_by_id() -> None:
 
 def test_parsing_the_same_mapping_twice_gives_equal_definitions() -> None:
     assert parse(definition()) == DEFINITION
+
+
+def test_a_text_is_shown_in_the_readers_language_else_english_and_a_plain_one_as_it_is() -> None:
+    assert pick_text({"da": "Smerter", "en": "Pain"}, "da") == "Smerter"
+    assert pick_text({"en": "Pain"}, "da") == "Pain"
+    assert pick_text("Pain", "da") == "Pain"
+    assert pick_text(None, "da") == ""
