@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pro_portal.models import Organisation, Patient
-from scoring.engine import Definition, Result, parse_definition, result_from_dict
+from scoring.engine import Definition, Result, parse_definition, result_from_stored
 
 
 class ImmutableError(Exception):
@@ -459,6 +459,10 @@ class ImmutableResultError(Exception):
 class ScoringResult(models.Model):
     """The engine's outcome for one response, with the versions that produced it.
 
+    ``result`` holds what the engine decided, without the definition's texts
+    (scoring.engine.compact); rows stored before that hold the full result,
+    and both read the same through ``engine_result``.
+
     The ``original`` result is computed in the submit transaction and is the
     one the summary and PDF show. ``rescore`` rows are written beside it by
     ``manage.py rescore`` to compare a new engine before release.
@@ -511,7 +515,12 @@ class ScoringResult(models.Model):
 
     @cached_property
     def engine_result(self) -> Result:
-        return result_from_dict(self.result)
+        """The engine's result, read from either stored form: the compact one
+        (what the engine decided) takes its texts from the version the
+        response was answered under, which never changes."""
+        return result_from_stored(
+            self.result, lambda: self.response.questionnaire_version.definition
+        )
 
 
 class UnsentSafetyNotice(models.Model):

@@ -2,7 +2,9 @@
 
 The original result is written by ``questionnaires.answering.response_submit``
 in the submit transaction; ``rescore`` adds rows beside it (``manage.py
-rescore``) and never replaces it.
+rescore``) and never replaces it. Both are stored compactly: what the engine
+decided, with the texts read from the (immutable) version when shown
+(scoring.engine.compact; docs/architecture.md, "Compact results").
 """
 
 from __future__ import annotations
@@ -20,9 +22,8 @@ from scoring.engine import (
     ENGINE_VERSION,
     Result,
     evaluate,
-    result_from_dict,
-    result_to_dict,
     result_to_score_json,
+    result_to_stored,
 )
 
 # --- What a response shows ------------------------------------------------------
@@ -80,6 +81,14 @@ def result_shown(result: Result) -> str:
     return shown
 
 
+#: What a stored result needs of its response's version to be read: the
+#: compiled definition is cached by (pk, hash), so its content stays unread.
+_VERSION_FIELDS = (
+    "response__questionnaire_version__id",
+    "response__questionnaire_version__content_hash",
+)
+
+
 def previous_result(response: Response) -> Result | None:
     """The original result of the same patient's latest earlier submitted
     response to the same questionnaire id (any version), or None."""
@@ -92,10 +101,11 @@ def previous_result(response: Response) -> Result | None:
         )
         .exclude(response_id=response.pk)
         .order_by("-response__submitted_at")
-        .only("result")
+        .select_related("response__questionnaire_version")
+        .only("result", *_VERSION_FIELDS)
         .first()
     )
-    return result_from_dict(earlier.result) if earlier else None
+    return earlier.engine_result if earlier else None
 
 
 def result_compute(*, response: Response) -> Result:
@@ -116,7 +126,7 @@ def result_store(*, response: Response, result: Result, **extra: Any) -> Scoring
             definition_version=result.version,
             engine_version=result.engine_version,
             overall=result.overall,
-            result=result_to_dict(result),
+            result=result_to_stored(result, response.questionnaire_version.definition),
             **extra,
         )
         if stored.kind == ScoringResult.Kind.ORIGINAL:
@@ -129,8 +139,13 @@ def result_store(*, response: Response, result: Result, **extra: Any) -> Scoring
 
 
 def result_original(*, response_id: int) -> ScoringResult:
-    """The result stored when the response was submitted (a plain read)."""
-    return ScoringResult.objects.get(response_id=response_id, kind=ScoringResult.Kind.ORIGINAL)
+    """The result stored when the response was submitted (a plain read), with
+    what reading it needs of the response's version."""
+    return (
+        ScoringResult.objects.select_related("response__questionnaire_version")
+        .defer("response__questionnaire_version__content")
+        .get(response_id=response_id, kind=ScoringResult.Kind.ORIGINAL)
+    )
 
 
 @dataclass(frozen=True)
@@ -140,9 +155,9 @@ class Difference:
     rescored: dict[str, Any]
 
 
-def comparable(stored: dict[str, Any]) -> dict[str, Any]:
+def comparable(stored: ScoringResult) -> dict[str, Any]:
     """What a clinician would see change: overall, scores and bands, flags."""
-    out = result_to_score_json(result_from_dict(stored))
+    out = result_to_score_json(stored.engine_result)
     return {
         "overall": out["overall"],
         "scores": out["scores"],
@@ -178,7 +193,7 @@ def rescore(*, versions: list[QuestionnaireVersion]) -> tuple[str, int, list[Dif
                 rescore_run=run,
             )
         count += 1
-        before, after = comparable(original.result), comparable(stored.result)
+        before, after = comparable(original), comparable(stored)
         if before != after:
             differences.append(Difference(response, before, after))
     return run, count, differences

@@ -48,7 +48,7 @@ from questionnaires.models import (
 )
 from questionnaires.results import RANK, result_shown
 from questionnaires.services import questionnaire_publish
-from scoring.engine import evaluate, result_to_dict
+from scoring.engine import evaluate, result_to_stored
 from scoring.models import ResponseReview
 
 NOT_POSTGRESQL = (
@@ -167,7 +167,7 @@ class Pattern:
     answers: tuple[tuple[str, str], ...]  # (item id, the value as JSON text)
     overall: str
     shown: str  # what the lists show (questionnaires.results.result_shown)
-    result: str  # result_to_dict as JSON text
+    result: str  # the stored form (result_to_stored) as JSON text
     questionnaire_id: str
     definition_version: str
     engine_version: str
@@ -290,7 +290,7 @@ def patterns_compute() -> list[tuple[VersionPatterns, float]]:
                     answers=tuple((k, json.dumps(v)) for k, v in answers.items()),
                     overall=result.overall,
                     shown=result_shown(result),
-                    result=json.dumps(result_to_dict(result)),
+                    result=json.dumps(result_to_stored(result, definition)),
                     questionnaire_id=result.questionnaire,
                     definition_version=result.version,
                     engine_version=result.engine_version,

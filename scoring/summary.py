@@ -29,7 +29,6 @@ from scoring.engine import (
     ScoreResult,
     enabled_items,
     pick_text,
-    result_from_dict,
 )
 from scoring.engine.item_types import item_type
 from scoring.engine.model import Number
@@ -400,10 +399,11 @@ def _history(response: Response) -> list[tuple[Response, Result]]:
             questionnaire_id=response.questionnaire_version.questionnaire_id,
             response__submitted_at__lte=response.submitted_at,
         )
-        .select_related("response")
+        .select_related("response__questionnaire_version")
+        .defer("response__questionnaire_version__content")
         .order_by("-response__submitted_at")[:TREND_POINTS]
     )
-    return [(row.response, result_from_dict(row.result)) for row in reversed(rows)]
+    return [(row.response, row.engine_result) for row in reversed(rows)]
 
 
 def _trends(
@@ -703,6 +703,7 @@ def _waiting_room(response: Response, language: str) -> WaitingRoom | None:
             response__submitted_at__date__lte=day,
         )
         .select_related("response__questionnaire_version")
+        .defer("response__questionnaire_version__content")
         .order_by("-response__submitted_at")[:2]
     )
     if not rows or rows[0].response.submitted_at is None:

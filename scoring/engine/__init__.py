@@ -5,6 +5,12 @@ is then a pure, deterministic function of (definition, answers, previous
 result). Every value in and out is a frozen dataclass.
 """
 
+from scoring.engine.compact import (
+    result_from_compact,
+    result_from_stored,
+    result_to_compact,
+    result_to_stored,
+)
 from scoring.engine.errors import AnswerError, DefinitionError, Problem
 from scoring.engine.evaluate import answers_by_id, enabled_items, evaluate, validate_answers
 from scoring.engine.model import (
@@ -88,9 +94,13 @@ __all__ = [
     "parse_definition",
     "pick_language",
     "pick_text",
+    "result_from_compact",
     "result_from_dict",
+    "result_from_stored",
+    "result_to_compact",
     "result_to_dict",
     "result_to_score_json",
+    "result_to_stored",
     "run_test_vectors",
     "validate_answers",
 ]

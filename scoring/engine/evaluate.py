@@ -140,10 +140,6 @@ def run(
             unknown.append(compiled)
     fired.sort(key=lambda c: SEVERITY[c.rule.colour])  # stable: definition order within a colour
     flags = tuple(_flag(definition, c, env, given, done) for c in fired)
-    item_colours: dict[str, str] = {}
-    for flag in flags:  # most severe first, so the first colour set is the item's colour
-        for answer in flag.because.answers:
-            item_colours.setdefault(answer.item_id, flag.colour)
     not_assessable = tuple(_not_assessable(c, env, done) for c in unknown)
     overall = _overall(flags, not_assessable)
     return Result(
@@ -155,11 +151,20 @@ def run(
         meaning=colour_meaning(definition.intended_use, overall, definition.green_interval_days),
         scores=tuple(done[score.id] for score in definition.scores),
         flags=flags,
-        item_colours=item_colours,
+        item_colours=colours_of_items(flags),
         not_assessable=not_assessable,
-        patient_messages=_patient_messages(definition, flags),
+        patient_messages=patient_messages(definition, flags),
         item_values=item_values,
     )
+
+
+def colours_of_items(flags: tuple[Flag, ...]) -> dict[str, str]:
+    """Each answer's colour: that of the most severe flag resting on it."""
+    colours: dict[str, str] = {}
+    for flag in flags:  # most severe first, so the first colour set is the item's colour
+        for answer in flag.because.answers:
+            colours.setdefault(answer.item_id, flag.colour)
+    return colours
 
 
 def _overall(flags: tuple[Flag, ...], not_assessable: tuple[NotAssessable, ...]) -> str:
@@ -240,9 +245,7 @@ def _not_assessable(
     )
 
 
-def _patient_messages(
-    definition: Definition, flags: tuple[Flag, ...]
-) -> tuple[PatientMessage, ...]:
+def patient_messages(definition: Definition, flags: tuple[Flag, ...]) -> tuple[PatientMessage, ...]:
     """Safety texts first, then by colour; the default when no rule speaks."""
     messages = [
         PatientMessage(flag.patient_text, flag.rule_id, flag.safety)

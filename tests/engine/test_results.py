@@ -100,6 +100,8 @@ def test_parsing_the_same_mapping_twice_gives_equal_definitions() -> None:
     assert parse(definition()) == DEFINITION
 
 
-def test_a_plain_text_is_shown_as_it_is_in_every_language() -> None:
-    assert pick_text("PHQ-9", "da") == "PHQ-9"
-    assert pick_text(None, "en") == ""
+def test_a_text_is_shown_in_the_readers_language_else_english_and_a_plain_one_as_it_is() -> None:
+    assert pick_text({"da": "Smerter", "en": "Pain"}, "da") == "Smerter"
+    assert pick_text({"en": "Pain"}, "da") == "Pain"
+    assert pick_text("Pain", "da") == "Pain"
+    assert pick_text(None, "da") == ""

@@ -19,6 +19,7 @@ from typing import Any
 from scoring.engine import (
     AnswerInvolved,
     Because,
+    Definition,
     Flag,
     Meaning,
     NotAssessable,
@@ -28,6 +29,7 @@ from scoring.engine import (
     ScoreResult,
     evaluate,
     result_from_dict,
+    result_from_stored,
 )
 from tests.engine.builders import definition, parse, text
 
@@ -491,3 +493,42 @@ def test_a_stored_result_still_serves_as_the_previous_result_for_change() -> Non
     total_rise = next(flag for flag in result.flags if flag.rule_id == "total_rise")
     assert total_rise.because.scores[0].previous == 6
     assert total_rise.because.scores[0].value == 9
+
+
+# The same result in the compact form (``result_format`` 2, scoring/engine/
+# compact.py) that results are stored in since issue 16: what the engine
+# decided; the texts come from the definition version it was scored under.
+STORED_COMPACT = r"""
+{
+  "result_format": 2,
+  "questionnaire": "demo",
+  "version": "1.0.0",
+  "engine_version": "1.0.0",
+  "overall": "red",
+  "scores": {
+    "total": {
+      "value": 6, "band": "high", "used": ["q.1", "q.3"], "missing": ["q.2"], "prorated": true
+    }
+  },
+  "flags": [
+    {"rule": "q3_safety", "answers": [["q.3", "1"]]},
+    {"rule": "total_high", "scores": [["total"]]},
+    {"rule": "weight_gain", "answers": [["weight", 82.5, 80.0]]},
+    {"rule": "pain_spread", "answers": [["pain.where", ["back", "leg"]]]},
+    {"rule": "total_rise", "scores": [["total", 0]]}
+  ],
+  "not_assessable": [["short_sleep", ["sleep"]]],
+  "item_values": {"q.1": 3, "q.3": 1, "weight": 82.5}
+}
+"""
+
+
+def test_a_stored_result_of_format_2_reads_back_with_the_texts_of_its_version() -> None:
+    assert result_from_stored(json.loads(STORED_COMPACT), lambda: parse(mapping())) == RESTORED
+
+
+def test_a_stored_result_of_format_1_is_read_without_its_definition() -> None:
+    def unused() -> Definition:
+        raise AssertionError("the full form holds its texts")
+
+    assert result_from_stored(json.loads(STORED), unused) == RESTORED

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from pro_portal.models import AuditEvent, Membership, Organisation, Patient, Role
 from questionnaires.models import Answer, Consultation, Response, ScoringResult
-from scoring.engine import evaluate, result_to_dict
+from scoring.engine import evaluate, result_to_stored
 from scoring.models import ResponseReview
 from scoring.seed_scale import NOT_ALLOWED, NOT_EMPTY, NOT_POSTGRESQL, Plan
 from tests import factories
@@ -136,9 +136,10 @@ def test_stored_results_are_the_engines_for_the_answers_stored():
     for stored in ScoringResult.objects.select_related("response__questionnaire_version")[:25]:
         response = stored.response
         definition = response.questionnaire_version.definition
-        assert stored.result == json.loads(
-            json.dumps(result_to_dict(evaluate(definition, response.answers_dict())))
-        )
+        scored = evaluate(definition, response.answers_dict())
+        assert stored.result == json.loads(json.dumps(result_to_stored(scored, definition)))
+        assert stored.result["result_format"] == 2  # compact, as a submit stores it
+        assert stored.engine_result == scored
 
 
 def test_the_output_names_no_cpr_number():
