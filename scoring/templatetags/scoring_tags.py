@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from pro_portal.html import html, html_join
 from pro_portal.i18n import page_language
 from scoring.presentation import INCOMPLETE, SAFETY_UNANSWERED
-from scoring.worklist import ConsultationRow
+from scoring.worklist import ConsultationRow, ResponseRow
 
 if TYPE_CHECKING:
     from scoring.search import Row as SearchRow
@@ -145,7 +145,7 @@ def search_row(row: SearchRow, clinical: bool) -> SafeString:
             )
             for r in row.responses.newest
         ),
-    ) or html("<li>{}</li>", mark_safe(gettext("No submitted responses.")))  # noqa: S308 - our own text
+    ) or html("<li>{}</li>", gettext("No submitted responses."))
     more = row.responses.more
     earlier = (
         html(
@@ -174,4 +174,54 @@ def _short_formats(language: str | None) -> tuple[str, str]:
     return (
         str(formats.get_format("SHORT_DATE_FORMAT", language)),
         str(formats.get_format("SHORT_DATETIME_FORMAT", language)),
+    )
+
+
+@register.simple_tag
+def awaiting_row(row: ResponseRow) -> SafeString:
+    """One row of the awaiting-review list (50 a page), built as ``day_row``
+    is, with the template's markup."""
+    language = page_language()
+    _date, datetime_format = _short_formats(get_language())
+    starts = row.consultation_starts_at
+    return html(
+        '<tr class="row-{}"><td>{}</td>\n      <td><a href="{}">{}</a></td>\n'
+        '      <td>{} <span class="text-body-secondary">{}</span></td>\n'
+        "      <td>{}</td>\n      <td>{}</td></tr>",
+        row.overall or "none",
+        _badge(row.overall if row.overall in _COLOURS else None, language),
+        row.summary_url,
+        row.patient.name,
+        row.questionnaire_title,
+        row.version,
+        dateformat.format(timezone.localtime(row.submitted_at), datetime_format),
+        dateformat.format(timezone.localtime(starts), datetime_format) if starts else "–",
+    )
+
+
+@register.simple_tag
+def overdue_row(row: ResponseRow) -> SafeString:
+    """One row of the overdue block above both worklist tabs (20 a page),
+    built as ``day_row`` is, with the template's markup."""
+    language = page_language()
+    _date, datetime_format = _short_formats(get_language())
+    starts = row.consultation_starts_at
+    consultation = (
+        html(
+            "({} {})",
+            gettext("consultation"),
+            dateformat.format(timezone.localtime(starts), datetime_format),
+        )
+        if starts
+        else ""
+    )
+    return html(
+        '<li>{} <a class="alert-link" href="{}">{}</a>\n      – {}, {} {}\n      {}</li>',
+        _badge(row.overall if row.overall in _COLOURS else None, language),
+        row.summary_url,
+        row.patient.name,
+        row.questionnaire_title,
+        gettext("submitted"),
+        dateformat.format(timezone.localtime(row.submitted_at), datetime_format),
+        consultation,
     )
