@@ -136,6 +136,7 @@ print(json.dumps({
     "day": timezone.localtime(last).date().isoformat(),
     "responses": longest["n"],
     "summary": str(newest.public_id),
+    "patient": str(patient.public_id),
     "cpr": patient.cpr,
     "name": f"{first} {surname}",
     "surname": "Jensen",
@@ -144,13 +145,14 @@ print(json.dumps({
 
 # EXPLAIN (ANALYZE, BUFFERS) of every SELECT the pages' selectors send, as the
 # door calls them (the second call of each: a warm cache, as a live clinic's).
-EXPLAIN = """
+EXPLAIN = r"""
 import datetime as dt, json
 from django.db import connection
-from pro_portal.models import User
+from pro_portal.models import Patient, User
 from scoring import door, worklist
 
 user = User.objects.get(pk={clinician_id})
+cpr = Patient.objects.get(public_id="{patient}").cpr  # read here: never in a command line
 day = dt.date.fromisoformat("{day}")
 pages = {{
     "day list (door.day_page)": lambda: door.day_page(
@@ -158,7 +160,7 @@ pages = {{
     "awaiting review, page 1 (door.awaiting_page)": lambda: door.awaiting_page(
         user, worklist.Filters(day=day), language="da"),
     "search by CPR number (door.patient_search)": lambda: door.patient_search(
-        user, {cpr!r}, language="da"),
+        user, cpr, language="da"),
     "search by name (door.patient_search)": lambda: door.patient_search(
         user, {name!r}, language="da"),
     "search by a common surname (door.patient_search)": lambda: door.patient_search(
@@ -252,7 +254,8 @@ def measure(args: argparse.Namespace) -> int:
         )
         if args.explain:
             code = EXPLAIN.format(
-                clinician_id=subjects["clinician_id"], day=subjects["day"], cpr=cpr,
+                clinician_id=subjects["clinician_id"], day=subjects["day"],
+                patient=subjects["patient"],
                 name=subjects["name"], surname=subjects["surname"],
             )  # fmt: skip
             for label, plans in run_django(env, code).items():
@@ -269,7 +272,8 @@ def measure(args: argparse.Namespace) -> int:
             "search by common surname": ("POST", "/worklist/search/", str(subjects["surname"])),
             "summary, 50 responses": ("GET", f"/responses/{subjects['summary']}/", ""),
         }
-        with gunicorn(env, port, args.workers):
+        root = Path(args.against) if args.against else ROOT
+        with gunicorn(env, port, args.workers, root):
             browser = Browser(port, timeout=120)  # a worker's first request loads the site
             browser.cookies = dict(subjects["clinician"])
             for _ in range(4 * args.workers):  # reach every worker
@@ -348,6 +352,9 @@ def main() -> int:
     measuring.add_argument("--requests", type=int, default=200, help="per page")
     measuring.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     measuring.add_argument("--explain", action="store_true", help="print the query plans")
+    measuring.add_argument(
+        "--against", help="serve another checkout (same migrations) to compare with"
+    )
     args = parser.parse_args()
     if not port_open(5432):
         print("PostgreSQL is not running on 127.0.0.1:5432", file=sys.stderr)
