@@ -37,7 +37,10 @@ def audit_record(
         actor=actor,
         kiosk=kiosk,
         patient=patient,
-        organisation=organisation or (patient.organisation if patient else None),
+        # By id: the patient's organisation is not read for it (a query per view).
+        organisation_id=(
+            organisation.pk if organisation else (patient.organisation_id if patient else None)
+        ),
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(getattr(obj, "public_id", None) or obj.pk) if obj is not None else "",
         client_address=client_address.get(),

@@ -111,9 +111,18 @@ def response_record(
     """A submitted response with its answers, scores and flags: clinicians only."""
     return _record(
         user,
-        Response.objects.filter(status=Response.Status.SUBMITTED).select_related(
-            "questionnaire_version", "patient", "organisation", "consultation"
-        ),
+        Response.objects.filter(status=Response.Status.SUBMITTED)
+        .select_related(
+            "questionnaire_version",
+            "patient",
+            "organisation",
+            "consultation",
+            "review__reviewed_by",
+        )
+        # The version's compiled definition is cached per process: its content
+        # (up to 165 kB of JSON for chronic pain) is not read and decoded on
+        # every view of a summary. Its review and reviewer in the same query.
+        .defer("questionnaire_version__content", "questionnaire_version__source"),
         response_id,
         roles=CLINICAL_ROLES,
         action=action,

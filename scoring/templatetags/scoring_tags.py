@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from django import template
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from pro_portal.html import html, html_join
 from pro_portal.i18n import page_language
 from scoring.presentation import INCOMPLETE, SAFETY_UNANSWERED
-from scoring.worklist import ConsultationRow
+from scoring.worklist import ConsultationRow, ResponseRow
+
+if TYPE_CHECKING:
+    from scoring.search import Row as SearchRow
 
 register = template.Library()
 
@@ -104,3 +109,119 @@ def day_row(row: ConsultationRow, clinical: bool) -> SafeString:
 @functools.lru_cache(maxsize=16)
 def _reviewed_badge(language: str | None) -> SafeString:
     return format_html(' <span class="badge text-bg-light">{}</span>', _("reviewed"))
+
+
+@register.simple_tag
+def search_row(row: SearchRow, clinical: bool) -> SafeString:
+    """One patient found by a search, with the newest responses (clinicians).
+
+    Built here for the reason ``day_row`` is: 50 patients with 5 responses
+    each through the template's nodes and ``date`` filters cost more than
+    the search itself (tests/benchmarks/bench_search.py). The markup is the
+    template's, every value escaped by ``html()``; dates are formatted with
+    the language's own ``SHORT_DATE_FORMAT`` and ``SHORT_DATETIME_FORMAT``,
+    as the ``date`` filter formats them.
+    """
+    language = page_language()
+    date_format, datetime_format = _short_formats(get_language())
+    patient = row.patient
+    head = html(
+        '<li class="list-group-item"><strong><a href="{}">{}</a></strong> ({})\n      ',
+        row.url,
+        patient.name,
+        dateformat.format(patient.birth_date, date_format) if patient.birth_date else "",
+    )
+    if not clinical:
+        return html("{}\n    </li>", head)
+    items = html_join(
+        "",
+        (
+            html(
+                '<li>{} <a href="{}">{}</a> {}</li>',
+                _badge(r.overall if r.overall in _COLOURS else None, language),
+                r.summary_url,
+                r.questionnaire_title,
+                dateformat.format(timezone.localtime(r.submitted_at), datetime_format),
+            )
+            for r in row.responses.newest
+        ),
+    ) or html("<li>{}</li>", gettext("No submitted responses."))
+    more = row.responses.more
+    earlier = (
+        html(
+            '<li class="search-more-responses"><a href="{}">{}</a></li>',
+            row.url,
+            # Our own text and a number, kept as the template's blocktranslate
+            # writes it (not escaped).
+            mark_safe(  # noqa: S308
+                ngettext(
+                    "and %(more)s earlier response: see the patient's page",
+                    "and %(more)s earlier responses: see the patient's page",
+                    more,
+                )
+                % {"more": int(more)}
+            ),
+        )
+        if more
+        else ""
+    )
+    return html("{}<ul>{}\n        {}</ul>\n    </li>", head, items, earlier)
+
+
+@functools.lru_cache(maxsize=16)
+def _short_formats(language: str | None) -> tuple[str, str]:
+    # The language's formats, looked up once each, not once per date.
+    return (
+        str(formats.get_format("SHORT_DATE_FORMAT", language)),
+        str(formats.get_format("SHORT_DATETIME_FORMAT", language)),
+    )
+
+
+@register.simple_tag
+def awaiting_row(row: ResponseRow) -> SafeString:
+    """One row of the awaiting-review list (50 a page), built as ``day_row``
+    is, with the template's markup."""
+    language = page_language()
+    _date, datetime_format = _short_formats(get_language())
+    starts = row.consultation_starts_at
+    return html(
+        '<tr class="row-{}"><td>{}</td>\n      <td><a href="{}">{}</a></td>\n'
+        '      <td>{} <span class="text-body-secondary">{}</span></td>\n'
+        "      <td>{}</td>\n      <td>{}</td></tr>",
+        row.overall or "none",
+        _badge(row.overall if row.overall in _COLOURS else None, language),
+        row.summary_url,
+        row.patient.name,
+        row.questionnaire_title,
+        row.version,
+        dateformat.format(timezone.localtime(row.submitted_at), datetime_format),
+        dateformat.format(timezone.localtime(starts), datetime_format) if starts else "–",
+    )
+
+
+@register.simple_tag
+def overdue_row(row: ResponseRow) -> SafeString:
+    """One row of the overdue block above both worklist tabs (20 a page),
+    built as ``day_row`` is, with the template's markup."""
+    language = page_language()
+    _date, datetime_format = _short_formats(get_language())
+    starts = row.consultation_starts_at
+    consultation = (
+        html(
+            "({} {})",
+            gettext("consultation"),
+            dateformat.format(timezone.localtime(starts), datetime_format),
+        )
+        if starts
+        else ""
+    )
+    return html(
+        '<li>{} <a class="alert-link" href="{}">{}</a>\n      – {}, {} {}\n      {}</li>',
+        _badge(row.overall if row.overall in _COLOURS else None, language),
+        row.summary_url,
+        row.patient.name,
+        row.questionnaire_title,
+        gettext("submitted"),
+        dateformat.format(timezone.localtime(row.submitted_at), datetime_format),
+        consultation,
+    )
