@@ -158,6 +158,15 @@ class FhirItem:
 
 
 @dataclass(frozen=True, slots=True)
+class FhirStep:
+    """One item on the path from the Questionnaire's root to a calculated
+    item: its ``linkId`` and the names of the SDC variables defined on it."""
+
+    link_id: str
+    variables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FhirContext:
     """The FHIR Questionnaire an imported definition came from (``%questionnaire``
     of its FHIRPath scores) and how each item maps onto it."""
@@ -167,6 +176,10 @@ class FhirContext:
     #: Score id → the calculated item it came from: its value is written as
     #: that item's answer, so that calculations reading it see it.
     scores: Mapping[str, FhirItem] = field(default_factory=dict)
+    #: Score id → the path to its calculated item (outermost first, the item
+    #: last): SDC evaluates an item's variables and expression with its own
+    #: response item as the context, and a group's variables with the group's.
+    paths: Mapping[str, tuple[FhirStep, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
