@@ -122,7 +122,8 @@ def item_foci(response: Mapping[str, Any], path: tuple[FhirStep, ...]) -> list[A
         children = parent.get("item", [])
         found = next((i for i in children if i.get("linkId") == step.link_id), None)
         parent = found if found is not None else {"linkId": step.link_id}
-        foci.append(ResourceNode.create_node(parent, "QuestionnaireResponse.item"))
+        typed = ResourceNode.create_node(parent, "QuestionnaireResponse.item")  # type: ignore[no-untyped-call]  # fhirpathpy's own API, untyped
+        foci.append(typed)
     return foci
 
 
