@@ -45,7 +45,7 @@ from scoring.engine.item_types import (
     answer_text,
     item_type,
 )
-from scoring.engine.model import Number, Text
+from scoring.engine.model import FhirStep, Number, Text
 from scoring.engine.rules.ast import Call, Compare, Logic, Name, Node, Num
 from scoring.engine.rules.compiler import referenced_names
 from scoring.engine.rules.parser import parse
@@ -214,7 +214,20 @@ def metadata_mapping(definition: Definition) -> dict[str, Any]:
                 }
                 for key, item in definition.fhir.scores.items()
             }
+        if definition.fhir.paths:
+            data["fhir"]["paths"] = _paths(definition.fhir.paths)
     return data
+
+
+def _paths(paths: Mapping[str, tuple[FhirStep, ...]]) -> dict[str, list[dict[str, Any]]]:
+    """``fhir.paths`` as the definition writes it (docs/definitions.md § FHIR)."""
+    return {
+        key: [
+            {"link_id": s.link_id, **({"variables": list(s.variables)} if s.variables else {})}
+            for s in steps
+        ]
+        for key, steps in paths.items()
+    }
 
 
 def _string_extension(url: str, value: str) -> dict[str, Any]:

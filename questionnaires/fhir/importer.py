@@ -212,6 +212,8 @@ class _Importer:
         self.fhir_scores: dict[str, dict[str, Any]] = {}
         #: Item id → its enableWhenExpression (with the variables in scope).
         self.fhir_enable: dict[str, dict[str, Any]] = {}
+        #: Score id → the path to its calculated item (``fhir.paths``).
+        self.fhir_paths: dict[str, list[dict[str, Any]]] = {}
         self.sections: list[dict[str, Any]] = []
         self.pending: list[_Pending] = []
         self.calculated: list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = []
@@ -1152,6 +1154,7 @@ class _Importer:
             "decimals": decimals,
             "source": source,
         }
+        self.fhir_paths[ident] = self.item_path(item, [p["name"] for p in pairs])
         trial = self.trial_mapping([*needed, score])
         try:
             definition = parse_definition(trial, source=self.source)
@@ -1185,6 +1188,20 @@ class _Importer:
             self.note("calculatedExpression kept as FHIRPath (not a plain sum)", link_id)
             return score, []
         return translated
+
+    def item_path(self, item: Mapping[str, Any], names: list[str]) -> list[dict[str, Any]]:
+        """The items from the root down to ``item``, each with the names of
+        the variables in ``names`` it defines: SDC evaluates those with that
+        item's response item as the context (root variables: the response)."""
+        path = []
+        for step in _path_to(self.resource.get("item"), item) or [item]:
+            found = [fhirpath_of(v) for v in c.extensions(step, c.VARIABLE)]
+            defined = [f[0] for f in found if f is not None and f[0] in names]
+            entry: dict[str, Any] = {"link_id": str(step.get("linkId"))}
+            if defined:
+                entry["variables"] = defined
+            path.append(entry)
+        return path
 
     def as_sum(
         self, definition: Definition, score: dict[str, Any], read: list[str]
@@ -1268,6 +1285,9 @@ class _Importer:
                 "items": self.fhir_items,
                 "scores": {k: v for k, v in self.fhir_scores.items() if k in ids},
             }
+            paths = {k: v for k, v in self.fhir_paths.items() if k in ids}
+            if paths:
+                mapping["fhir"]["paths"] = paths
         return mapping
 
     # --- rules ----------------------------------------------------------------------------
@@ -1484,11 +1504,18 @@ class _Importer:
                 "questionnaire": copy.deepcopy(dict(resource)),
                 "items": self.fhir_items,
                 "scores": self.fhir_scores,
+                **self.paths_of(scores),
             }
             if self.fhir_enable:
                 mapping["fhir"]["enable"] = self.fhir_enable
         self.languages(mapping)
         return mapping
+
+    def paths_of(self, scores: list[dict[str, Any]]) -> dict[str, Any]:
+        """``{"paths": …}`` for the fhirpath scores among ``scores``, if any."""
+        fhirpath = {s["id"] for s in scores if s.get("method") == "fhirpath"}
+        paths = {k: v for k, v in self.fhir_paths.items() if k in fhirpath}
+        return {"paths": paths} if paths else {}
 
     def own_texts(self, mapping: dict[str, Any]) -> None:
         """Texts taken from PRO Portal's definition extension join the
@@ -1667,6 +1694,17 @@ def _find(items: object, link_id: str) -> Mapping[str, Any] | None:
         found = _find(item.get("item"), link_id)
         if found is not None:
             return found
+    return None
+
+
+def _path_to(items: object, target: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    """The items from the root down to ``target`` (the same object), or None."""
+    for item in _list(items):
+        if item is target:
+            return [item]
+        below = _path_to(item.get("item"), target)
+        if below is not None:
+            return [item, *below]
     return None
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from scoring.engine.model import FhirContext, FhirItem, Number
+from scoring.engine.model import FhirContext, FhirItem, FhirStep, Number
 from scoring.engine.rules.values import Env
 from scoring.engine.sdc_weight import Weights
 
@@ -72,6 +72,9 @@ class FhirpathScore:
     #: Ids of the items (in item order), then of the calculated scores, whose
     #: linkId the expression or a variable it uses mentions.
     reads: tuple[str, ...]
+    #: Where SDC evaluates it (``fhir.paths``): empty for a definition
+    #: imported before paths were kept — then on the whole response.
+    path: tuple[FhirStep, ...] = ()
 
     def evaluate(self, env: Env) -> Outcome:
         try:
@@ -89,13 +92,48 @@ class FhirpathScore:
             "resource": response,
             "questionnaire": self.context.questionnaire,
         }
+        if self.path:
+            return self.run_at_item(response, scope)
         for name, compiled in self.variables:
             scope[name] = compiled(response, scope)
         return self.expression(response, scope)
 
+    def run_at_item(self, response: Mapping[str, Any], scope: dict[str, Any]) -> list[Any]:
+        """As SDC evaluates a calculated item: root variables on the response,
+        each enclosing item's variables with that item's response item as the
+        focus and ``%context``, then the item's own variables and expression
+        on its own response item (a bare item with only the linkId when it
+        has none yet, as a form filler's is before it has a value)."""
+        foci = item_foci(response, self.path)
+        depth = {name: n for n, step in enumerate(self.path) for name in step.variables}
+        for name, compiled in self.variables:
+            focus = foci[depth[name]] if name in depth else response
+            scope[name] = compiled(focus, {**scope, "context": focus})
+        return self.expression(foci[-1], {**scope, "context": foci[-1]})
+
+
+def item_foci(response: Mapping[str, Any], path: tuple[FhirStep, ...]) -> list[Any]:
+    """The response item of each step of ``path`` (the first with its linkId
+    under the one before), typed for fhirpathpy's R4 model so that
+    ``answer.value`` resolves."""
+    from fhirpathpy.engine.nodes import ResourceNode
+
+    foci: list[Any] = []
+    parent: Mapping[str, Any] = response
+    for step in path:
+        children = parent.get("item", [])
+        found = next((i for i in children if i.get("linkId") == step.link_id), None)
+        parent = found if found is not None else {"linkId": step.link_id}
+        typed = ResourceNode.create_node(parent, "QuestionnaireResponse.item")  # type: ignore[no-untyped-call]  # fhirpathpy's own API, untyped
+        foci.append(typed)
+    return foci
+
 
 def compile_score(
-    expression: str, variables: tuple[tuple[str, str], ...], context: FhirContext
+    expression: str,
+    variables: tuple[tuple[str, str], ...],
+    context: FhirContext,
+    path: tuple[FhirStep, ...] = (),
 ) -> FhirpathScore:
     """Compile ``expression`` and its variables once; evaluate them on a
     response with no answers so that unknown functions and syntax errors are
@@ -115,7 +153,7 @@ def compile_score(
     reads = tuple(
         name for name, item in mapped if any(f"'{item.link_id}'" in text for text in texts)
     )
-    score = FhirpathScore(context, tuple(compiled), compile_one(expression), reads)
+    score = FhirpathScore(context, tuple(compiled), compile_one(expression), reads, path)
     try:
         score.run(build_response(context, Env()))
     except Exception as error:  # fhirpathpy raises plain Exception for every failure

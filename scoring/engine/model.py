@@ -164,6 +164,15 @@ class FhirItem:
 
 
 @dataclass(frozen=True, slots=True)
+class FhirStep:
+    """One item on the path from the Questionnaire's root to a calculated
+    item: its ``linkId`` and the names of the SDC variables defined on it."""
+
+    link_id: str
+    variables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FhirContext:
     """The FHIR Questionnaire an imported definition came from (``%questionnaire``
     of its FHIRPath scores) and how each item maps onto it."""
@@ -176,6 +185,10 @@ class FhirContext:
     #: Item id → its SDC ``enableWhenExpression`` (FHIRPath) and the SDC
     #: variables in scope: the item is asked only when it gives ``true``.
     enable: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
+    #: Score id → the path to its calculated item (outermost first, the item
+    #: last): SDC evaluates an item's variables and expression with its own
+    #: response item as the context, and a group's variables with the group's.
+    paths: Mapping[str, tuple[FhirStep, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 from scoring.engine.answers import describe
 from scoring.engine.fhirpath_score import ANSWER_KEYS, CHOICE_ANSWERS, NUMBER_ANSWERS
 from scoring.engine.item_types import ITEM_TYPES
-from scoring.engine.model import FhirContext, FhirItem
+from scoring.engine.model import FhirContext, FhirItem, FhirStep
 from scoring.engine.parse.base import Reader
 
 _ITEM_KEYS = ("options", "quantity")
@@ -26,7 +26,7 @@ class FhirReader(Reader):
         data = self.mapping(top["fhir"], "fhir")
         if data is None:
             return
-        self.keys(data, "fhir", ("questionnaire", "items"), ("scores", "enable"))
+        self.keys(data, "fhir", ("questionnaire", "items"), ("scores", "enable", "paths"))
         questionnaire = self.mapping(data.get("questionnaire", {}), "fhir", "questionnaire")
         if questionnaire is not None and questionnaire.get("resourceType") != "Questionnaire":
             self.problem("fhir", "questionnaire: expected a FHIR Questionnaire resource")
@@ -48,8 +48,9 @@ class FhirReader(Reader):
             gate = self.read_fhir_enable(str(item_id), entry, f"fhir.enable[{item_id!r}]")
             if gate is not None:
                 enable[str(item_id)] = gate
+        paths = self.read_fhir_paths(data.get("paths", {}))
         if questionnaire is not None:
-            self.fhir = FhirContext(questionnaire, items, scores, enable)
+            self.fhir = FhirContext(questionnaire, items, scores, enable, paths)
 
     def read_fhir_enable(
         self, item_id: str, raw: object, at: str
@@ -70,6 +71,36 @@ class FhirReader(Reader):
             return None
         assert isinstance(expression, str)
         return expression, variables
+
+    def read_fhir_paths(self, raw: object) -> dict[str, tuple[FhirStep, ...]]:
+        """``fhir.paths``: score id → the linkIds from the root down to its
+        calculated item, each with the names of the variables defined there
+        (SDC evaluates them with that item's response item as the context)."""
+        paths: dict[str, tuple[FhirStep, ...]] = {}
+        for score_id, steps in (self.mapping(raw, "fhir", "paths") or {}).items():
+            at = f"fhir.paths[{score_id!r}]"
+            if score_id not in self.score_ids:
+                self.problem(at, f"{score_id!r} is not a score", score_id)
+            problems = len(self.problems)
+            read = [self.read_fhir_step(s, at) for s in self.sequence(steps, at, "path", False)]
+            if len(self.problems) == problems:
+                paths[str(score_id)] = tuple(step for step in read if step is not None)
+        return paths
+
+    def read_fhir_step(self, raw: object, at: str) -> FhirStep | None:
+        data = self.mapping(raw, at)
+        if data is None:
+            return None
+        problems = len(self.problems)
+        self.keys(data, at, ("link_id",), ("variables",))
+        link_id, names = data.get("link_id"), data.get("variables", [])
+        if "link_id" in data and (not isinstance(link_id, str) or not link_id):
+            self.problem(at, f"link_id: expected a linkId, got {describe(link_id)}")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            self.problem(at, f"variables: expected a list of names, got {describe(names)}")
+        if len(self.problems) > problems:
+            return None
+        return FhirStep(str(link_id), tuple(names))
 
     def read_fhir_score(self, score_id: str, raw: object, at: str) -> FhirItem | None:
         """A score's calculated item: its value is written as that item's

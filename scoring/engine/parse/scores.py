@@ -200,7 +200,8 @@ class ScoresReader(ItemsReader):
             self.problem(where, "method: fhirpath needs the top-level fhir block", sid)
             return None, {}
         try:
-            compiled = compile_score(expression, tuple(variables), self.fhir)
+            path = self.fhir.paths.get(sid, ())
+            compiled = compile_score(expression, tuple(variables), self.fhir, path)
         except FhirpathError as error:
             self.problem(where, f"expression: {error}", sid)
             return None, {}

@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 
 from questionnaires.fhir.common import HIDDEN, MAX_VALUE, MIN_VALUE, UNIT, UNIT_OPTION, extensions
+from questionnaires.fhir.export import questionnaire_to_fhir
 from questionnaires.fhir.importer import FhirImportError, ImportResult, questionnaire_from_fhir
 from scoring.engine import AnswerError, enabled_items, evaluate
 from tests.questionnaires.fhir.helpers import FIXTURES
@@ -51,7 +52,6 @@ QUESTION_TYPES = ("group", "display")
 #: (file, linkId) → why the total cannot agree before another part of issue 15
 #: is merged; each mark is strict, so it fails once the total agrees.
 _EWE = "needs enableWhenExpression on the server — issue 15 item 2"
-_CONTEXT = "needs the item's own response item as the context of item-level SDC expressions"
 PENDING: dict[tuple[str, str], str] = {
     # AUDIT-1/2 are asked only when AUDIT-0 is not "Never", AUDIT-2-male /
     # -not-male by %patient.gender, AUDIT-3…9 by an expression fhirpathpy
@@ -62,15 +62,6 @@ PENDING: dict[tuple[str, str], str] = {
     # MINI-1…12 are asked only after a screener answer (enableWhenExpression)
     ("uwcirg/CIRG-CNICS-MINI.json", "MINI-num-answered"): _EWE,
     ("uwcirg/CIRG-CNICS-MINI.json", "MINI-score-ignoring-skipped"): _EWE,
-    # found by this suite, not yet built (no other helper has it): SDC evaluates
-    # an item's variables and calculatedExpression with the item's own response
-    # item as the context, so `item.where(linkId = …)` on a group finds its
-    # children; the engine evaluates every expression on the whole response
-    ("smart-forms/CVD-Risk.json", "cvd-risk"): _CONTEXT,
-    ("smart-forms/CVD-Risk.json", "bmi"): _CONTEXT,
-    ("smart-forms/CVD-Check.json", "cvd-risk"): _CONTEXT,
-    ("lforms/variable-scope-test.json", "/groupA/fieldC"): _CONTEXT,
-    ("lforms/variable-scope-test.json", "/groupB/fieldE"): _CONTEXT,
 }
 
 
@@ -363,11 +354,10 @@ BY_HAND: list[Any] = [
     ),
     # bmi = (weight / (height / 100)^2).round(1): 80 / 1.8² = 24.69… → 24.7, the
     # variables on group CVD-risk reading item.where(linkId = 'weight') in it
-    pytest.param(
+    (
         "smart-forms/CVD-Risk.json",
         {"weight": [{"valueDecimal": 80}], "height": [{"valueDecimal": 180}]},
         {"bmi": 24.7},
-        marks=pytest.mark.xfail(strict=True, reason=_CONTEXT),
     ),
     # idB = idA + 1; idB.1 (nested in idB) reads %varB, a name SDC gives no
     # scope: no value (warned), where it was silently dropped before
@@ -385,3 +375,12 @@ def test_totals_worked_out_by_hand(name: str, answers: Answers, expected: dict[s
     for link_id, value in expected.items():
         if value is None:
             assert any(link_id in warning for warning in result.warnings)
+
+
+def test_the_item_context_survives_export_and_import() -> None:
+    """bmi's variables sit on its group (SDC item context, fhir.paths): a
+    re-imported export still finds weight and height in that group."""
+    result = imported("smart-forms/CVD-Risk.json")
+    assert not isinstance(result, str)
+    again = questionnaire_from_fhir(questionnaire_to_fhir(result.definition), source="CVD.json")
+    assert evaluate(again.definition, {"weight": 80, "height": 180}).score("bmi").value == 24.7
