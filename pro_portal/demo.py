@@ -17,6 +17,7 @@ from allauth.mfa.models import Authenticator
 # allauth exposes no public API to enrol a known secret; these internals are
 # used only by the DEBUG-only demo data.
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from pro_portal.models import Membership, Organisation, Patient, Role, User
@@ -92,14 +93,18 @@ def demo_core(report: DemoReport) -> None:
             "region": "nordjylland",
         },
     )
-    _staff("laege", "Lone", "Læge", practice, Role.CLINICIAN)
+    laege = _staff("laege", "Lone", "Læge", practice, Role.CLINICIAN)
     _staff("sekretaer", "Sanne", "Sekretær", practice, Role.SECRETARY)
-    _staff("admin", "Anders", "Admin", practice, Role.ADMIN)
+    admin = _staff("admin", "Anders", "Admin", practice, Role.ADMIN)
     _staff("smertelaege", "Sofus", "Smertelæge", other, Role.CLINICIAN)
+    # The site-wide questionnaire roles, so the demo shows the content pages:
+    # the clinic admin imports and previews, the clinician signs off.
+    admin.user_permissions.add(Permission.objects.get(codename="manage_questionnaires"))
+    laege.user_permissions.add(Permission.objects.get(codename="review_questionnaires"))
     report.logins += [
-        ("laege", "clinician, Lægerne i Søby"),
+        ("laege", "clinician, Lægerne i Søby; clinical reviewer of questionnaires"),
         ("sekretaer", "secretary: invitation status only"),
-        ("admin", "clinic admin: /admin/"),
+        ("admin", "clinic admin: /admin/; content staff: /content/ (import, preview)"),
         ("smertelaege", "clinician of another organisation: sees none of Søby's patients"),
     ]
     for name, cpr, email, language in DEMO_PATIENTS:
