@@ -14,8 +14,9 @@ from django.apps import apps
 from django.utils import timezone
 
 from pro_portal.models import AuditEvent
-from questionnaires.models import Response
+from questionnaires.models import Response, ScoringResult
 from questionnaires.results import result_compute, result_store
+from scoring.engine import result_to_dict
 from tests import factories
 from tests.factories import PHQ9_GREEN, PHQ9_RED, PHQ9_YELLOW
 
@@ -25,15 +26,29 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 PHQ9_YELLOW_ITEM9_SKIPPED = {k: v for k, v in PHQ9_YELLOW.items() if k != "phq9.9"}
 
 
-def _submitted(organisation, version, answers, *, name: str, at: dt.datetime) -> Response:
+def _submitted(
+    organisation, version, answers, *, name: str, at: dt.datetime, full: bool = False
+) -> Response:
     """Submitted at ``at`` and scored as a submit would (without its PDF, to keep
-    a list of 55 quick)."""
+    a list of 55 quick); ``full``: the result stored in full, as before compact
+    results (issue 16), which came after the review-state migration."""
     patient = factories.PatientFactory(organisation=organisation, name=name)
     response = factories.response_with_answers(patient, version, answers)
     response.status = Response.Status.SUBMITTED
     response.submitted_at = at
     response.save()
-    result_store(response=response, result=result_compute(response=response))
+    result = result_compute(response=response)
+    if full:
+        ScoringResult.objects.create(
+            response=response,
+            questionnaire_id=result.questionnaire,
+            definition_version=result.version,
+            engine_version=result.engine_version,
+            overall=result.overall,
+            result=result_to_dict(result),
+        )
+    else:
+        result_store(response=response, result=result)
     return response
 
 
@@ -165,12 +180,12 @@ def test_the_migration_fills_responses_submitted_and_reviewed_before_it(personas
     version = factories.published_version("phq9")
     org = personas.organisation
     before = {
-        "red": _submitted(org, version, PHQ9_RED, name="Rød", at=NOW),
+        "red": _submitted(org, version, PHQ9_RED, name="Rød", at=NOW, full=True),
         "safety_unanswered": _submitted(
-            org, version, PHQ9_YELLOW_ITEM9_SKIPPED, name="Sara", at=NOW
+            org, version, PHQ9_YELLOW_ITEM9_SKIPPED, name="Sara", at=NOW, full=True
         ),
-        "yellow": _submitted(org, version, PHQ9_YELLOW, name="Gul", at=NOW),
-        "green": _submitted(org, version, PHQ9_GREEN, name="Grøn", at=NOW),
+        "yellow": _submitted(org, version, PHQ9_YELLOW, name="Gul", at=NOW, full=True),
+        "green": _submitted(org, version, PHQ9_GREEN, name="Grøn", at=NOW, full=True),
     }
     client.force_login(personas.clinician)
     client.post(f"/responses/{before['yellow'].public_id}/review")

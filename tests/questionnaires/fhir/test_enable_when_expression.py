@@ -158,6 +158,7 @@ def test_the_patient_is_not_shown_nor_required_to_answer_a_disabled_question(
     QuestionnaireVersion.objects.filter(pk=version.pk).update(
         status=QuestionnaireVersion.Status.ACTIVE
     )
+    version.refresh_from_db()
     issued = invitation_create(
         patient=personas.patient,
         starts_at=timezone.now() + dt.timedelta(days=2),
