@@ -213,7 +213,7 @@ def test_an_id_collision_says_so_and_keeps_the_published_version(editor_client: 
     page = response.content.decode()
     assert response.status_code == 409
     assert "already published with other content" in page
-    assert "mood_check@0.1.0 is already published with different content" in page
+    assert "mood_check@0.1.0 is already published with other content" in page
     assert QuestionnaireVersion.objects.get().title("en") == "Mood check"
 
 
