@@ -39,11 +39,11 @@ echo "== pytest in random order, seed $seed (again: RANDOMLY_SEED=$seed bash scr
 # The 15 slowest tests are listed at the end, to keep the run under 20 minutes as it grows.
 # Coverage floors: the whole project no lower than 96.1 % (lines and branches;
 # 96.18 % when the floor was set), the scoring engine every line and branch.
-# Two processes (pytest-xdist): each has its own test database and its own Redis
-# database below db 15 (pro_portal/settings.py); tests share out one by one,
-# except those marked xdist_group (a resource of the whole cluster, a costly cache).
+# One process: on this 2-core machine two (pytest-xdist, "-n 2 --dist loadgroup", which
+# the settings and xdist_group marks support) were slower, the browser walks fighting
+# for the cores.
 .venv/bin/python -m pytest -p no:cacheprovider -p randomly --randomly-seed="$seed" -m "not smoke" \
-  -n 2 --dist loadgroup --cov --cov-report=term:skip-covered --cov-report=xml:test-artifacts/coverage.xml \
+  --cov --cov-report=term:skip-covered --cov-report=xml:test-artifacts/coverage.xml \
   --cov-fail-under=96.1 --durations=15 "$@"
 echo "== coverage floor of the scoring engine: 100 % of lines and branches"
 .venv/bin/coverage report --include='scoring/engine/*' --fail-under=100 --skip-covered

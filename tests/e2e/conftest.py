@@ -323,6 +323,8 @@ class PageChecks:
     name: str
     minimum_target: float = 44
     axe: bool = True
+    #: IBM's checker beside axe (slower than axe; a walk may run it in fewer configurations).
+    ibm: bool = True
     screenshots: bool = True
     problems: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
@@ -341,7 +343,7 @@ class PageChecks:
             self.problems.append(f"{step}: {page.locator('h1').count()} <h1> elements")
         for violation in axe_violations(page) if self.axe else []:
             self.problems.append(f"{step}: axe {violation}")
-        for violation in ace_violations(page) if self.axe else []:
+        for violation in ace_violations(page) if self.axe and self.ibm else []:
             self.problems.append(f"{step}: IBM {violation}")
         if self.screenshots:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -118,7 +118,7 @@ def test_a_who5_sent_13_days_ago_is_shown_on_the_check_page_and_can_be_answered_
     _looked_at(page, f"reuse-again-{language}")
 
 
-@LANGUAGES
+@pytest.mark.parametrize("language", ["da"])
 def test_the_rest_of_the_gad7_follows_only_a_gad2_of_3_or_more(
     personas: Personas, new_context: Callable[..., Any], site: str, language: str
 ) -> None:
