@@ -10,7 +10,11 @@ from pro_portal.models import Membership, Patient, Role, User
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_data_creates_staff_of_each_role_and_patients(settings, capsys) -> None:
+def test_demo_data_creates_staff_of_each_role_and_patients_and_again_nothing_new(
+    settings, capsys
+) -> None:
+    """One test, as loading the demo costs seconds: what it creates, then that a
+    second run creates nothing more."""
     settings.DEBUG = True
     call_command("demo_data")
     out = capsys.readouterr().out
@@ -24,11 +28,6 @@ def test_demo_data_creates_staff_of_each_role_and_patients(settings, capsys) -> 
     assert admin.has_perm("questionnaires.manage_questionnaires")
     assert laege.has_perm("questionnaires.review_questionnaires")
     assert not laege.has_perm("questionnaires.manage_questionnaires")
-
-
-def test_demo_data_twice_creates_nothing_new(settings) -> None:
-    settings.DEBUG = True
-    call_command("demo_data")
     counts = (Patient.objects.count(), Membership.objects.count())
     call_command("demo_data")
     assert (Patient.objects.count(), Membership.objects.count()) == counts
