@@ -39,9 +39,8 @@ echo "== pytest in random order, seed $seed (again: RANDOMLY_SEED=$seed bash scr
 # The 15 slowest tests are listed at the end, to keep the run under 20 minutes as it grows.
 # Coverage floors: the whole project no lower than 96.1 % (lines and branches;
 # 96.18 % when the floor was set), the scoring engine every line and branch.
-# One process: on this 2-core machine two (pytest-xdist, "-n 2 --dist loadgroup", which
-# the settings and xdist_group marks support) were slower, the browser walks fighting
-# for the cores.
+# One process: on this 2-core machine two (pytest-xdist) were slower, the browser
+# walks fighting for the cores.
 .venv/bin/python -m pytest -p no:cacheprovider -p randomly --randomly-seed="$seed" -m "not smoke" \
   --cov --cov-report=term:skip-covered --cov-report=xml:test-artifacts/coverage.xml \
   --cov-fail-under=96.1 --durations=15 "$@"

@@ -26,9 +26,6 @@ AUDIT = AuditEvent._meta.db_table
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.postgresql,  # database roles are PostgreSQL's
-    # Roles belong to the whole PostgreSQL cluster, not to a test database: with
-    # the suite in two processes these tests all run in one of them.
-    pytest.mark.xdist_group("postgresql-roles"),
 ]
 
 

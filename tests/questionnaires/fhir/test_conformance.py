@@ -51,10 +51,6 @@ QUESTION_TYPES = ("group", "display")
 
 #: (file, linkId) → why the total cannot agree before another part of issue 15
 #: is merged; each mark is strict, so it fails once the total agrees.
-# Every total is compared once per process (the comparisons are cached): the
-# whole file runs in one process of the parallel suite.
-pytestmark = pytest.mark.xdist_group("conformance")
-
 _EWE = (
     "needs %patient (AUDIT-2 by gender) and a malformed enableWhenExpression"
     " (an iif with 5 arguments) decided as an SDC filler does — issue 15"
