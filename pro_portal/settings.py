@@ -213,6 +213,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # keeps counting while Redis is down instead of failing open or closed.
 # docs/architecture.md ("When Redis or a worker fails") lists each user.
 REDIS_URL: str = env.str("REDIS_URL", default="")
+if TESTING and REDIS_URL and (_worker := env.str("PYTEST_XDIST_WORKER", default="")):
+    # The test suite runs in two processes (pytest-xdist, scripts/test.sh): each
+    # has its own Redis database below the one given, so a real Celery worker
+    # started by one process never takes the other's task.
+    _base, _slash, _db = REDIS_URL.rpartition("/")
+    REDIS_URL = f"{_base}/{int(_db or 0) - int(_worker.removeprefix('gw'))}"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -39,10 +39,14 @@ echo "== pytest in random order, seed $seed (again: RANDOMLY_SEED=$seed bash scr
 # The 15 slowest tests are listed at the end, to keep the run under 20 minutes as it grows.
 # Coverage floors: the whole project no lower than 96.1 % (lines and branches;
 # 96.18 % when the floor was set), the scoring engine every line and branch.
-# One process: on this 2-core machine two (pytest-xdist) were slower, the browser
-# walks fighting for the cores.
+# Two processes (pytest-xdist), tests handed out one at a time, except groups that
+# stay in one process (xdist_group): the browser tests (one Chromium at a time; the
+# largest group, so it starts first), database roles (a resource of the whole
+# cluster) and the FHIR conformance comparisons (a costly per-process cache). Each
+# process has its own test database and its own Redis database below db 15
+# (pro_portal/settings.py).
 .venv/bin/python -m pytest -p no:cacheprovider -p randomly --randomly-seed="$seed" -m "not smoke" \
-  --cov --cov-report=term:skip-covered --cov-report=xml:test-artifacts/coverage.xml \
+  -n 2 --dist loadgroup --cov --cov-report=term:skip-covered --cov-report=xml:test-artifacts/coverage.xml \
   --cov-fail-under=96.1 --durations=15 "$@"
 echo "== coverage floor of the scoring engine: 100 % of lines and branches"
 .venv/bin/coverage report --include='scoring/engine/*' --fail-under=100 --skip-covered

@@ -26,6 +26,9 @@ AUDIT = AuditEvent._meta.db_table
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.postgresql,  # database roles are PostgreSQL's
+    # Roles belong to the whole cluster, not to one test database: the two test
+    # processes (scripts/test.sh) never create them at the same time.
+    pytest.mark.xdist_group("postgresql-roles"),
 ]
 
 

@@ -62,10 +62,15 @@ TABLET = {"width": 820, "height": 1180}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks the browser tests ``e2e``, and puts them in one group: the two test
+    processes (pytest-xdist ``--dist loadgroup``, scripts/test.sh) never run two
+    Chromiums at once, which on two cores slowed every walk down two- to threefold.
+    One process walks the browser tests while the other takes the rest."""
     here = Path(__file__).resolve().parent
     for item in items:
         if Path(str(item.fspath)).resolve().is_relative_to(here):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 PATIENT_FLOW_DANISH = ROOT / "locale" / "da" / "patient_flow_translations.json"

@@ -65,6 +65,11 @@ PENDING: dict[tuple[str, str], str] = {
 }
 
 
+# The comparisons are cached per process (``compared``): the two test processes
+# (scripts/test.sh) would otherwise each work them all out.
+pytestmark = pytest.mark.xdist_group("conformance")
+
+
 def load(name: str) -> dict[str, Any]:
     return json.loads((PUBLIC / name).read_text(encoding="utf-8"))
 
