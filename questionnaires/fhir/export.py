@@ -52,6 +52,8 @@ from scoring.engine.rules.parser import parse
 from scoring.engine.rules.values import COMPARISON, Env
 
 STATUSES = ("draft", "active", "retired")
+#: An imported enableWhenExpression and the SDC variables in scope (``fhir.enable``).
+Gate = tuple[str, tuple[tuple[str, str], ...]]
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "=": "=", "!=": "!="}
 
 
@@ -214,6 +216,14 @@ def metadata_mapping(definition: Definition) -> dict[str, Any]:
                 }
                 for key, item in definition.fhir.scores.items()
             }
+        if definition.fhir.enable:
+            data["fhir"]["enable"] = {
+                key: {
+                    "expression": expression,
+                    "variables": [{"name": n, "expression": e} for n, e in variables],
+                }
+                for key, (expression, variables) in definition.fhir.enable.items()
+            }
         if definition.fhir.paths:
             data["fhir"]["paths"] = _paths(definition.fhir.paths)
     return data
@@ -245,6 +255,20 @@ def _expression(
     return {"url": url, "valueExpression": value}
 
 
+def _gate_extensions(gate: Gate, native: str | None = None) -> list[dict[str, Any]]:
+    """An imported SDC enableWhenExpression (``fhir.enable``) as SDC writes it:
+    the variables it had in scope on the element itself (SDC evaluates an
+    element's expressions with its own variables), then the expression —
+    joined with ``and`` to the item's own enable-when in FHIRPath, if any
+    (an item has at most one enableWhenExpression)."""
+    expression, variables = gate
+    found = [_expression(c.VARIABLE, text, name) for name, text in variables]
+    if native is not None:
+        expression = f"({native}) and ({expression})"
+    found.append(_expression(c.ENABLE_WHEN_EXPRESSION, expression))
+    return found
+
+
 def _item_control(code: str) -> dict[str, Any]:
     return {
         "url": c.ITEM_CONTROL,
@@ -260,6 +284,17 @@ class _Exporter:
         self.one_answer: dict[str, list[tuple[Rule, list[list[dict[str, Any]]]]]] = {}
         self.section_links = section_links(definition)
         self.links = item_links(definition)
+        #: Item id → its imported enableWhenExpression; a section whose items
+        #: all share one (the group's of the imported file) has it on its group.
+        self.gates: dict[str, Gate] = dict(definition.fhir.enable) if definition.fhir else {}
+        self.section_gates: dict[str, Gate] = {}
+        for section in definition.sections:
+            shared = {self.gates.get(item.id) for item in section.items}
+            gate = shared.pop() if len(shared) == 1 else None
+            if gate is not None:
+                self.section_gates[section.id] = gate
+                for item in section.items:
+                    del self.gates[item.id]
 
     def text(self, target: dict[str, Any], key: str, text: Text) -> None:
         c.put_text(target, key, text, self.languages)
@@ -316,6 +351,8 @@ class _Exporter:
         }
         if section.included_from is not None:
             group["extension"].append({"url": c.INCLUDED_FROM, "valueCode": section.included_from})
+        if section.id in self.section_gates:
+            group["extension"] += _gate_extensions(self.section_gates[section.id])
         self.text(group, "text", section.title)
         children: list[dict[str, Any]] = []
         if section.intro:
@@ -353,7 +390,9 @@ class _Exporter:
             entry["answerOption"] = [self.option(item, o) for o in item.options]
         if item.max_length is not None:
             entry["maxLength"] = item.max_length
-        if item.enable_when is not None:
+        if item.id in self.gates:
+            self.imported_gate(item, extension)
+        elif item.enable_when is not None:
             self.enable_when(item, entry, extension)
         for rule, conditions in self.one_answer.get(item.id, []):
             for condition in conditions:
@@ -462,6 +501,22 @@ class _Exporter:
             entry["enableBehavior"] = "any" if wide else behavior
         if rewritten:
             extension.append(original)
+
+    def imported_gate(self, item: Item, extension: list[dict[str, Any]]) -> None:
+        """The item's imported enableWhenExpression, with its own enable-when
+        (if any) in the same expression: SDC allows one enableWhenExpression
+        and no enableWhen beside it. PRO Portal's ``enable-when`` keeps the
+        original, which import restores."""
+        native = None
+        if item.enable_when is not None:
+            original = c.canonical_json(enable_when_mapping(item.enable_when))
+            extension.append(_string_extension(c.ENABLE_WHEN, original))
+            state = self.writer.checkpoint()
+            try:
+                native = self.writer.enabled(item.id)
+            except NotExpressibleError:  # a gate on a score FHIRPath cannot say
+                self.writer.rollback(state)  # another filler then asks it more often, never less
+        extension += _gate_extensions(self.gates[item.id], native)
 
     def condition(self, condition: Condition) -> list[dict[str, Any]] | None:
         """The FHIR enableWhen entries of one condition (several: any of
