@@ -23,6 +23,7 @@ from questionnaires.fhir.fhirpath import (
     NotExpressibleError,
     item_links,
     section_links,
+    typed_options,
 )
 from scoring.engine import (
     Condition,
@@ -196,7 +197,11 @@ def metadata_mapping(definition: Definition) -> dict[str, Any]:
         data["patient_support"] = {"default": dict(definition.patient_support)}
     if definition.fhir is not None:
         data["fhir"] = {
-            "questionnaire": definition.fhir.questionnaire,
+            **(
+                {"questionnaire": definition.fhir.questionnaire}
+                if definition.fhir.questionnaire
+                else {}
+            ),
             "items": {
                 key: {
                     "link_id": item.link_id,
@@ -448,18 +453,30 @@ class _Exporter:
         return found
 
     def option(self, item: Item, option: Any) -> dict[str, Any]:
+        extension: list[dict[str, Any]] = [{"url": c.ORDINAL_VALUE, "valueDecimal": option.value}]
+        if option.exclusive:
+            extension.append({"url": c.OPTION_EXCLUSIVE, "valueBoolean": True})
+        typed = typed_options(self.definition, item)
+        if typed is not None:  # the string or integer itself; a label has no other place
+            return {typed[0]: typed[1][option.code], "extension": extension}
         coding: dict[str, Any] = {
             "system": option_system(self.definition, item.id),
             "code": option.code,
         }
         self.text(coding, "display", option.label)
-        extension: list[dict[str, Any]] = [{"url": c.ORDINAL_VALUE, "valueDecimal": option.value}]
-        if option.exclusive:
-            extension.append({"url": c.OPTION_EXCLUSIVE, "valueBoolean": True})
         return {"valueCoding": coding, "extension": extension}
 
     def coding(self, item_id: str, code: str) -> dict[str, Any]:
         return {"system": option_system(self.definition, item_id), "code": code}
+
+    def option_value(self, item: Item, code: str, prefix: str = "value") -> dict[str, Any]:
+        """The FHIR value of an option code, as its answerOption writes it
+        (``valueString: …`` / ``answerCoding: {…}`` with ``prefix`` answer)."""
+        typed = typed_options(self.definition, item)
+        if typed is not None:
+            key = typed[0].removeprefix("value")
+            return {f"{prefix}{key}": typed[1][code]}
+        return {f"{prefix}Coding": self.coding(item.id, code)}
 
     # --- enable-when ------------------------------------------------------------
 
@@ -533,7 +550,7 @@ class _Exporter:
         if isinstance(value, str):
             if target.type == "yes_no":
                 return [{**base, "operator": op, "answerBoolean": value == "yes"}]
-            return [{**base, "operator": op, "answerCoding": self.coding(target.id, value)}]
+            return [{**base, "operator": op, **self.option_value(target, value, "answer")}]
         assert value is not None
         if target.type in ("integer", "nrs"):
             if value != int(value):
@@ -548,8 +565,7 @@ class _Exporter:
         if target.type == "yes_no":
             return [{**base, "operator": "=", "answerBoolean": code == "yes"} for code in codes]
         return [
-            {**base, "operator": "=", "answerCoding": self.coding(target.id, code)}
-            for code in codes
+            {**base, "operator": "=", **self.option_value(target, code, "answer")} for code in codes
         ]
 
     # --- scores -------------------------------------------------------------------
@@ -649,7 +665,7 @@ class _Exporter:
         if isinstance(value, str) and item.type == "yes_no":
             answer: dict[str, Any] = {"valueBoolean": value == "yes"}
         elif isinstance(value, str):
-            answer = {"valueCoding": self.coding(item.id, value)}
+            answer = self.option_value(item, value)
         elif item.type in ("integer", "nrs") and value == int(value):
             answer = {"valueInteger": int(value)}
         else:
@@ -698,13 +714,14 @@ class _Exporter:
         self, item: Item, rule: Rule, conditions: list[list[dict[str, Any]]]
     ) -> tuple[int, int] | None:
         if item.type == "single_choice":
-            codes = {
-                sub["valueCoding"]["code"]
+            named = [
+                {k: v for k, v in sub.items() if k != "url"}
                 for group in conditions
                 for condition in group
                 for sub in condition["extension"]
-                if "valueCoding" in sub
-            }
+                if sub["url"] == "value"
+            ]
+            codes = {o.code for o in item.options if self.option_value(item, o.code) in named}
             values = sorted(o.value for o in item.options if o.code in codes)
             others = [o.value for o in item.options if o.code not in codes]
             low, high = values[0], values[-1]
@@ -881,8 +898,9 @@ def _findings(
 
 
 def _applies(conditions: list[dict[str, Any]], value: Mapping[str, Any]) -> bool:
-    """Whether one answer value meets a significance's conditions: a code or
-    yes/no is the one the condition names; a number lies in its interval
+    """Whether one answer value meets a significance's conditions: a code,
+    a string or integer option, or yes/no is the one the condition names
+    (``=``); a number lies in its interval
     (the rule fired on it, and its only significance is that interval)."""
     for condition in conditions:
         wanted = next(e for e in condition["extension"] if e["url"] == "value")
@@ -891,6 +909,11 @@ def _applies(conditions: list[dict[str, Any]], value: Mapping[str, Any]) -> bool
                 return False
         elif "valueBoolean" in wanted and value.get("valueBoolean") != wanted["valueBoolean"]:
             return False
+        else:  # a string or number option: the one named (an interval holds: the rule fired)
+            operator = next(e for e in condition["extension"] if e["url"] == "operator")
+            same = [k for k in ("valueString", "valueInteger") if k in wanted and k in value]
+            if operator["valueCode"] == "=" and any(value[k] != wanted[k] for k in same):
+                return False
     return True
 
 
@@ -907,6 +930,9 @@ def _answer_values(definition: Definition, item: Item, given: object) -> list[di
     if key != "valueCoding":
         return [{key: given}]
     codes = [given] if isinstance(given, str) else [str(code) for code in _listed(given)]
+    typed = typed_options(definition, item)
+    if typed is not None:  # as the Questionnaire's answerOption has it
+        return [{typed[0]: typed[1][code]} for code in codes]
     found = []
     for code in codes:
         coding: dict[str, Any] = {"system": option_system(definition, item.id), "code": code}
