@@ -309,3 +309,7 @@ def test_an_item_with_enable_when_and_an_expression_exports_one_expression_sayin
         assert ("b" in filler) == ("b" in asked), answers
         back = questionnaire_from_fhir(ehealth_only(resource), source="other.json").definition
         assert enabled_items(back, answers) == asked, answers
+    again = questionnaire_from_fhir(resource, source="export.json")  # no FHIRPath score here
+    assert again.warnings == []
+    assert again.definition.fhir == first.fhir
+    assert again.definition.items == first.items
