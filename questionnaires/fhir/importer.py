@@ -41,7 +41,12 @@ from scoring.engine import (
     parse_definition,
     run_test_vectors,
 )
-from scoring.engine.fhirpath_score import FhirpathError, compile_enable, used_texts
+from scoring.engine.fhirpath_score import (
+    TYPED_OPTIONS,
+    FhirpathError,
+    compile_enable,
+    used_texts,
+)
 from scoring.engine.model import FhirContext
 from scoring.engine.parse import VERSION
 from scoring.engine.parse.base import topological
@@ -1499,8 +1504,10 @@ class _Importer:
                 else []
             )
             self.own_texts(mapping)
-        if any(s.get("method") == "fhirpath" for s in scores) or self.fhir_enable:
-            mapping["fhir"] = own.get("fhir") or {
+        if own.get("fhir"):  # PRO Portal's export: the block as the definition had it
+            mapping["fhir"] = own["fhir"]
+        elif any(s.get("method") == "fhirpath" for s in scores) or self.fhir_enable:
+            mapping["fhir"] = {
                 "questionnaire": copy.deepcopy(dict(resource)),
                 "items": self.fhir_items,
                 "scores": self.fhir_scores,
@@ -1508,8 +1515,20 @@ class _Importer:
             }
             if self.fhir_enable:
                 mapping["fhir"]["enable"] = self.fhir_enable
+        elif typed := self.typed_items():
+            mapping["fhir"] = {"items": typed}  # the export writes their options so again
         self.languages(mapping)
         return mapping
+
+    def typed_items(self) -> dict[str, dict[str, Any]]:
+        """The choice items whose options are strings or integers in the
+        file (FUT's questionnaires answer with ``valueString``), as
+        ``fhir.items`` says them."""
+        return {
+            ident: mapped
+            for ident, mapped in self.fhir_items.items()
+            if mapped.get("answer") in TYPED_OPTIONS and mapped.get("options")
+        }
 
     def paths_of(self, scores: list[dict[str, Any]]) -> dict[str, Any]:
         """``{"paths": …}`` for the fhirpath scores among ``scores``, if any."""
