@@ -1230,11 +1230,15 @@ class _Importer:
         if any("enable_when" in self.items[i] or i in self.fhir_enable for i in seen):
             return None  # the check answers every item; it cannot try those not asked
         weights = Weights(fhir.questionnaire, fhir.items)
-        if len(seen) != len(scope) and (
-            form.kind == "count" or any(_is_number(key[1]) for key in weights.by_key)
+        others = [item for item, _ in self.calculated if self.links[str(item["linkId"])] in scope]
+        if others and (
+            form.kind == "count"
+            or any(item.get("type") == "quantity" for item in others)
+            or any(_is_number(key[1]) for key in weights.by_key)
         ):
             # Another calculated item's value is an answer too: it is counted,
-            # and weighs something when an option is that plain number.
+            # and weighs something when an option is that plain number (or,
+            # for a quantity, a coding of its unit's system and code).
             return None
         base = {k: v for k, v in score.items() if k not in ("expression", "variables", "decimals")}
         if form.kind == "count":
@@ -1274,18 +1278,13 @@ class _Importer:
         form reads, but the calculated item's own; None when it names a
         linkId the questionnaire lacks."""
         top = {str(i.get("linkId")) for i in _list(self.resource.get("item"))}
-        ids = {v["link_id"]: k for k, v in (*self.fhir_items.items(), *self.fhir_scores.items())}
-        calculated = {str(item.get("linkId")) for item, _ in self.calculated}
-        links = [
-            link
-            for link in [*ids, *(c for c in calculated if c not in ids)]
-            if link != link_id and (form.everywhere or link in top)
-        ]
+        ids = {v["link_id"]: k for k, v in self.fhir_items.items()} | self.links
+        links = [link for link in ids if link != link_id and (form.everywhere or link in top)]
         if form.links is not None:
-            if any(link not in ids and link not in calculated for link in form.links):
+            if any(link not in ids for link in form.links):
                 return None
             links = [link for link in links if link in form.links]
-        return [ids.get(link, link) for link in links]
+        return [ids[link] for link in links]
 
     def as_sum(
         self, definition: Definition, score: dict[str, Any], read: list[str]

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from questionnaires.fhir import common as c
 from questionnaires.fhir.export import questionnaire_to_fhir, response_to_fhir
 from questionnaires.fhir.importer import ImportResult, questionnaire_from_fhir
 from questionnaires.fhir.sdc import calculate
@@ -26,12 +27,14 @@ from tests.questionnaires.fhir.helpers import choice, import_items, questionnair
 from tests.questionnaires.fhir.test_import_constructs import WEIGHT, calculated, weighted
 
 WEIGHTS = "%resource.item.answer.value.weight().sum()"
+UCUM = "http://unitsofmeasure.org"
 
 
-def weighing(link_id: str, *weights: float) -> dict[str, Any]:
+def weighing(link_id: str, *weights: float | None) -> dict[str, Any]:
     item = choice(link_id, ["a", "b", "c"][: len(weights)])
     for weight, option in zip(weights, item["answerOption"], strict=True):
-        option["extension"] = [{"url": WEIGHT, "valueDecimal": weight}]
+        if weight is not None:
+            option["extension"] = [{"url": WEIGHT, "valueDecimal": weight}]
     return item
 
 
@@ -57,6 +60,9 @@ TRANSLATED: list[tuple[str, list[dict[str, Any]], str, dict[str, Any], int]] = [
     (WEIGHTS, [weighted("x"), choice("z", ["a", "b"])], "sum", {"x": "b", "z": "b"}, 1),
     # weights that are not the options' positions: 5, 10, 20
     (WEIGHTS, [weighing("x", 5, 10, 20), weighted("y")], "sum", {"x": "c", "y": "b"}, 21),
+    # b has no weight (the option is valued 1 by position): it adds nothing
+    (WEIGHTS, [weighing("x", 4, None, 2), weighted("y")], "sum", {"x": "b", "y": "c"}, 2),
+    (WEIGHTS, [weighing("x", 4, None, 2), weighted("y")], "sum", {"x": "a", "y": "b"}, 5),
     (
         "%resource.item.where(linkId in ('x' | 'y')).answer.value.ordinal().sum()",
         [weighted("x"), weighted("y"), number("n"), choice("z", ["a", "b"])],
@@ -70,6 +76,13 @@ TRANSLATED: list[tuple[str, list[dict[str, Any]], str, dict[str, Any], int]] = [
         "sum",
         {"x": "b", "w": "c"},  # w sits in a group: repeat(item) finds it
         3,
+    ),
+    (
+        "%resource.descendants().answer.value.weight().sum()",
+        [weighted("x"), group("g", weighted("w"))],
+        "sum",
+        {"w": "b"},  # x missing adds 0
+        1,
     ),
     (
         "%resource.item.where(linkId = 'x' or linkId = 'y').answer.count()",
@@ -160,16 +173,36 @@ def test_a_common_total_over_items_the_check_cannot_vary_stays_fhirpath(
     assert result.definition.score("total").method == "fhirpath"
 
 
+def test_a_weight_sum_that_sees_a_calculated_quantity_stays_fhirpath() -> None:
+    # Option kg (weight 5) is a coding of UCUM's kg; "other" is a quantity in
+    # kg, 5 kg when kg is chosen. weight() of that quantity finds the kg
+    # option's weight too, so the total is 5 + 5 — a sum of x alone gives 5.
+    x = weighing("x", 5, 1)
+    for option, code in zip(x["answerOption"], ("kg", "g"), strict=True):
+        option["valueCoding"] = {"system": UCUM, "code": code}
+    other = calculated(
+        "%resource.item.where(linkId = 'x').answer.value.weight().sum()",
+        linkId="other",
+        type="quantity",
+    )
+    other["extension"].append({"url": c.UNIT, "valueCoding": {"system": UCUM, "code": "kg"}})
+    result = import_items([x, other, calculated(WEIGHTS)])
+    assert result.definition.score("total").method == "fhirpath"
+    assert evaluate(result.definition, {"x": "kg"}).score("total").value == 10
+
+
 @pytest.mark.parametrize(
     "expression",
     [
         "%resource.item.where(linkId.startsWith('x')).answer.value.weight().sum()",  # no linkIds
         "%resource.item.answer.value.weight().sum() + 1",  # not the whole expression
         "%resource.item.where(linkId in ('x' | 'nowhere')).answer.count()",  # unknown linkId
+        "%resource.item.where(linkId = 'z').answer.value.weight().sum()",  # z has no weights
     ],
 )
 def test_other_forms_stay_fhirpath(expression: str) -> None:
-    result = import_items(with_total(expression, [weighted("x"), weighted("y")]))
+    items = [weighted("x"), weighted("y"), choice("z", ["a", "b"])]
+    result = import_items(with_total(expression, items))
     assert result.definition.score("total").method == "fhirpath"
 
 
