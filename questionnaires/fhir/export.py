@@ -77,7 +77,7 @@ def score_mapping(score: Score) -> dict[str, Any]:
     """A score as written in a definition file (docs § Scores), without its
     id and label (the item's linkId and text)."""
     data: dict[str, Any] = {"method": score.method, "source": score.source}
-    if score.method in ("sum", "mean"):
+    if score.method in ("sum", "mean", "count"):
         data["items"] = [t[0] if len(t) == 1 else {"max": list(t)} for t in score.terms]
         if score.reverse:
             data["reverse"] = sorted(score.reverse)
@@ -85,7 +85,10 @@ def score_mapping(score: Score) -> dict[str, Any]:
             data["weights"] = dict(score.weights)
         if score.lookup:
             data["lookup"] = {k: dict(v) for k, v in score.lookup.items()}
-        data["missing"] = {"prorate_up_to": score.prorate_up_to}
+        if score.counts_as_zero:
+            data["missing"] = {"counts_as_zero": True}
+        elif score.method != "count":
+            data["missing"] = {"prorate_up_to": score.prorate_up_to}
     else:
         data["expression"] = score.expression
     if score.variables:

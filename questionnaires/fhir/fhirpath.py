@@ -13,7 +13,8 @@ Questionnaire (``%questionnaire``) and a QuestionnaireResponse
   *missing* when it has no answer and is enabled (its enable-when, itself
   written in FHIRPath), a sum with at most ``prorate_up_to`` missing terms
   is ``total × enabled weight / answered weight``, a mean is over the
-  answered terms;
+  answered terms, a sum whose missing terms count 0 is that of the answered
+  terms, a count is the number of answered terms;
 * ``multiply``/``add`` and rounding half away from zero are written with
   ``floor()`` — fhirpathpy's ``round()`` rounds half to even;
 * formulas translate the rule language's arithmetic; ``x ^ n`` with a whole
@@ -439,6 +440,10 @@ class FhirpathWriter:
             f"{score.id}: the number of terms asked but not answered",
             "Missing",
         )
+        if score.method == "count":  # no weights: the weight answered is the count
+            return f"iif({asked} != 0, {answered}, {{}})"
+        if score.counts_as_zero:  # the answered terms; 0 when none is
+            return f"iif({asked} != 0, {total}, {{}})"
         if score.method == "mean":
             raw = f"{total} / {answered}"
         else:
