@@ -366,7 +366,7 @@ def every_type() -> dict[str, Any]:
 def answering(personas: Personas, client: Client) -> str:
     """The canary patient has opened an invitation to one question of every type."""
     version = questionnaire_publish(content=every_type(), source="fuzz").version
-    reviewer = factories.clinician(factories.version_reviewer_organisation())
+    reviewer = factories.version_reviewer()
     questionnaire_record_review(
         version=version, reviewer=reviewer, reviewed_on=dt.date(2026, 1, 1), by=None
     )
