@@ -5,13 +5,17 @@ beside it, and send it for review. Others get nothing."""
 from __future__ import annotations
 
 import json
+import re
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 
 from pro_portal.models import AuditEvent, User
@@ -207,14 +211,225 @@ def test_a_json_file_that_is_no_questionnaire_is_refused(editor_client: Client) 
     assert "not a FHIR Questionnaire (resourceType: Patient)" in page
 
 
-def test_an_id_collision_says_so_and_keeps_the_published_version(editor_client: Client) -> None:
+# --- An id collision: the choice of a new id or a new version (issue 15, item 7) ------------
+
+
+def collide(client: Client, language: str = "da") -> Any:
+    """Import the mood check, then another file with the same id and version."""
+    upload(client, "first.json", fhir())
+    return upload(client, "second.json", fhir(title="Another mood check"), language)
+
+
+def kept_token(page: str) -> str:
+    found = re.search(r'name="upload" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def choose(client: Client, token: str, choice: str, new_id: str = "", language: str = "da") -> Any:
+    data = {"upload": token, "choice": choice, "new_id": new_id}
+    return client.post("/content/import/choice/", data, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def test_an_id_collision_says_in_danish_what_collided_and_offers_both_choices(
+    editor_client: Client,
+) -> None:
     upload(editor_client, "first.json", fhir())
-    response = upload(editor_client, "second.json", fhir(title="Another mood check"), "en")
+    upload(editor_client, "first.json", fhir(version="0.2.0", title="Mood check"))
+    response = upload(editor_client, "second.json", fhir(title="Another mood check"))
     page = response.content.decode()
     assert response.status_code == 409
-    assert "already published with other content" in page
+    assert "Id’et mood_check er allerede i brug" in page
+    assert (
+        "Filen second.json (“Another mood check”) ville blive importeret som mood_check@0.1.0,"
+        " men mood_check@0.1.0 er allerede udgivet med andet indhold: “Mood check”."
+    ) in page
+    assert "<code>mood_check@0.1.0</code> (Kladde)" in page
+    assert "<code>mood_check@0.2.0</code> (Kladde)" in page
+    assert "Der blev ikke importeret noget. Filen gemmes i 60 minutter" in page
+    # Two real forms, each with its CSRF token and the kept upload; the new id
+    # is pre-filled with a free suggestion.
+    forms = re.findall(
+        r'<form method="post" action="/content/import/choice/".*?</form>', page, re.S
+    )
+    assert len(forms) == 2
+    for form in forms:
+        assert 'name="csrfmiddlewaretoken"' in form
+        assert 'type="hidden" name="upload" value="' in form
+    assert 'name="new_id" id="id_new_id" value="mood_check_2"' in page
+    assert 'name="choice" value="new_id"' in page
+    assert 'name="choice" value="new_version"' in page
+    assert "Importér som ny version af mood_check" in page
+    assert "<script" not in page  # the CSP: no inline script
+    assert "style=" not in page  # nor inline style
+    assert [v.ref for v in QuestionnaireVersion.objects.order_by("version")] == [
+        "mood_check@0.1.0",
+        "mood_check@0.2.0",
+    ]
+    assert QuestionnaireVersion.objects.get(version="0.1.0").title("en") == "Mood check"
+
+
+def test_an_id_collision_is_explained_in_english_to_an_english_reader(
+    editor_client: Client,
+) -> None:
+    page = collide(editor_client, "en").content.decode()
+    assert "The id mood_check is already in use" in page
     assert "mood_check@0.1.0 is already published with other content" in page
-    assert QuestionnaireVersion.objects.get().title("en") == "Mood check"
+    assert "Import as a new version of mood_check" in page
+
+
+def test_the_suggested_id_is_one_not_in_use(editor_client: Client) -> None:
+    upload(editor_client, "other.json", fhir(id="mood_check_2", title="Other"))
+    page = collide(editor_client).content.decode()
+    assert 'value="mood_check_3"' in page
+
+
+def test_choosing_a_new_id_publishes_a_draft_as_import_fhir_as_new_id_would(
+    editor: User, editor_client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    response = choose(editor_client, token, "new_id", " mood_check_b ")
+    page = response.content.decode()
+    assert response.status_code == 200, page
+    version = QuestionnaireVersion.objects.get(questionnaire_id="mood_check_b")
+    assert (version.version, version.status) == ("0.1.0", QuestionnaireVersion.Status.DRAFT)
+    assert version.title("en") == "Another mood check"
+    assert "Importeret som kladde mood_check_b@0.1.0" in page
+    assert f'href="/content/{version.pk}/preview/"' in page
+    event = AuditEvent.objects.get(action="questionnaire.import", object_id=str(version.pk))
+    assert event.actor == editor
+    assert event.detail["as_new_id"] == "mood_check_b"
+    assert event.detail["file"] == "second.json"
+    # The same draft the command makes: the command finds it unchanged.
+    monkeypatch.chdir(tmp_path)  # the file's name in messages is then the upload's
+    Path("second.json").write_bytes(fhir(title="Another mood check"))
+    out = StringIO()
+    call_command("import_fhir", "second.json", "--as-new-id", "mood_check_b", stdout=out)
+    assert "mood_check_b@0.1.0 is already published with this content (unchanged)" in out.getvalue()
+    # The kept file is used up.
+    assert choose(editor_client, token, "new_id", "mood_check_c").status_code == 410
+
+
+def test_choosing_a_new_version_publishes_the_next_version_as_a_draft(
+    editor: User, editor_client: Client, tmp_path: Path
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    response = choose(editor_client, token, "new_version", language="en")
+    page = response.content.decode()
+    assert response.status_code == 200, page
+    # The file's version 0.1.0 is taken: the next minor version after the newest.
+    version = QuestionnaireVersion.objects.get(questionnaire_id="mood_check", version="0.2.0")
+    assert version.status == QuestionnaireVersion.Status.DRAFT
+    assert version.title("en") == "Another mood check"
+    assert "Imported as draft mood_check@0.2.0" in page
+    event = AuditEvent.objects.get(action="questionnaire.import", object_id=str(version.pk))
+    assert (event.actor, event.detail["as_new_version_of"]) == (editor, "mood_check")
+    path = tmp_path / "second.json"
+    path.write_bytes(fhir(title="Another mood check"))
+    out = StringIO()
+    call_command("import_fhir", str(path), "--as-new-version-of", "mood_check", stdout=out)
+    # The command, run now, makes the version after that: the same rule.
+    assert "created draft mood_check@0.3.0" in out.getvalue()
+    assert QuestionnaireVersion.objects.get(version="0.3.0").content_hash != (
+        QuestionnaireVersion.objects.get(version="0.1.0").content_hash
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Mood-Check", "“Mood-Check” kan ikke være et spørgeskema-id"),
+        ("2mood", "“2mood” kan ikke være et spørgeskema-id"),
+        ("", "Skriv det id, det nye spørgeskema skal have."),
+        ("m" * 65, "Id’et er 65 tegn langt; der er plads til højst 64."),
+        ("mood_check", "Id’et mood_check bruges allerede af et andet spørgeskema"),
+    ],
+)
+def test_a_bad_or_taken_id_is_refused_clearly_and_the_file_is_kept(
+    editor_client: Client, typed: str, message: str
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    response = choose(editor_client, token, "new_id", typed)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert message in page
+    assert 'aria-invalid="true"' in page
+    assert kept_token(page) == token  # no second upload needed
+    assert QuestionnaireVersion.objects.count() == 1
+    again = choose(editor_client, token, "new_id", "mood_check_ok")
+    assert again.status_code == 200
+    assert QuestionnaireVersion.objects.filter(questionnaire_id="mood_check_ok").exists()
+
+
+def test_an_expired_or_unknown_upload_asks_for_the_file_again(
+    editor_client: Client, settings: Any
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    cache.clear()  # what IMPORT_UPLOAD_KEEP_SECONDS does to it
+    for sent in (token, "nope", "../../etc", ""):
+        response = choose(editor_client, sent, "new_id", "mood_check_b")
+        page = response.content.decode()
+        assert response.status_code == 410
+        assert "Den uploadede fil er ikke længere gemt" in page
+        assert 'type="file"' in page
+    assert QuestionnaireVersion.objects.count() == 1
+
+
+def test_an_upload_is_kept_for_its_importer_only(editor_client: Client) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    colleague = Client()
+    colleague.force_login(content_user("manage_questionnaires"))
+    assert choose(colleague, token, "new_id", "mood_check_b").status_code == 410
+    assert choose(editor_client, token, "new_id", "mood_check_b").status_code == 200
+
+
+def test_the_choice_needs_the_content_role_a_log_in_and_a_post(
+    personas: Personas, editor_client: Client
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    for user in (personas.clinician, personas.admin, content_user("review_questionnaires")):
+        client = Client()
+        client.force_login(user)
+        assert choose(client, token, "new_id", "mood_check_b").status_code == 403
+    anonymous = choose(Client(), token, "new_id", "mood_check_b")
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
+    assert editor_client.get("/content/import/choice/").status_code == 405
+    assert QuestionnaireVersion.objects.count() == 1
+
+
+def test_the_choice_needs_the_csrf_token(editor: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    first = client.get("/content/import/").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', first)
+    assert csrf
+    pages = [
+        client.post(
+            "/content/import/",
+            {
+                "csrfmiddlewaretoken": csrf.group(1),
+                "file": SimpleUploadedFile(name, data, content_type="application/json"),
+            },
+        ).content.decode()
+        for name, data in (("first.json", fhir()), ("second.json", fhir(title="Another")))
+    ]
+    token = kept_token(pages[1])
+    refused = choose(client, token, "new_id", "mood_check_b")
+    assert refused.status_code == 403
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', pages[1])
+    assert csrf
+    accepted = client.post(
+        "/content/import/choice/",
+        {
+            "csrfmiddlewaretoken": csrf.group(1),
+            "upload": token,
+            "choice": "new_id",
+            "new_id": "mood_check_b",
+        },
+    )
+    assert accepted.status_code == 200
+    assert QuestionnaireVersion.objects.filter(questionnaire_id="mood_check_b").count() == 1
 
 
 def test_no_file_chosen_is_a_clear_error(editor_client: Client) -> None:
