@@ -18,6 +18,7 @@ is the summary's presentation, which the patient side may not import.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -379,10 +380,15 @@ def _question_url(version: QuestionnaireVersion, item: Item) -> str:
 
 
 def _panel(
-    version: QuestionnaireVersion, answers: dict[str, Any], *, passed: str | None
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+    *,
+    passed: str | None,
+    reached: Collection[str] | None,
 ) -> dict[str, Any]:
     """The live result beside the page: the summary's first screen for the
-    trial answers, and the help the patient is shown now."""
+    trial answers, and the help the patient is shown now. ``reached``: the
+    questions the patient has come to (None: all, on the check page)."""
     language = page_language()
     result = preview_result(version=version, answers=answers)
     help_now = []
@@ -393,7 +399,9 @@ def _panel(
         if said and said not in help_now:
             help_now.append(said)
     return {
-        "r": result_shown_build(definition=version.definition, result=result, language=language),
+        "r": result_shown_build(
+            definition=version.definition, result=result, language=language, reached=reached
+        ),
         "help_now": help_now,
         "answered": len(answers),
     }
@@ -406,6 +414,7 @@ def _page(
     answers: dict[str, Any],
     *,
     passed: str | None = None,
+    reached: Collection[str] | None = None,
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
@@ -414,10 +423,22 @@ def _page(
         "title": version.title(page_language()),
         "can_send": staff_of(request).has_perm(MANAGE),
         "review": review_requests().get(version.pk),
-        **_panel(version, answers, passed=passed),
+        **_panel(version, answers, passed=passed, reached=reached),
         **extra,
     }
     return render(request, template, context, status=status)
+
+
+def _reached(asked: list[Item], answers: dict[str, Any], item: Item | None) -> set[str] | None:
+    """The questions the patient has come past on the way to ``item``: those
+    before it, and before the furthest one answered (back from further on).
+    None: all of them (``item`` is None when every question is answered)."""
+    if item is None:
+        return None
+    ids = [i.id for i in asked]
+    furthest = max((n + 1 for n, ident in enumerate(ids) if ident in answers), default=0)
+    here = ids.index(item.id) if item.id in ids else 0
+    return set(ids[: max(here, furthest)])
 
 
 @require_GET
@@ -434,6 +455,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         "questionnaires/content/preview.html",
         version,
         answers,
+        reached=_reached(progress.asked, answers, following),
         description=text(version.definition.description, language),
         start_url=(
             _question_url(version, following or progress.asked[0])
@@ -482,6 +504,7 @@ def preview_question(request: HttpRequest, pk: int, item_id: str) -> HttpRespons
         version,
         answers,
         passed=passed if passed in answers else None,
+        reached=_reached(progress.asked, answers, item),
         status=status,
         **question_page(version=version, item=item, form=form),
         back_url=(

@@ -480,6 +480,40 @@ def test_the_preview_walks_phq9_page_by_page_and_item_9_raises_red_with_its_trai
     assert not AuditEvent.objects.filter(action__startswith="response").exists()
 
 
+def test_the_preview_claims_no_unanswered_safety_question_before_it_is_reached(
+    editor_client: Client,
+) -> None:
+    """As on the patient's pages, where a question is missing only once passed
+    (the check page lists those): before item 9 is reached the panel names it
+    as still ahead, not as "safety question unanswered"; on the check page
+    with item 9 left empty it is what the clinic would see."""
+    version = factories.published_version("phq9")
+    start = editor_client.get(f"/content/{version.pk}/preview/").content.decode()
+    assert "Sikkerhedsspørgsmål ubesvaret" not in start
+    assert "flag-red unanswered" not in start
+    assert "Sikkerhedsspørgsmål, patienten endnu ikke er nået til" in start
+    for n in range(1, 9):
+        answer(editor_client, version.pk, f"phq9.{n}", "0")
+    on_item_9 = editor_client.get(f"/content/{version.pk}/preview/q/phq9.9/").content.decode()
+    assert "Sikkerhedsspørgsmål ubesvaret" not in on_item_9
+    back = editor_client.get(f"/content/{version.pk}/preview/q/phq9.2/").content.decode()
+    assert "Sikkerhedsspørgsmål ubesvaret" not in back  # still not reached, going back
+    check = editor_client.get(f"/content/{version.pk}/preview/check/").content.decode()
+    assert "Sikkerhedsspørgsmål ubesvaret" in check
+    assert "flag-red unanswered" in check
+    assert "Sikkerhedsspørgsmål, patienten endnu ikke er nået til" not in check
+
+
+def test_the_preview_scores_have_no_change_column_with_nothing_to_compare(
+    editor_client: Client,
+) -> None:
+    version = factories.published_version("phq9")
+    answer(editor_client, version.pk, "phq9.1", "2")
+    page = editor_client.get(f"/content/{version.pk}/preview/check/").content.decode()
+    assert 'class="table table-sm scores"' in page
+    assert "Ændring siden sidst" not in page
+
+
 def test_preview_answers_stay_in_the_staff_session_and_can_be_cleared(
     editor_client: Client,
 ) -> None:
