@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from pro_portal.models import AuditEvent, User
 from questionnaires.content import (
@@ -143,9 +144,41 @@ def test_a_clinical_reviewer_may_preview_but_not_import(db: None) -> None:
     assert "send-for-review" not in page
 
 
-def test_the_header_links_content_staff_to_the_questionnaires(editor_client: Client) -> None:
+def test_the_header_links_content_staff_to_the_questionnaires_and_nothing_they_cannot_open(
+    editor_client: Client,
+) -> None:
+    """Content staff with no organisation: the worklist and the reception
+    would be 404 for them, so the header does not offer them."""
     page = editor_client.get("/content/").content.decode()
     assert 'href="/content/"' in page
+    for url in (reverse("scoring:worklist"), reverse("scoring:find")):
+        assert f'href="{url}"' not in page
+        assert editor_client.get(url).status_code == 404
+    assert editor_client.get("/")["Location"] == "/content/"  # home: what they may open
+
+
+def test_the_header_links_the_patient_lists_for_those_who_may_open_them(
+    personas: Personas,
+) -> None:
+    for user, shown in (
+        (personas.clinician, True),
+        (personas.secretary, True),
+        (personas.admin, False),  # a clinic admin alone: 404 there too
+    ):
+        client = Client()
+        client.force_login(user)
+        page = client.get("/content/").content.decode()  # any page with the header
+        for url in (reverse("scoring:worklist"), reverse("scoring:find")):
+            assert (f'href="{url}"' in page) is shown, (user, url)
+            assert (client.get(url).status_code == 200) is shown, (user, url)
+
+
+def test_a_clinical_reviewer_with_no_organisation_lands_on_the_review_list(db: None) -> None:
+    client = Client()
+    client.force_login(content_user("review_questionnaires"))
+    landing = reverse("questionnaires:content-review-list")
+    assert client.get("/")["Location"] == landing
+    assert client.get(landing).status_code == 200
 
 
 # --- Import -----------------------------------------------------------------------------------
