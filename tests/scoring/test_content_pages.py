@@ -277,8 +277,8 @@ def test_an_id_collision_says_in_danish_what_collided_and_offers_both_choices(
         "Filen second.json (“Another mood check”) ville blive importeret som mood_check@0.1.0,"
         " men mood_check@0.1.0 er allerede udgivet med andet indhold: “Mood check”."
     ) in page
-    assert "<code>mood_check@0.1.0</code> (Kladde)" in page
-    assert "<code>mood_check@0.2.0</code> (Kladde)" in page
+    assert "<strong>mood_check@0.1.0</strong> (Kladde)" in page
+    assert "<strong>mood_check@0.2.0</strong> (Kladde)" in page
     assert "Der blev ikke importeret noget. Filen gemmes i 60 minutter" in page
     # Two real forms, each with its CSRF token and the kept upload; the new id
     # is pre-filled with a free suggestion.
