@@ -278,8 +278,6 @@ def _collision_page(
     existing.sort(key=lambda v: [int(p) if p.isdigit() else 0 for p in v.version.split(".")])
     collided = next((v for v in existing if v.version == kept.version), None)
     context = {
-        "form": ImportForm(),
-        "limit": settings.IMPORT_MAX_BYTES,
         "kept": kept,
         "collided_ref": f"{kept.questionnaire_id}@{kept.version}",
         "choice_form": form,

@@ -394,6 +394,15 @@ def test_a_bad_or_taken_id_is_refused_clearly_and_the_file_is_kept(
     assert QuestionnaireVersion.objects.filter(questionnaire_id="mood_check_ok").exists()
 
 
+def test_a_choice_that_is_neither_asks_for_one_and_keeps_the_file(editor_client: Client) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    response = choose(editor_client, token, "both", "mood_check_b")
+    assert response.status_code == 400
+    assert "Vælg en af de to: et nyt spørgeskema eller en ny version." in response.content.decode()
+    assert kept_token(response.content.decode()) == token
+    assert QuestionnaireVersion.objects.count() == 1
+
+
 def test_an_expired_or_unknown_upload_asks_for_the_file_again(
     editor_client: Client, settings: Any
 ) -> None:
