@@ -154,7 +154,7 @@ def test_the_patient_is_not_shown_nor_required_to_answer_a_disabled_question(
     personas: Personas, client: Client
 ) -> None:
     version = questionnaire_publish(content=imported().mapping, source=NAME).version
-    reviewer = factories.clinician(factories.version_reviewer_organisation())
+    reviewer = factories.version_reviewer()
     questionnaire_record_review(
         version=version, reviewer=reviewer, reviewed_on=dt.date(2026, 11, 1), by=None
     )
