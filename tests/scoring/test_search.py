@@ -211,7 +211,7 @@ def test_the_organisations_trigram_index_serves_the_name_search_on_postgresql(pe
     read it all, or read the organisation's B-tree indexes and filter, so
     those are set aside in the test's transaction (rolled back after it); on
     a seeded region it picks this index by itself (docs/architecture.md,
-    "Search at a region's scale")."""
+    "Query plans of the backlog")."""
     from pro_portal.access import PATIENT_IDENTITY_ROLES, organisations_where
 
     factories.PatientFactory(organisation=personas.other_organisation, name="Karen Kanarie")
