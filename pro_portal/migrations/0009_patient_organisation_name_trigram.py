@@ -11,12 +11,12 @@ reads the clinic's own matches only. GIN indexes an integer column with the
 ``btree_gin`` extension. It serves every query the name-only index served
 (name search is always within organisations), so that one is dropped.
 
-PostgreSQL only, as 0008: on SQLite both extensions and both index
-statements do nothing. Built and dropped CONCURRENTLY, so a region's
+PostgreSQL only, as 0008: on SQLite every step does nothing, either way
+(the extension is made in SQL rather than with ``BtreeGinExtension``,
+whose reversal asks SQLite for ``pg_extension``). Built and dropped CONCURRENTLY, so a region's
 registrations are not blocked while it builds.
 """
 
-from django.contrib.postgres.operations import BtreeGinExtension
 from django.db import migrations
 
 CREATE = (
@@ -29,6 +29,8 @@ CREATE_OLD = (
     "ON pro_portal_patient USING gin (UPPER(name) gin_trgm_ops)"
 )
 DROP_OLD = "DROP INDEX CONCURRENTLY IF EXISTS patient_name_trgm"
+EXTENSION = "CREATE EXTENSION IF NOT EXISTS btree_gin"
+NO_EXTENSION = "DROP EXTENSION IF EXISTS btree_gin"
 
 
 def _on_postgresql(sql):
@@ -47,7 +49,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        BtreeGinExtension(),
+        migrations.RunPython(
+            _on_postgresql(EXTENSION), _on_postgresql(NO_EXTENSION), elidable=False
+        ),
         migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP), elidable=False),
         migrations.RunPython(_on_postgresql(DROP_OLD), _on_postgresql(CREATE_OLD), elidable=False),
     ]
