@@ -85,17 +85,40 @@ def organisations_where(user: User, roles: Collection[str]) -> QuerySet[Membersh
     return Membership.objects.filter(user=user, role__in=list(roles)).values("organisation_id")
 
 
+def _memberships(user: User) -> frozenset[tuple[str, int]]:
+    """The user's (role, organisation id) pairs, read once per user object
+    (that is, once per request)."""
+    held: frozenset[tuple[str, int]] | None = getattr(user, "_pro_portal_memberships", None)
+    if held is None:
+        held = frozenset(
+            Membership.objects.filter(user=user).values_list("role", "organisation_id")
+        )
+        user._pro_portal_memberships = held  # type: ignore[attr-defined]
+    return held
+
+
 def holds_role(user: User, roles: Collection[str]) -> bool:
     """Whether ``user`` holds one of ``roles`` in any organisation. The user's
     roles are read once per user object (that is, once per request): a view's
     own check and the door's check after it cost one query between them."""
     if not (user.is_authenticated and user.is_active):
         return False
-    held: frozenset[str] | None = getattr(user, "_pro_portal_roles", None)
-    if held is None:
-        held = frozenset(Membership.objects.filter(user=user).values_list("role", flat=True))
-        user._pro_portal_roles = held  # type: ignore[attr-defined]
-    return not held.isdisjoint(roles)
+    return any(role in roles for role, _organisation in _memberships(user))
+
+
+def organisation_ids_where(user: User, roles: Collection[str]) -> list[int]:
+    """Ids of the organisations where ``user`` holds one of ``roles``, as a
+    list read with the user's roles (no query more than ``holds_role``).
+
+    A query that names its organisations is planned for them: PostgreSQL
+    knows that one clinic holds the backlog and walks that clinic's part of
+    an index. Given a subquery, it plans for an average organisation, and on
+    a region (issue 16) walked the whole table in date order for the page of
+    overdue reds (157,000 rows read for 20 shown, 430 ms, where the clinic's
+    own index entries take 0.2 ms)."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    return sorted({organisation for role, organisation in _memberships(user) if role in roles})
 
 
 def staff_of(request: HttpRequest) -> User:

@@ -32,7 +32,7 @@ from pro_portal.access import (
     ACCESS_LOG_ROLES,
     CLINICAL_ROLES,
     PATIENT_IDENTITY_ROLES,
-    holds_role,
+    organisation_ids_where,
     organisations_where,
     patient_data_scope,
 )
@@ -216,8 +216,10 @@ def reception(user: User) -> Iterator[Reception]:
 
 
 def _clinical(user: User) -> worklist.Organisations | None:
-    """The organisations where the user is a clinician, or None when nowhere."""
-    return organisations_where(user, CLINICAL_ROLES) if holds_role(user, CLINICAL_ROLES) else None
+    """The organisations where the user is a clinician, or None when nowhere:
+    their ids, so the lists' queries are planned for those clinics
+    (``organisation_ids_where``)."""
+    return organisation_ids_where(user, CLINICAL_ROLES) or None
 
 
 @dataclass(frozen=True)

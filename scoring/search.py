@@ -8,8 +8,10 @@ what the clinic holds (issue 16):
   keyed hash alone, on an index of ``cpr_hash``; it is never OR-ed with a
   name condition, which made PostgreSQL read every patient of the clinic;
 - part of a name is ``name__icontains``, which Django writes on PostgreSQL as
-  ``UPPER(name::text) LIKE UPPER('%part%')``: the condition the trigram index
-  ``patient_name_trgm`` (pro_portal migration 0008) serves;
+  ``UPPER(name::text) LIKE UPPER('%part%')``: with the organisation, the
+  condition the index ``patient_organisation_name_trgm`` (organisation and
+  name trigrams, pro_portal migration 0009) serves, reading the clinic's own
+  names only;
 - at most ``PATIENTS_SHOWN`` patients (``find_patients`` says why they are
   not sorted in the database), with word when more matched, and at most
   ``RESPONSES_SHOWN`` responses each, the newest, with how many more.
@@ -82,7 +84,8 @@ def looks_like_cpr(text: str) -> bool:
 
 def name_matches(text: str) -> Q:
     """Part of a name, in any case: ``UPPER(name) LIKE UPPER('%text%')`` on
-    PostgreSQL, the condition the trigram index ``patient_name_trgm`` serves."""
+    PostgreSQL, the condition the index ``patient_organisation_name_trgm``
+    serves beside the organisation."""
     return Q(name__icontains=text)
 
 

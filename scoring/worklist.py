@@ -35,8 +35,10 @@ from scoring import presentation
 from scoring.engine import pick_text
 
 #: Ids of the organisations a list may show, as a subquery
-#: (``pro_portal.access.organisations_where``).
-Organisations = QuerySet[Any]
+#: (``pro_portal.access.organisations_where``) or a list
+#: (``pro_portal.access.organisation_ids_where``, which the clinical lists
+#: are given so that PostgreSQL plans for the clinic).
+Organisations = QuerySet[Any] | list[int]
 
 # What a list shows of a response is its stored colour, except that a safety
 # question left unanswered ranks with red and any other unknown is

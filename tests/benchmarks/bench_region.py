@@ -3,6 +3,7 @@
 On demand, not in CI. Two steps, so one seed serves many measurements::
 
     .venv/bin/python tests/benchmarks/bench_region.py seed --database NAME [--scale 1]
+        [--clinic-patients N ...]
     .venv/bin/python tests/benchmarks/bench_region.py measure --database NAME
         [--redis-db N] [--requests 200] [--explain]
 
@@ -60,6 +61,21 @@ from tests.benchmarks.harness import (
     run_django,
 )
 
+# seed_scale's count overrides, passed on as given: e.g. the big clinic at full
+# size (--clinic-patients 10000 --clinic-responses 27600 --clinic-unreviewed 5377
+# --clinic-overdue-reds 889 --today 100) beside a region at --scale 0.2.
+COUNTS = (
+    "organisations",
+    "patients",
+    "responses",
+    "audit-events",
+    "clinic-patients",
+    "clinic-responses",
+    "clinic-unreviewed",
+    "clinic-overdue-reds",
+    "today",
+)
+
 KEYS = ("CPR_HASH_KEY", "FIELD_ENCRYPTION_SALT", "DATA_ENCRYPTION_KEYS")
 
 
@@ -93,6 +109,10 @@ def seed(args: argparse.Namespace) -> int:
         db.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, sql.Literal(note)))
     manage(env, "migrate", "--no-input")
     command = [sys.executable, "manage.py", "seed_scale", "--benchmark", "--scale", str(args.scale)]
+    for name in COUNTS:  # counts given override the scaled ones
+        given = getattr(args, name.replace("-", "_"))
+        if given is not None:
+            command += [f"--{name}", str(given)]
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 
@@ -346,6 +366,8 @@ def main() -> int:
     seeding = steps.add_parser("seed", help="create, migrate and seed a database")
     seeding.add_argument("--database", required=True)
     seeding.add_argument("--scale", type=float, default=1.0)
+    for name in COUNTS:
+        seeding.add_argument(f"--{name}", type=int, default=None, help="override the count")
     measuring = steps.add_parser("measure", help="measure the pages on a seeded database")
     measuring.add_argument("--database", required=True)
     measuring.add_argument("--redis-db", type=int, default=14)

@@ -13,7 +13,7 @@ import time_machine
 from django.apps import apps
 from django.utils import timezone
 
-from pro_portal.models import AuditEvent
+from pro_portal.models import AuditEvent, Membership, Role
 from questionnaires.models import Response, ScoringResult
 from questionnaires.results import result_compute, result_store
 from scoring.engine import result_to_dict
@@ -266,3 +266,27 @@ def test_another_organisations_responses_are_never_shown_or_counted(personas, cl
     theirs = client.get("/worklist/awaiting/").content.decode()
     assert _listed(theirs) == ["Anna Andet", "Bo Andet"]
     assert "Egen Patient" not in theirs
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_lists_hold_the_clinics_where_one_is_a_clinician_and_no_other(personas, client):
+    """The lists are read for the clinics the user is a clinician in, named by
+    id (so PostgreSQL plans for them): a clinician of two clinics sees both
+    clinics' overdue reds, oldest first across them, and a third clinic
+    where the same user is a secretary adds nothing."""
+    version = factories.published_version("phq9")
+    second = personas.other_organisation
+    third = factories.OrganisationFactory(name="Klinikken Tre")
+    Membership.objects.create(user=personas.clinician, organisation=second, role=Role.CLINICIAN)
+    Membership.objects.create(user=personas.clinician, organisation=third, role=Role.SECRETARY)
+    days_ago = {"Egen Ældst": 5, "Anden Midt": 4, "Egen Yngst": 3, "Tredje Sen": 6}
+    clinic = {"Egen": personas.organisation, "Anden": second, "Tredje": third}
+    for name, days in days_ago.items():
+        at = NOW - dt.timedelta(days=days)
+        _submitted(clinic[name.split()[0]], version, PHQ9_RED, name=name, at=at)
+    client.force_login(personas.clinician)
+    day = client.get("/worklist/?day=2026-11-23").content.decode()
+    assert _overdue_block(day) == ["Egen Ældst", "Anden Midt", "Egen Yngst"]
+    awaiting = client.get("/worklist/awaiting/").content.decode()
+    assert _listed(awaiting) == ["Egen Ældst", "Anden Midt", "Egen Yngst"]
+    assert "Tredje" not in day + awaiting
