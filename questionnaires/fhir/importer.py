@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import itertools
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -41,7 +42,13 @@ from scoring.engine import (
     parse_definition,
     run_test_vectors,
 )
-from scoring.engine.fhirpath_score import FhirpathError, compile_enable, used_texts
+from scoring.engine.fhirpath_score import (
+    PATIENT_GIVEN,
+    PATIENT_USE,
+    FhirpathError,
+    compile_enable,
+    used_texts,
+)
 from scoring.engine.model import FhirContext
 from scoring.engine.parse import VERSION
 from scoring.engine.parse.base import topological
@@ -336,6 +343,8 @@ class _Importer:
         known = {c.VARIABLE, c.RULE, c.DEFINITION, c.TEST_VECTORS}
         for extension in c.extensions_all(self.resource):
             url = str(extension.get("url"))
+            if url == c.LAUNCH_CONTEXT and _launch_name(extension) == "patient":
+                continue  # given from the patient record (launch_contexts)
             if url not in known:
                 self.note(f"extension not kept ({_short(url)})", "Questionnaire")
         for extension in c.extensions(self.resource, c.RULE):
@@ -904,10 +913,16 @@ class _Importer:
                 (ident,), expression, tuple((p["name"], p["expression"]) for p in pairs), context
             )
         except FhirpathError as error:
+            # SDC: only true enables an item, and an error is no true; a form
+            # filler (Smart Forms) leaves such an item hidden (docs § FHIR).
             self.note(
-                f"enableWhenExpression cannot be evaluated: {error} (the item is always asked)",
+                f"enableWhenExpression cannot be evaluated: {error} (the item is never asked,"
+                " as in an SDC form filler: correct the file to ask it)",
                 link_id,
             )
+            error_text = str(error)
+            self.fhir_enable[ident] = {"expression": expression, "variables": pairs}
+            self.fhir_enable[ident]["error"] = error_text
             return
         self.fhir_enable[ident] = {"expression": expression, "variables": pairs}
 
@@ -925,6 +940,8 @@ class _Importer:
         ]
         by_ident = {ident: link for link, ident in self.links.items()}
         for ident, entry in list(self.fhir_enable.items()):
+            if "error" in entry:
+                continue  # never asked whatever it reads
             pairs = tuple((p["name"], p["expression"]) for p in entry["variables"])
             texts = used_texts(entry["expression"], pairs)
             unread = [link for link in unread_links if any(f"'{link}'" in t for t in texts)]
@@ -1499,6 +1516,7 @@ class _Importer:
                 else []
             )
             self.own_texts(mapping)
+        reads_patient = self.own is None and self.launch_contexts()
         if any(s.get("method") == "fhirpath" for s in scores) or self.fhir_enable:
             mapping["fhir"] = own.get("fhir") or {
                 "questionnaire": copy.deepcopy(dict(resource)),
@@ -1508,8 +1526,48 @@ class _Importer:
             }
             if self.fhir_enable:
                 mapping["fhir"]["enable"] = self.fhir_enable
+            if reads_patient:
+                mapping["fhir"]["launch"] = ["patient"]
         self.languages(mapping)
         return mapping
+
+    def launch_contexts(self) -> bool:
+        """Whether the questionnaire reads the SDC launch context ``%patient``
+        (declared by sdc-questionnaire-launchContext, or read by an
+        expression); named, with the items whose expressions read it, since
+        what is asked or scored then depends on the patient's sex or age."""
+        declared = any(
+            _launch_name(e) == "patient" for e in c.extensions(self.resource, c.LAUNCH_CONTEXT)
+        )
+        reading: list[str] = []
+        fields: set[str] = set()
+        holders = [self.resource, *_all_items(self.resource.get("item"))]
+        for holder in holders:
+            texts = [
+                found[1]
+                for extension in c.extensions_all(holder)
+                for found in [fhirpath_of(extension)]
+                if found is not None
+            ]
+            read = [t for t in texts if PATIENT_USE.search(t)]
+            if read:
+                reading.append(str(holder.get("linkId", "Questionnaire")))
+                fields.update(f for t in read for f in _PATIENT_FIELD.findall(t))
+        if not reading:
+            return declared
+        given = {"gender": "sex", "birthDate": "birth date"}
+        what = " and ".join(given[f] for f in PATIENT_GIVEN if f in fields) or "record"
+        never = sorted(fields - set(PATIENT_GIVEN))
+        unread = f"; %patient.{', %patient.'.join(never)} is never given (empty)" if never else ""
+        for subject in reading:
+            self.note(
+                f"reads the patient's {what} (%patient): given from the patient record"
+                " (never the name or CPR number) wherever a response is scored; empty, as in"
+                " an SDC form filler launched without a patient, where none is known (the"
+                f" preview, manage.py score without --gender){unread}",
+                subject,
+            )
+        return True
 
     def paths_of(self, scores: list[dict[str, Any]]) -> dict[str, Any]:
         """``{"paths": …}`` for the fhirpath scores among ``scores``, if any."""
@@ -1665,6 +1723,20 @@ def _flatten(contains: object) -> list[Mapping[str, Any]]:
             found.append(concept)
         found.extend(_flatten(concept.get("contains")))
     return found
+
+
+#: ``%patient.gender`` → ``gender``: the elements of the patient an expression reads.
+_PATIENT_FIELD = re.compile(r"%`?patient`?\.([A-Za-z]+)")
+
+
+def _launch_name(extension: Mapping[str, Any]) -> str | None:
+    """The ``name`` of an sdc-questionnaire-launchContext (``patient``)."""
+    for part in _list(extension.get("extension")):
+        if part.get("url") == "name":
+            coding = part.get("valueCoding")
+            code = coding.get("code") if isinstance(coding, Mapping) else part.get("valueId")
+            return code if isinstance(code, str) else None
+    return None
 
 
 def _all_items(items: object) -> list[Mapping[str, Any]]:

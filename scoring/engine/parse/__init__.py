@@ -106,6 +106,7 @@ class _Parser(ScoresReader, RulesReader, VectorsReader, FhirReader):
         if (
             self.fhir is not None
             and not self.fhir.enable
+            and not self.fhir.unevaluable
             and all(d.get("method") != "fhirpath" for _, d, _ in score_data)
         ):
             self.problem("fhir", "fhir: only method: fhirpath scores and enable use it")
