@@ -170,6 +170,26 @@ def test_patient_context_holds_only_gender_and_birth_date() -> None:
     }
 
 
+def test_a_patient_of_unknown_sex_has_only_a_birth_date() -> None:
+    assert PatientContext.of(sex=None, birth_date="1960-05-01").resource() == {
+        "resourceType": "Patient",
+        "birthDate": "1960-05-01",
+    }
+
+
+def test_a_definition_says_whether_it_reads_the_patient() -> None:
+    mapping = definition(DETAILS)
+    assert not parse(mapping).reads_patient
+    mapping["fhir"]["launch"] = ["patient"]
+    assert parse(mapping).reads_patient
+    assert not parse(numbers(copy.deepcopy(ITEMS), [])).reads_patient  # no fhir block
+
+
+def test_an_error_that_is_not_a_text_is_refused() -> None:
+    mapping = definition({"d1": {"expression": "x", "error": 5}})
+    assert "fhir.enable['d1']: error: expected a text, got the number 5" in problems(mapping)
+
+
 def test_a_launch_other_than_patient_is_refused() -> None:
     mapping = definition(DETAILS)
     mapping["fhir"]["launch"] = ["user"]
