@@ -39,6 +39,7 @@ from questionnaires.fhir.warnings import named_warnings
 from questionnaires.results import result_compute
 from questionnaires.services import questionnaire_publish
 from scoring.engine import PatientContext, enabled_items, evaluate
+from scoring.summary import summary_build
 from tests import factories
 from tests.questionnaires.fhir.helpers import FIXTURES, import_items, walk
 from tests.questionnaires.fhir.sdc_filler import settle
@@ -174,7 +175,7 @@ def patient(cpr: str) -> Any:
 
 
 @pytest.mark.django_db
-def test_submit_rescore_and_progress_use_the_patients_sex(imported: Any, version: Any) -> None:
+def test_submit_rescore_progress_and_summary_use_the_sex(imported: Any, version: Any) -> None:
     link = ids(imported)
     he = patient("0101701001")  # odd last digit: male (CPR)
     she = patient("0101701002")  # even: female
@@ -186,8 +187,13 @@ def test_submit_rescore_and_progress_use_the_patients_sex(imported: Any, version
         asked = {item.id for item in response_progress(submitted).asked}
         assert (link["AUDIT-2-male"] in asked) is (who.sex == "male")
         assert (link["AUDIT-2-not-male"] in asked) is (who.sex == "female")
-        stored = submitted.results.get().engine_result
+        row = submitted.results.get()
+        stored = row.engine_result
         assert stored == result_compute(response=submitted)  # rescoring gives the same result
+        summary = summary_build(response=submitted, stored=row, language="en")
+        shown = {line.item_id for section in summary.sections for line in section.lines}
+        assert (link["AUDIT-2-male"] in shown) is (who.sex == "male")
+        assert (link["AUDIT-2-not-male"] in shown) is (who.sex == "female")
         results[who.sex] = tuple(stored.score(link[t]).value for t in TOTALS)
     assert results == {"male": BY_HAND["male"], "female": BY_HAND["female"]}
 
