@@ -920,9 +920,8 @@ class _Importer:
                 " as in an SDC form filler: correct the file to ask it)",
                 link_id,
             )
-            error_text = str(error)
-            self.fhir_enable[ident] = {"expression": expression, "variables": pairs}
-            self.fhir_enable[ident]["error"] = error_text
+            entry = {"expression": expression, "variables": pairs, "error": str(error)}
+            self.fhir_enable[ident] = entry
             return
         self.fhir_enable[ident] = {"expression": expression, "variables": pairs}
 
