@@ -30,8 +30,10 @@ from questionnaires import json_input
 from questionnaires.fhir import common as c
 from questionnaires.fhir.sdc import fhirpath_of
 from questionnaires.fhir.warnings import (
+    ENABLE_FAILING,
     SCORE_WITHOUT_EXPRESSION,
     SCORE_WITHOUT_VALUE,
+    enable_failing,
     looks_like_score,
     scores_without_value,
 )
@@ -314,6 +316,8 @@ class _Importer:
         idents = {ident: link for link, ident in self.links.items()}
         for score_id in scores_without_value(definition):
             self.note(SCORE_WITHOUT_VALUE, idents.get(score_id, score_id))
+        for item_id in enable_failing(definition):
+            self.note(ENABLE_FAILING, idents.get(item_id, item_id))
         warnings = [f"{construct}: {c.join(who)}" for construct, who in self.notes.items()]
         renamed = {link: ident for link, ident in self.links.items() if link != ident}
         notes = [(construct, list(who)) for construct, who in self.notes.items()]
@@ -1531,20 +1535,20 @@ class _Importer:
         return mapping
 
     def launch_contexts(self) -> bool:
-        """Whether the questionnaire reads the SDC launch context ``%patient``
-        (declared by sdc-questionnaire-launchContext, or read by an
-        expression); named, with the items whose expressions read it, since
-        what is asked or scored then depends on the patient's sex or age."""
-        declared = any(
-            _launch_name(e) == "patient" for e in c.extensions(self.resource, c.LAUNCH_CONTEXT)
-        )
+        """Whether an expression PRO Portal evaluates (variable,
+        calculatedExpression, enableWhenExpression) reads the SDC launch
+        context ``%patient`` (declared by sdc-questionnaire-launchContext or
+        not); named, with the items whose expressions read it, since what is
+        asked or scored then depends on the patient's sex or age. One read
+        only by an expression left out (initialExpression) is not."""
         reading: list[str] = []
         fields: set[str] = set()
         holders = [self.resource, *_all_items(self.resource.get("item"))]
         for holder in holders:
             texts = [
                 found[1]
-                for extension in c.extensions_all(holder)
+                for url in (c.VARIABLE, c.CALCULATED, c.ENABLE_WHEN_EXPRESSION)
+                for extension in c.extensions(holder, url)
                 for found in [fhirpath_of(extension)]
                 if found is not None
             ]
@@ -1553,7 +1557,7 @@ class _Importer:
                 reading.append(str(holder.get("linkId", "Questionnaire")))
                 fields.update(f for t in read for f in _PATIENT_FIELD.findall(t))
         if not reading:
-            return declared
+            return False
         given = {"gender": "sex", "birthDate": "birth date"}
         what = " and ".join(given[f] for f in PATIENT_GIVEN if f in fields) or "record"
         never = sorted(fields - set(PATIENT_GIVEN))

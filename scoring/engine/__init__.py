@@ -12,7 +12,13 @@ from scoring.engine.compact import (
     result_to_stored,
 )
 from scoring.engine.errors import AnswerError, DefinitionError, Problem
-from scoring.engine.evaluate import answers_by_id, enabled_items, evaluate, validate_answers
+from scoring.engine.evaluate import (
+    answers_by_id,
+    enable_failures,
+    enabled_items,
+    evaluate,
+    validate_answers,
+)
 from scoring.engine.model import (
     Answer,
     Band,
@@ -91,6 +97,7 @@ __all__ = [
     "VectorFailure",
     "answers_by_id",
     "colour_meaning",
+    "enable_failures",
     "enabled_items",
     "evaluate",
     "parse_definition",

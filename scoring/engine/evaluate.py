@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from scoring.engine.answers import aliased, disable, read_answers
 from scoring.engine.errors import AnswerError, Problem
+from scoring.engine.fhirpath_score import ENABLE_FAILED
 from scoring.engine.item_types import (
     CODE_TYPES,
     PLAIN,
@@ -106,6 +107,19 @@ def enabled_items(
     """
     env = load_answers(definition, answers, scoring=False, patient=patient)[0]
     return frozenset(item.id for item in definition.plan.item_order if item.id not in env.na)
+
+
+def enable_failures(
+    definition: Definition,
+    answers: Mapping[str, object],
+    patient: PatientContext | None = None,
+) -> frozenset[str]:
+    """The ids of the items whose SDC enableWhenExpression fhirpathpy could
+    not evaluate on ``answers`` (not asked, as an SDC form filler would not
+    enable them): the importer tries complete answers and names them.
+    Raises AnswerError if the answers are invalid."""
+    env = load_answers(definition, answers, scoring=False, patient=patient)[0]
+    return frozenset(env.cache.get(ENABLE_FAILED, ()))
 
 
 def previous_values(previous: Result | None) -> dict[str, Number]:

@@ -48,6 +48,9 @@ VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _VARIABLE_USE = re.compile(r"%`?([A-Za-z][A-Za-z0-9_]*)")
 
 Compiled = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[Any]]
+#: ``Env.cache`` key: the ids of the items whose enableWhenExpression raised
+#: an error in this evaluation (``enable_failures``; the import names them).
+ENABLE_FAILED = "enable-failed"
 
 
 class FhirpathError(Exception):
@@ -204,6 +207,7 @@ def compile_enable(
             result = compiled.run(build_response(context, env), env.patient) == [True]
         except Exception:  # fhirpathpy raises plain Exception; an error is no true
             result = False  # not asked, as an SDC form filler (docs § FHIR)
+            env.cache.setdefault(ENABLE_FAILED, set()).update(item_ids)
         env.cache[token] = (key, result)
         return result
 

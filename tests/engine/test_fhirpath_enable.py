@@ -13,7 +13,13 @@ from typing import Any
 
 import pytest
 
-from scoring.engine import DefinitionError, PatientContext, enabled_items, evaluate
+from scoring.engine import (
+    DefinitionError,
+    PatientContext,
+    enable_failures,
+    enabled_items,
+    evaluate,
+)
 from tests.engine.builders import choice, numbers, parse, run
 
 SCREEN = "%resource.item.where(linkId = 'screen-1').answer.value = true"
@@ -116,6 +122,9 @@ def test_an_expression_failing_while_answering_does_not_ask_the_item() -> None:
     # hidden, as the reference filler of the conformance tests does.
     enable = {"d1": {"expression": "%resource.item.where(linkId = 'd-2').answer.value + 'x' > 1"}}
     assert "d1" not in enabled_items(parse(definition(enable)), {"d2": 1})
+    # ... and is told, for the import to name it
+    assert enable_failures(parse(definition(enable)), {"d2": 1}) == {"d1"}
+    assert enable_failures(parse(definition(enable)), {}) == frozenset()
 
 
 def test_an_expression_fhirpathpy_cannot_compile_never_asks_the_item() -> None:

@@ -37,9 +37,20 @@ from typing import Any
 
 import pytest
 
-from questionnaires.fhir.common import HIDDEN, MAX_VALUE, MIN_VALUE, UNIT, UNIT_OPTION, extensions
+from questionnaires.fhir.common import (
+    CALCULATED,
+    ENABLE_WHEN_EXPRESSION,
+    HIDDEN,
+    MAX_VALUE,
+    MIN_VALUE,
+    UNIT,
+    UNIT_OPTION,
+    VARIABLE,
+    extensions,
+)
 from questionnaires.fhir.export import questionnaire_to_fhir
 from questionnaires.fhir.importer import FhirImportError, ImportResult, questionnaire_from_fhir
+from questionnaires.fhir.sdc import fhirpath_of
 from scoring.engine import AnswerError, PatientContext, enabled_items, evaluate
 from tests.questionnaires.fhir.helpers import FIXTURES
 from tests.questionnaires.fhir.sdc_filler import Answers, calculated_items, settle, walk
@@ -191,10 +202,21 @@ def answer_sets(questionnaire: Mapping[str, Any]) -> list[tuple[str, Answers]]:
     return sets
 
 
+def reads_patient(questionnaire: Mapping[str, Any]) -> bool:
+    """Whether a variable, calculatedExpression or enableWhenExpression (what
+    both fillers evaluate; not initialExpression) reads %patient."""
+    return any(
+        "%patient" in (fhirpath_of(extension) or ("", ""))[1]
+        for holder in [questionnaire, *walk(questionnaire.get("item"))]
+        for url in (VARIABLE, CALCULATED, ENABLE_WHEN_EXPRESSION)
+        for extension in extensions(holder, url)
+    )
+
+
 def patient_sets(questionnaire: Mapping[str, Any]) -> list[tuple[str, Answers, str | None]]:
     """The answer sets, each for every patient of GENDERS when the
     questionnaire reads %patient (else with no patient)."""
-    genders = GENDERS if "%patient" in json.dumps(questionnaire) else (None,)
+    genders = GENDERS if reads_patient(questionnaire) else (None,)
     return [
         (label if gender is None and len(genders) == 1 else f"{label}/{gender}", answers, gender)
         for label, answers in answer_sets(questionnaire)
