@@ -176,6 +176,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pro_portal.context_processors.navigation",
                 "pro_portal.regions.regions_context",
             ],
         },
@@ -405,6 +406,9 @@ PDF_RETENTION_DAYS: int = env.int("PDF_RETENTION_DAYS", default=90)
 IMPORT_MAX_BYTES: int = env.int("IMPORT_MAX_BYTES", default=2_000_000)
 IMPORT_MAX_DEPTH: int = env.int("IMPORT_MAX_DEPTH", default=64)
 IMPORT_MAX_ITEMS: int = env.int("IMPORT_MAX_ITEMS", default=1000)
+# How long an upload that collided on an id is kept (in the cache) while its
+# importer chooses a new id or a new version in the browser.
+IMPORT_UPLOAD_KEEP_SECONDS: int = env.int("IMPORT_UPLOAD_KEEP_SECONDS", default=60 * 60)
 
 # Development and tests serve static files straight from the finders.
 WHITENOISE_USE_FINDERS = DEBUG or TESTING

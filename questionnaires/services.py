@@ -36,7 +36,10 @@ TOO_LONG = (
     "the {what} {value!r} is {length:,} characters long; at most {limit} fit"
     " (an imported questionnaire takes its id from its id, name or title: give it a shorter id)"
 )
-REVIEWER_NOT_CLINICIAN = "{user} is not a clinician and cannot be recorded as clinical reviewer."
+REVIEWER_NOT_CLINICIAN = (
+    "{user} cannot be recorded as clinical reviewer: that takes the review permission"
+    " and the clinician role."
+)
 UNACKNOWLEDGED = (
     "{ref} has {count} import warning(s) no clinical reviewer has acknowledged ({codes}):"
     " acknowledge each one before activating it."
@@ -151,8 +154,10 @@ def questionnaire_record_review(
     demo: bool = False,
 ) -> None:
     """Record the clinician who reviewed ``version``; ``demo`` when the demo
-    data records it (pages then call it a demo review, not a clinical one)."""
-    if not reviewer.memberships.filter(role=Role.CLINICIAN).exists():
+    data records it (pages then call it a demo review, not a clinical one).
+    The reviewer must be a clinical reviewer: the review permission and the
+    clinician role, as for acknowledging import warnings."""
+    if not is_clinical_reviewer(reviewer):
         raise PublishError(REVIEWER_NOT_CLINICIAN.format(user=reviewer.get_username()))
     version.clinical_reviewer = reviewer
     version.reviewed_on = reviewed_on

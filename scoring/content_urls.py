@@ -13,6 +13,7 @@ from scoring.views import content
 urlpatterns = [
     path("", content.index, name="content-index"),
     path("import/", content.import_file, name="content-import"),
+    path("import/choice/", content.import_choice, name="content-import-choice"),
     path("<int:pk>/preview/", content.preview, name="content-preview"),
     path(
         "<int:pk>/preview/q/<str:item_id>/",

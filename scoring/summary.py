@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -902,6 +902,9 @@ class ResultShown:
     unanswered: tuple[NotAssessableShown, ...]
     incomplete: tuple[NotAssessableShown, ...]
     scores: tuple[ScoreLine, ...]
+    #: Safety questions the patient has not reached yet (a preview part way
+    #: through): not claimed unanswered, since nobody could have answered them.
+    ahead: tuple[str, ...] = ()
 
     @property
     def red_flags(self) -> tuple[FlagShown, ...]:
@@ -916,11 +919,40 @@ class ResultShown:
         return tuple(f for f in self.flags if f.colour not in ("red", "yellow"))
 
 
-def result_shown_build(*, definition: Definition, result: Result, language: str) -> ResultShown:
+def result_shown_build(
+    *,
+    definition: Definition,
+    result: Result,
+    language: str,
+    reached: Collection[str] | None = None,
+) -> ResultShown:
     """The flags with their because-trails, the unknown rules and the scores
-    of ``result`` as the summary shows them (no history: no change, no trend)."""
+    of ``result`` as the summary shows them (no history: no change, no trend).
+
+    ``reached``: the items the patient has come to so far (a preview part way
+    through; None: all, as in a response sent). As on the patient's own pages,
+    where a question is missing only once the patient has passed it (the check
+    page lists those), a safety rule is "unanswered" only when one of its
+    questions was reached and left empty; the rest are ``ahead``."""
+    ahead_rules = (
+        set()
+        if reached is None
+        else {
+            na.rule_id
+            for na in result.not_assessable
+            if not any(ident in reached for ident in na.missing_items)
+        }
+    )
     not_assessable = _not_assessable(result, definition, language)
-    unanswered = _unanswered(not_assessable)
+    unanswered = _unanswered(tuple(na for na in not_assessable if na.rule_id not in ahead_rules))
+    ahead = tuple(
+        dict.fromkeys(
+            question
+            for na in not_assessable
+            if na.safety and na.rule_id in ahead_rules
+            for question in na.missing
+        )
+    )
     shown = presentation.shown_state(result.overall, safety_unanswered=bool(unanswered)) or ""
     return ResultShown(
         overall=result.overall,
@@ -933,4 +965,5 @@ def result_shown_build(*, definition: Definition, result: Result, language: str)
         unanswered=unanswered,
         incomplete=tuple(na for na in not_assessable if not na.safety),
         scores=_scores(result, None, (), definition, language),
+        ahead=ahead,
     )

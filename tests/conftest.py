@@ -51,6 +51,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         needs_postgresql()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """Under ``--dist loadgroup`` (scripts/test.sh) each browser test must carry its
+    group (tests/e2e/conftest.py), or the groups are silently ignored and two
+    Chromiums run at once. pytest 9.2 did that (pytest-dev/pytest-xdist#1386); this
+    stops the run with a clear message instead."""
+    config = getattr(node, "config", None)
+    if config is None or config.getvalue("dist") != "loadgroup":
+        return
+    lost = [nodeid for nodeid in ids if nodeid.startswith("tests/e2e/") and "@" not in nodeid]
+    if lost:
+        pytest.exit(
+            f"pytest-xdist did not group {len(lost)} browser tests (e.g. {lost[0]});"
+            " see the pin of pytest in pyproject.toml",
+            returncode=3,
+        )
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say plainly how many tests were skipped, and why (scripts/test.sh)."""
     skipped = terminalreporter.stats.get("skipped", [])

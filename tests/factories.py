@@ -91,12 +91,26 @@ def published_version(
     content, reuse = read_published(path)
     published = questionnaire_publish(content=content, source=str(path.name), reuse=reuse).version
     if active:
-        reviewer = clinician(version_reviewer_organisation())
+        reviewer = version_reviewer()
         questionnaire_record_review(
             version=published, reviewer=reviewer, reviewed_on=dt.date(2026, 11, 1), by=None
         )
         questionnaire_activate(version=published, by=None)
     return published
+
+
+def version_reviewer() -> User:
+    """A clinical reviewer of questionnaire versions: a clinician with the
+    review permission (questionnaire_record_review takes both)."""
+    from django.contrib.auth.models import Permission
+
+    reviewer = clinician(version_reviewer_organisation())
+    reviewer.user_permissions.add(
+        Permission.objects.get(
+            codename="review_questionnaires", content_type__app_label="questionnaires"
+        )
+    )
+    return User.objects.get(pk=reviewer.pk)  # permissions are cached per user object
 
 
 def version_reviewer_organisation() -> Organisation:

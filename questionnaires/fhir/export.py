@@ -23,6 +23,7 @@ from questionnaires.fhir.fhirpath import (
     NotExpressibleError,
     item_links,
     section_links,
+    typed_options,
 )
 from scoring.engine import (
     Condition,
@@ -53,6 +54,8 @@ from scoring.engine.rules.parser import parse
 from scoring.engine.rules.values import COMPARISON, Env
 
 STATUSES = ("draft", "active", "retired")
+#: An imported enableWhenExpression and the SDC variables in scope (``fhir.enable``).
+Gate = tuple[str, tuple[tuple[str, str], ...]]
 _FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "=": "=", "!=": "!="}
 
 
@@ -75,7 +78,7 @@ def score_mapping(score: Score) -> dict[str, Any]:
     """A score as written in a definition file (docs § Scores), without its
     id and label (the item's linkId and text)."""
     data: dict[str, Any] = {"method": score.method, "source": score.source}
-    if score.method in ("sum", "mean"):
+    if score.method in ("sum", "mean", "count"):
         data["items"] = [t[0] if len(t) == 1 else {"max": list(t)} for t in score.terms]
         if score.reverse:
             data["reverse"] = sorted(score.reverse)
@@ -83,7 +86,10 @@ def score_mapping(score: Score) -> dict[str, Any]:
             data["weights"] = dict(score.weights)
         if score.lookup:
             data["lookup"] = {k: dict(v) for k, v in score.lookup.items()}
-        data["missing"] = {"prorate_up_to": score.prorate_up_to}
+        if score.counts_as_zero:
+            data["missing"] = {"counts_as_zero": True}
+        elif score.method != "count":
+            data["missing"] = {"prorate_up_to": score.prorate_up_to}
     else:
         data["expression"] = score.expression
     if score.variables:
@@ -195,7 +201,11 @@ def metadata_mapping(definition: Definition) -> dict[str, Any]:
         data["patient_support"] = {"default": dict(definition.patient_support)}
     if definition.fhir is not None:
         data["fhir"] = {
-            "questionnaire": definition.fhir.questionnaire,
+            **(
+                {"questionnaire": definition.fhir.questionnaire}
+                if definition.fhir.questionnaire
+                else {}
+            ),
             "items": {
                 key: {
                     "link_id": item.link_id,
@@ -214,6 +224,14 @@ def metadata_mapping(definition: Definition) -> dict[str, Any]:
                     **({"quantity": dict(item.quantity)} if item.quantity else {}),
                 }
                 for key, item in definition.fhir.scores.items()
+            }
+        if definition.fhir.enable:
+            data["fhir"]["enable"] = {
+                key: {
+                    "expression": expression,
+                    "variables": [{"name": n, "expression": e} for n, e in variables],
+                }
+                for key, (expression, variables) in definition.fhir.enable.items()
             }
         if definition.fhir.paths:
             data["fhir"]["paths"] = _paths(definition.fhir.paths)
@@ -246,6 +264,20 @@ def _expression(
     return {"url": url, "valueExpression": value}
 
 
+def _gate_extensions(gate: Gate, native: str | None = None) -> list[dict[str, Any]]:
+    """An imported SDC enableWhenExpression (``fhir.enable``) as SDC writes it:
+    the variables it had in scope on the element itself (SDC evaluates an
+    element's expressions with its own variables), then the expression —
+    joined with ``and`` to the item's own enable-when in FHIRPath, if any
+    (an item has at most one enableWhenExpression)."""
+    expression, variables = gate
+    found = [_expression(c.VARIABLE, text, name) for name, text in variables]
+    if native is not None:
+        expression = f"({native}) and ({expression})"
+    found.append(_expression(c.ENABLE_WHEN_EXPRESSION, expression))
+    return found
+
+
 def _item_control(code: str) -> dict[str, Any]:
     return {
         "url": c.ITEM_CONTROL,
@@ -261,6 +293,17 @@ class _Exporter:
         self.one_answer: dict[str, list[tuple[Rule, list[list[dict[str, Any]]]]]] = {}
         self.section_links = section_links(definition)
         self.links = item_links(definition)
+        #: Item id → its imported enableWhenExpression; a section whose items
+        #: all share one (the group's of the imported file) has it on its group.
+        self.gates: dict[str, Gate] = dict(definition.fhir.enable) if definition.fhir else {}
+        self.section_gates: dict[str, Gate] = {}
+        for section in definition.sections:
+            shared = {self.gates.get(item.id) for item in section.items}
+            gate = shared.pop() if len(shared) == 1 else None
+            if gate is not None:
+                self.section_gates[section.id] = gate
+                for item in section.items:
+                    del self.gates[item.id]
 
     def text(self, target: dict[str, Any], key: str, text: Text) -> None:
         c.put_text(target, key, text, self.languages)
@@ -317,6 +360,8 @@ class _Exporter:
         }
         if section.included_from is not None:
             group["extension"].append({"url": c.INCLUDED_FROM, "valueCode": section.included_from})
+        if section.id in self.section_gates:
+            group["extension"] += _gate_extensions(self.section_gates[section.id])
         self.text(group, "text", section.title)
         children: list[dict[str, Any]] = []
         if section.intro:
@@ -354,7 +399,9 @@ class _Exporter:
             entry["answerOption"] = [self.option(item, o) for o in item.options]
         if item.max_length is not None:
             entry["maxLength"] = item.max_length
-        if item.enable_when is not None:
+        if item.id in self.gates:
+            self.imported_gate(item, extension)
+        elif item.enable_when is not None:
             self.enable_when(item, entry, extension)
         for rule, conditions in self.one_answer.get(item.id, []):
             for condition in conditions:
@@ -410,18 +457,30 @@ class _Exporter:
         return found
 
     def option(self, item: Item, option: Any) -> dict[str, Any]:
+        extension: list[dict[str, Any]] = [{"url": c.ORDINAL_VALUE, "valueDecimal": option.value}]
+        if option.exclusive:
+            extension.append({"url": c.OPTION_EXCLUSIVE, "valueBoolean": True})
+        typed = typed_options(self.definition, item)
+        if typed is not None:  # the string or integer itself; a label has no other place
+            return {typed[0]: typed[1][option.code], "extension": extension}
         coding: dict[str, Any] = {
             "system": option_system(self.definition, item.id),
             "code": option.code,
         }
         self.text(coding, "display", option.label)
-        extension: list[dict[str, Any]] = [{"url": c.ORDINAL_VALUE, "valueDecimal": option.value}]
-        if option.exclusive:
-            extension.append({"url": c.OPTION_EXCLUSIVE, "valueBoolean": True})
         return {"valueCoding": coding, "extension": extension}
 
     def coding(self, item_id: str, code: str) -> dict[str, Any]:
         return {"system": option_system(self.definition, item_id), "code": code}
+
+    def option_value(self, item: Item, code: str, prefix: str = "value") -> dict[str, Any]:
+        """The FHIR value of an option code, as its answerOption writes it
+        (``valueString: …`` / ``answerCoding: {…}`` with ``prefix`` answer)."""
+        typed = typed_options(self.definition, item)
+        if typed is not None:
+            key = typed[0].removeprefix("value")
+            return {f"{prefix}{key}": typed[1][code]}
+        return {f"{prefix}Coding": self.coding(item.id, code)}
 
     # --- enable-when ------------------------------------------------------------
 
@@ -464,6 +523,22 @@ class _Exporter:
         if rewritten:
             extension.append(original)
 
+    def imported_gate(self, item: Item, extension: list[dict[str, Any]]) -> None:
+        """The item's imported enableWhenExpression, with its own enable-when
+        (if any) in the same expression: SDC allows one enableWhenExpression
+        and no enableWhen beside it. PRO Portal's ``enable-when`` keeps the
+        original, which import restores."""
+        native = None
+        if item.enable_when is not None:
+            original = c.canonical_json(enable_when_mapping(item.enable_when))
+            extension.append(_string_extension(c.ENABLE_WHEN, original))
+            state = self.writer.checkpoint()
+            try:
+                native = self.writer.enabled(item.id)
+            except NotExpressibleError:  # a gate on a score FHIRPath cannot say
+                self.writer.rollback(state)  # another filler then asks it more often, never less
+        extension += _gate_extensions(self.gates[item.id], native)
+
     def condition(self, condition: Condition) -> list[dict[str, Any]] | None:
         """The FHIR enableWhen entries of one condition (several: any of
         them), or None when enableWhen cannot express it — as for a
@@ -479,7 +554,7 @@ class _Exporter:
         if isinstance(value, str):
             if target.type == "yes_no":
                 return [{**base, "operator": op, "answerBoolean": value == "yes"}]
-            return [{**base, "operator": op, "answerCoding": self.coding(target.id, value)}]
+            return [{**base, "operator": op, **self.option_value(target, value, "answer")}]
         assert value is not None
         if target.type in ("integer", "nrs"):
             if value != int(value):
@@ -494,8 +569,7 @@ class _Exporter:
         if target.type == "yes_no":
             return [{**base, "operator": "=", "answerBoolean": code == "yes"} for code in codes]
         return [
-            {**base, "operator": "=", "answerCoding": self.coding(target.id, code)}
-            for code in codes
+            {**base, "operator": "=", **self.option_value(target, code, "answer")} for code in codes
         ]
 
     # --- scores -------------------------------------------------------------------
@@ -595,7 +669,7 @@ class _Exporter:
         if isinstance(value, str) and item.type == "yes_no":
             answer: dict[str, Any] = {"valueBoolean": value == "yes"}
         elif isinstance(value, str):
-            answer = {"valueCoding": self.coding(item.id, value)}
+            answer = self.option_value(item, value)
         elif item.type in ("integer", "nrs") and value == int(value):
             answer = {"valueInteger": int(value)}
         else:
@@ -644,13 +718,14 @@ class _Exporter:
         self, item: Item, rule: Rule, conditions: list[list[dict[str, Any]]]
     ) -> tuple[int, int] | None:
         if item.type == "single_choice":
-            codes = {
-                sub["valueCoding"]["code"]
+            named = [
+                {k: v for k, v in sub.items() if k != "url"}
                 for group in conditions
                 for condition in group
                 for sub in condition["extension"]
-                if "valueCoding" in sub
-            }
+                if sub["url"] == "value"
+            ]
+            codes = {o.code for o in item.options if self.option_value(item, o.code) in named}
             values = sorted(o.value for o in item.options if o.code in codes)
             others = [o.value for o in item.options if o.code not in codes]
             low, high = values[0], values[-1]
@@ -829,8 +904,9 @@ def _findings(
 
 
 def _applies(conditions: list[dict[str, Any]], value: Mapping[str, Any]) -> bool:
-    """Whether one answer value meets a significance's conditions: a code or
-    yes/no is the one the condition names; a number lies in its interval
+    """Whether one answer value meets a significance's conditions: a code,
+    a string or integer option, or yes/no is the one the condition names
+    (``=``); a number lies in its interval
     (the rule fired on it, and its only significance is that interval)."""
     for condition in conditions:
         wanted = next(e for e in condition["extension"] if e["url"] == "value")
@@ -839,6 +915,11 @@ def _applies(conditions: list[dict[str, Any]], value: Mapping[str, Any]) -> bool
                 return False
         elif "valueBoolean" in wanted and value.get("valueBoolean") != wanted["valueBoolean"]:
             return False
+        else:  # a string or number option: the one named (an interval holds: the rule fired)
+            operator = next(e for e in condition["extension"] if e["url"] == "operator")
+            same = [k for k in ("valueString", "valueInteger") if k in wanted and k in value]
+            if operator["valueCode"] == "=" and any(value[k] != wanted[k] for k in same):
+                return False
     return True
 
 
@@ -855,6 +936,9 @@ def _answer_values(definition: Definition, item: Item, given: object) -> list[di
     if key != "valueCoding":
         return [{key: given}]
     codes = [given] if isinstance(given, str) else [str(code) for code in _listed(given)]
+    typed = typed_options(definition, item)
+    if typed is not None:  # as the Questionnaire's answerOption has it
+        return [{typed[0]: typed[1][code]} for code in codes]
     found = []
     for code in codes:
         coding: dict[str, Any] = {"system": option_system(definition, item.id), "code": code}

@@ -13,7 +13,8 @@ Questionnaire (``%questionnaire``) and a QuestionnaireResponse
   *missing* when it has no answer and is enabled (its enable-when, itself
   written in FHIRPath), a sum with at most ``prorate_up_to`` missing terms
   is ``total × enabled weight / answered weight``, a mean is over the
-  answered terms;
+  answered terms, a sum whose missing terms count 0 is that of the answered
+  terms, a count is the number of answered terms;
 * ``multiply``/``add`` and rounding half away from zero are written with
   ``floor()`` — fhirpathpy's ``round()`` rounds half to even;
 * formulas translate the rule language's arithmetic; ``x ^ n`` with a whole
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 
 from questionnaires.fhir.common import number_literal, string_literal
 from scoring.engine import Condition, Definition, EnableWhen, Item, Score
+from scoring.engine.fhirpath_score import TYPED_OPTIONS
 from scoring.engine.item_types import item_type
 from scoring.engine.model import Number
 from scoring.engine.rules.ast import Arith, Call, Name, Neg, Node, Num, Quantifier, Str
@@ -62,6 +64,32 @@ def item_links(definition: Definition) -> dict[str, str]:
     links = {item.id: item.link_id or item.id for item in definition.items}
     links.update({score.id: score.link_id or score.id for score in definition.scores})
     return links
+
+
+def typed_options(definition: Definition, item: Item) -> tuple[str, dict[str, str | int]] | None:
+    """``(valueString, {code: text})`` or ``(valueInteger, {code: n})`` when
+    the item's options are written as strings or integers, as in the file
+    it was imported from (``fhir.items``: FUT's questionnaires answer with
+    ``valueString``); None when they are codings of PRO Portal's code system."""
+    mapped = definition.fhir.items.get(item.id) if definition.fhir is not None else None
+    if mapped is None or mapped.answer not in TYPED_OPTIONS or not item.options:
+        return None
+    wanted = str if mapped.answer == "valueString" else int
+    values = {o.code: mapped.options.get(o.code) for o in item.options}
+    found = {
+        code: value
+        for code, value in values.items()
+        if isinstance(value, wanted) and not isinstance(value, bool)
+    }
+    return (mapped.answer, found) if len(found) == len(values) else None
+
+
+def code_path(definition: Definition, item: Item) -> str:
+    """The FHIRPath of an answer's option code, from its ``value[x]``."""
+    typed = typed_options(definition, item)
+    if typed is None:
+        return "valueCoding.code"
+    return "valueString" if typed[0] == "valueString" else "valueInteger.toString()"
 
 
 def section_links(definition: Definition) -> dict[str, str]:
@@ -139,7 +167,7 @@ class FhirpathWriter:
             answers = self.answers(item.id)
             if item.type == "yes_no":
                 return f"{answers}.valueBoolean.select(iif($this, 'yes', 'no'))"
-            return f"{answers}.valueCoding.code"
+            return f"{answers}.{code_path(self.definition, item)}"
 
         return self.define(("c", item.id), "c", item.id, build, f"the code chosen for {item.id}")
 
@@ -151,7 +179,7 @@ class FhirpathWriter:
             if item.type == "single_choice":
                 return (
                     f"{self.path('%questionnaire', item.id)}"
-                    f".answerOption.where(valueCoding.code = {self.code(item)})"
+                    f".answerOption.where({code_path(self.definition, item)} = {self.code(item)})"
                     f".extension.where(url = {string_literal(ORDINAL_URL)}).valueDecimal"
                 )
             return f"{answers}.{item_type(item).fhir_value}"  # a number typed or 0–10
@@ -254,14 +282,14 @@ class FhirpathWriter:
             return f"{answers}.where({test}).exists()"
         return f"{answers}.exists() and {answers}.where({test}).empty()"
 
-    @staticmethod
-    def code_test(item: Item, codes: list[str]) -> str:
+    def code_test(self, item: Item, codes: list[str]) -> str:
         if not codes:
             return "false"
         if item.type == "yes_no":
             values = [("true" if code == "yes" else "false") for code in codes]
             return f"valueBoolean in ({' | '.join(values)})"
-        return f"valueCoding.code in ({' | '.join(map(string_literal, codes))})"
+        path = code_path(self.definition, item)
+        return f"{path} in ({' | '.join(map(string_literal, codes))})"
 
     def applicable(self, name: str) -> str:
         """``true`` or an expression: the item is asked / the score is not
@@ -412,6 +440,10 @@ class FhirpathWriter:
             f"{score.id}: the number of terms asked but not answered",
             "Missing",
         )
+        if score.method == "count":  # no weights: the weight answered is the count
+            return f"iif({asked} != 0, {answered}, {{}})"
+        if score.counts_as_zero:  # the answered terms; 0 when none is
+            return f"iif({asked} != 0, {total}, {{}})"
         if score.method == "mean":
             raw = f"{total} / {answered}"
         else:

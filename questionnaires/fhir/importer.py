@@ -47,6 +47,7 @@ from scoring.engine import (
 from scoring.engine.fhirpath_score import (
     PATIENT_GIVEN,
     PATIENT_USE,
+    TYPED_OPTIONS,
     FhirpathError,
     compile_enable,
     used_texts,
@@ -55,6 +56,7 @@ from scoring.engine.model import FhirContext
 from scoring.engine.parse import VERSION
 from scoring.engine.parse.base import topological
 from scoring.engine.rules.values import COMPARISON
+from scoring.engine.sdc_weight import Weights
 
 #: Bounds of an integer item FHIR leaves open: FHIR's own 32-bit integer.
 INT_BOUNDS = (-(2**31), 2**31 - 1)
@@ -1203,7 +1205,12 @@ class _Importer:
                 link_id,
             )
             return score, []
-        translated = self.as_sum(definition, score, read)
+        form = None if pairs else _common_form(expression)
+        translated = (
+            self.as_sum(definition, score, read)
+            if form is None
+            else self.as_common_form(definition, score, form, link_id)
+        )
         if translated is None:
             self.note("calculatedExpression kept as FHIRPath (not a plain sum)", link_id)
             return score, []
@@ -1223,16 +1230,89 @@ class _Importer:
             path.append(entry)
         return path
 
+    def as_common_form(
+        self, definition: Definition, score: dict[str, Any], form: _Form, link_id: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """SDC's common totals in the engine's own rules (faster, issue 15):
+        the weights of the answers given (``weight()``/``ordinal()`` then
+        ``sum()``) as a sum where a missing item counts 0, the answers given
+        (``count()``) as a count — when every item whose answer the
+        expression can see is a single choice, so that the check below
+        varies each of them, and fhirpathpy agrees on every combination."""
+        scope = self.form_scope(form, link_id)
+        if not scope:
+            return None
+        fhir = definition.fhir
+        assert fhir is not None  # a fhirpath score's trial definition has its fhir block
+        seen = [i for i in scope if i in self.fhir_items]
+        if any(self.kinds[i] != "single_choice" for i in seen):
+            return None  # a number or yes/no answer: not varied below
+        if any("enable_when" in self.items[i] or i in self.fhir_enable for i in seen):
+            return None  # the check answers every item; it cannot try those not asked
+        weights = Weights(fhir.questionnaire, fhir.items)
+        others = [item for item, _ in self.calculated if self.links[str(item["linkId"])] in scope]
+        if others and (
+            form.kind == "count"
+            or any(item.get("type") == "quantity" for item in others)
+            or any(_is_number(key[1]) for key in weights.by_key)
+        ):
+            # Another calculated item's value is an answer too: it is counted,
+            # and weighs something when an option is that plain number (or,
+            # for a quantity, a coding of its unit's system and code).
+            return None
+        base = {k: v for k, v in score.items() if k not in ("expression", "variables", "decimals")}
+        if form.kind == "count":
+            candidate = {**base, "method": "count", "items": seen, "decimals": 0}
+        else:
+            weighted: list[str] = []
+            lookup: dict[str, dict[str, Any]] = {}
+            for ident in seen:
+                found = {
+                    code: weights.weight(value) for code, value in fhir.items[ident].options.items()
+                }
+                if any(w is not None for w in found.values()):
+                    weighted.append(ident)
+                    table = {code: 0 if w is None else w for code, w in found.items()}
+                    if table != {o["code"]: o["value"] for o in self.items[ident]["options"]}:
+                        lookup[ident] = table  # weights other than the options' values
+            if not weighted:
+                return None
+            values = [o["value"] for i in weighted for o in self.items[i]["options"]]
+            values += [w for table in lookup.values() for w in table.values()]
+            candidate = {
+                **base,
+                "method": "sum",
+                "items": weighted,
+                **({"lookup": lookup} if lookup else {}),
+                "missing": {"counts_as_zero": True},
+                "decimals": max(_places(v) for v in values),
+            }
+        candidate["source"] = score["source"].replace(
+            "evaluated by fhirpathpy",
+            f"translated to a {candidate['method']} and checked with fhirpathpy",
+        )
+        return self.agreed(definition, score, candidate, seen)
+
+    def form_scope(self, form: _Form, link_id: str) -> list[str] | None:
+        """The ids of the items (and calculated items) whose answers the
+        form reads, but the calculated item's own; None when it names a
+        linkId the questionnaire lacks."""
+        top = {str(i.get("linkId")) for i in _list(self.resource.get("item"))}
+        ids = {v["link_id"]: k for k, v in self.fhir_items.items()} | self.links
+        links = [link for link in ids if link != link_id and (form.everywhere or link in top)]
+        if form.links is not None:
+            if any(link not in ids for link in form.links):
+                return None
+            links = [link for link in links if link in form.links]
+        return [ids[link] for link in links]
+
     def as_sum(
         self, definition: Definition, score: dict[str, Any], read: list[str]
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The sum of the items read, if it equals the FHIRPath value on
-        every combination tried (all of them when there are few); with a
-        few of those combinations as generated test vectors."""
+        every combination tried (all of them when there are few)."""
         if not read:
             return None
-        choices = [[None, *(o["code"] for o in self.items[i]["options"])] for i in read]
-        combinations = _combinations(choices)
         values = [o["value"] for i in read for o in self.items[i]["options"]]
         decimals = max((_places(v) for v in values), default=0)
         candidate = {
@@ -1245,6 +1325,21 @@ class _Importer:
                 "evaluated by fhirpathpy", "translated to a sum and checked with fhirpathpy"
             ),
         }
+        return self.agreed(definition, score, candidate, read)
+
+    def agreed(
+        self,
+        definition: Definition,
+        score: dict[str, Any],
+        candidate: dict[str, Any],
+        read: list[str],
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """``candidate`` if it gives the FHIRPath ``score``'s value on every
+        combination of answers to the single choices ``read`` tried (each
+        also unanswered; all combinations when there are few); with a few of
+        those combinations as generated test vectors."""
+        choices = [[None, *(o["code"] for o in self.items[i]["options"])] for i in read]
+        combinations = _combinations(choices)
         check = parse_definition(self.trial_mapping([candidate]), source=self.source)
         expected: list[tuple[dict[str, str], Any]] = []
         for combination in combinations:
@@ -1520,8 +1615,10 @@ class _Importer:
             )
             self.own_texts(mapping)
         reads_patient = self.own is None and self.launch_contexts()
-        if any(s.get("method") == "fhirpath" for s in scores) or self.fhir_enable:
-            mapping["fhir"] = own.get("fhir") or {
+        if own.get("fhir"):  # PRO Portal's export: the block as the definition had it
+            mapping["fhir"] = own["fhir"]
+        elif any(s.get("method") == "fhirpath" for s in scores) or self.fhir_enable:
+            mapping["fhir"] = {
                 "questionnaire": copy.deepcopy(dict(resource)),
                 "items": self.fhir_items,
                 "scores": self.fhir_scores,
@@ -1531,8 +1628,20 @@ class _Importer:
                 mapping["fhir"]["enable"] = self.fhir_enable
             if reads_patient:
                 mapping["fhir"]["launch"] = ["patient"]
+        elif typed := self.typed_items():
+            mapping["fhir"] = {"items": typed}  # the export writes their options so again
         self.languages(mapping)
         return mapping
+
+    def typed_items(self) -> dict[str, dict[str, Any]]:
+        """The choice items whose options are strings or integers in the
+        file (FUT's questionnaires answer with ``valueString``), as
+        ``fhir.items`` says them."""
+        return {
+            ident: mapped
+            for ident, mapped in self.fhir_items.items()
+            if mapped.get("answer") in TYPED_OPTIONS and mapped.get("options")
+        }
 
     def launch_contexts(self) -> bool:
         """Whether an expression PRO Portal evaluates (variable,
@@ -1658,6 +1767,50 @@ def _number(value: object) -> TypeGuard[int | float]:
 
 def _whole(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """A calculatedExpression of a common form: ``kind`` "weights" (a sum
+    of ``weight()`` or ``ordinal()``) or "count"; over ``%resource.item``
+    (top-level items) or every item (``everywhere``: ``repeat(item)``,
+    ``descendants()``); ``links``: the linkIds a ``where`` keeps, if any."""
+
+    kind: str
+    everywhere: bool
+    links: frozenset[str] | None
+
+
+_STRING = r"'([^'\\]*)'"
+_FORM = re.compile(
+    r"\s*%resource\.(?P<scope>item|repeat\(item\)|descendants\(\))"
+    r"(?:\.where\((?P<where>[^()]*(?:\([^()]*\))?[^()]*)\))?"
+    r"\.answer(?:\.value)?\.(?:(?P<weight>weight|ordinal)\(\)\.sum|count)\(\)\s*"
+)
+_IN = re.compile(rf"\s*linkId\s+in\s+\(\s*{_STRING}(?:\s*\|\s*{_STRING})*\s*\)\s*")
+_EQUALS = re.compile(rf"\s*linkId\s*=\s*{_STRING}\s*(?:or\s+linkId\s*=\s*{_STRING}\s*)*")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _common_form(expression: str) -> _Form | None:
+    """The form of ``expression`` when it is one the engine computes itself
+    (docs/definitions.md § FHIR, *Scores*), else None. A ``where`` must name
+    its linkIds: ``linkId in ('a' | 'b')`` or ``linkId = 'a' or linkId = 'b'``."""
+    found = _FORM.fullmatch(expression)
+    if found is None:
+        return None
+    where = found.group("where")
+    links: frozenset[str] | None = None
+    if where is not None:
+        if not (_IN.fullmatch(where) or _EQUALS.fullmatch(where)):
+            return None
+        links = frozenset(re.findall(_STRING, where))
+    return _Form(
+        "weights" if found.group("weight") else "count", found.group("scope") != "item", links
+    )
 
 
 def _combinations(choices: list[list[str | None]]) -> list[tuple[str | None, ...]]:

@@ -50,20 +50,25 @@ BAD_NEW_ID = (
     " starting with a letter"
 )
 NOTHING_TO_VERSION = "no questionnaire {qid} is published: there is nothing to add a version to"
-_QUESTIONNAIRE_ID = re.compile(r"[a-z][a-z0-9_]*")
+#: A questionnaire id as rules and commands read it (``--as-new-id``, the browser's choice).
+QUESTIONNAIRE_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class IdCollisionError(VersionCollisionError):
     """Other content is published under the id and version the file imports
     as: the caller offers the choice of a new id (``as_new_id``) or a new
-    version of the existing questionnaire (``as_new_version_of``)."""
+    version of the existing questionnaire (``as_new_version_of``). ``title``
+    is the file's title by language, to say what collided with what."""
 
-    def __init__(self, *, questionnaire_id: str, version: str) -> None:
+    def __init__(
+        self, *, questionnaire_id: str, version: str, title: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(
             COLLISION.format(ref=f"{questionnaire_id}@{version}", qid=questionnaire_id)
         )
         self.questionnaire_id = questionnaire_id
         self.version = version
+        self.title = dict(title or {})
 
 
 @dataclass(frozen=True)
@@ -231,7 +236,7 @@ def fhir_resource_import(
     )
     mapping = result.mapping
     if as_new_id is not None:
-        if not _QUESTIONNAIRE_ID.fullmatch(as_new_id):
+        if not QUESTIONNAIRE_ID.fullmatch(as_new_id):
             raise FhirImportError([BAD_NEW_ID.format(qid=as_new_id)])
         mapping = {**mapping, "id": as_new_id}
     elif as_new_version_of is not None:
@@ -252,7 +257,9 @@ def fhir_resource_import(
         outcome = questionnaire_publish(content=mapping, source=source)
     except PublishError:
         if taken:
-            raise IdCollisionError(questionnaire_id=qid, version=version) from None
+            raise IdCollisionError(
+                questionnaire_id=qid, version=version, title=result.definition.title
+            ) from None
         raise
     if outcome.created:
         import_warnings_store(version=outcome.version, warnings=named_warnings(result.notes))

@@ -35,6 +35,8 @@ from scoring.engine.sdc_weight import Weights
 
 #: ``value[x]`` keys an answer may be written with.
 CHOICE_ANSWERS = ("valueCoding", "valueString", "valueInteger", "valueDate", "valueTime")
+#: Option values an export writes in their own type (``fhir.items``), not as codings.
+TYPED_OPTIONS = ("valueString", "valueInteger")
 NUMBER_ANSWERS = ("valueInteger", "valueDecimal", "valueQuantity")
 ANSWER_KEYS = (*CHOICE_ANSWERS, "valueDecimal", "valueQuantity", "valueBoolean")
 #: Names fhirpathpy or SDC already give a meaning.

@@ -125,6 +125,10 @@ class Score:
     add: Number = 0
     decimals: int = 0
     prorate_up_to: int = 0
+    #: ``missing: {counts_as_zero: true}`` (``sum`` only): a missing term adds
+    #: nothing and never leaves the score unscored — SDC's
+    #: ``answer.value.weight().sum()``, where an empty sum is 0.
+    counts_as_zero: bool = False
     range: tuple[Number, Number] | None = None
     monotone: bool = False
     bands: tuple[Band, ...] = ()

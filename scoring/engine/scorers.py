@@ -1,6 +1,7 @@
 """Data-driven scorers: one shape for every instrument.
 
-A score is a sum or mean of terms, or a formula. Per term the steps are
+A score is a sum or mean of terms, a count of the terms answered, or a
+formula. Per term the steps are
 always the same, so an instrument is described in data, not code:
 
 1. the answer's ordinal value, or its entry in a ``lookup`` table (value
@@ -10,7 +11,8 @@ always the same, so an instrument is described in data, not code:
 4. ``weights`` (weighted sum or weighted mean);
 5. missing items: at most ``prorate_up_to`` missing terms are prorated
    (sum × total weight / answered weight; a mean is over the answered
-   terms), more leave the score unscored;
+   terms), more leave the score unscored — or, with ``counts_as_zero``, a
+   sum is that of the answered terms (0 when none is answered);
 6. ``multiply``/``add`` (e.g. WHO-5 raw × 4, Topp et al. 2015), then
    rounding half up to ``decimals`` and the band.
 
@@ -20,6 +22,9 @@ score with its own enable-when (a gate: GAD-7 only when GAD-2 >= 3) is not
 applicable when the gate is false, so it is never a sum of the items asked
 under another score's name; not scored when the gate cannot be decided.
 Proration changes only the score, never the answers rules read.
+
+A ``count`` is the number of terms answered (a missing one counts 0), as
+FHIRPath's ``answer.count()`` over single-answer items.
 
 A score imported from FHIR that none of these express keeps its FHIRPath
 expression (``method: fhirpath``, scoring/engine/fhirpath_score.py).
@@ -129,6 +134,7 @@ class Scorer:
         weight_answered: Number = 0
         weight_enabled: Number = 0
         missing_terms = 0
+        answered_terms = 0
         used: list[str] = []
         missing: list[str] = []
         for members, weight in self.terms:
@@ -150,6 +156,7 @@ class Scorer:
                 if best is None or value > best:
                     best = value
             if best is not None:
+                answered_terms += 1
                 total += weight * best
                 weight_answered += weight
                 weight_enabled += weight
@@ -160,6 +167,10 @@ class Scorer:
         score = self.score
         if weight_enabled == 0:
             return self.result(None, NOT_APPLICABLE, used, missing, done)
+        if score.method == "count":
+            return self.result(answered_terms, SCORED, used, missing, done)
+        if score.counts_as_zero:  # FHIRPath's sum(): the answered terms, 0 when none
+            return self.result(total, SCORED, used, missing, done)
         if missing_terms > score.prorate_up_to or weight_answered == 0:
             return self.result(None, NOT_SCORED, used, missing, done)
         if score.method == "mean":

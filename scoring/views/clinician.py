@@ -29,12 +29,19 @@ from scoring.summary import summary_build, summary_record_text, unsent_build
 
 @staff_view(roles=None)
 def home(request: HttpRequest) -> HttpResponse:
-    """Staff land on the worklist; a clinic admin alone goes to the admin."""
-    roles = set(staff_of(request).memberships.values_list("role", flat=True))
+    """Staff land on the worklist; a clinic admin alone goes to the admin;
+    content staff or a clinical reviewer of questionnaires with no role in an
+    organisation to the questionnaires (the pages they may open)."""
+    user = staff_of(request)
+    roles = set(user.memberships.values_list("role", flat=True))
     if roles & PATIENT_IDENTITY_ROLES:
         return redirect("scoring:worklist")
     if Role.ADMIN in roles:
         return redirect("admin:index")
+    if user.has_perm("questionnaires.manage_questionnaires"):
+        return redirect("content-index")
+    if user.has_perm("questionnaires.review_questionnaires"):
+        return redirect("questionnaires:content-review-list")
     return render(request, "scoring/no_role.html")
 
 

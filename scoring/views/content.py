@@ -17,11 +17,14 @@ is the summary's presentation, which the patient side may not import.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.validators import RegexValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,12 +35,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pro_portal.access import permission_view, staff_of
 from pro_portal.i18n import page_language
 from questionnaires.content import (
+    KeptUpload,
     content_import,
     review_requests,
+    upload_forget,
+    upload_keep,
+    upload_kept,
     version_send_for_review,
 )
 from questionnaires.fhir.importer import FhirImportError
-from questionnaires.fhir.services import FhirFileError, fhir_size_check
+from questionnaires.fhir.services import (
+    QUESTIONNAIRE_ID,
+    FhirFileError,
+    IdCollisionError,
+    fhir_size_check,
+)
 from questionnaires.forms import AnswerForm, text
 from questionnaires.item_types import answer_text
 from questionnaires.models import QuestionnaireVersion
@@ -117,7 +129,8 @@ class ImportForm(forms.Form):
 @content_staff
 def import_file(request: HttpRequest) -> HttpResponse:
     """Upload a FHIR R4 Questionnaire; it is published as a draft, or the
-    page says plainly why not (and nothing is published)."""
+    page says plainly why not (and nothing is published). On an id collision
+    the upload is kept and the page offers a new id or a new version."""
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     context: dict[str, Any] = {"form": form, "limit": settings.IMPORT_MAX_BYTES}
     status = 200
@@ -125,34 +138,215 @@ def import_file(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         name = upload.name or "questionnaire.json"
         context["file_name"] = name
+        data = b""
         try:
             fhir_size_check(size=upload.size, name=name)  # never read a file over the limit
-            outcome = content_import(data=upload.read(), name=name, by=staff_of(request))
-        except FhirFileError as error:
-            context["problem"] = FILE_PROBLEMS[error.reason] % error.figures
-            context["details"] = error.problems
-            status = 400
-        except FhirImportError as error:
-            context["problem"] = _("The file cannot be imported as a questionnaire.")
-            context["details"] = error.problems
-            status = 400
-        except VersionCollisionError as error:
-            context["problem"] = _(
-                "A questionnaire with this id and version is already published with other"
-                " content. Nothing was imported."
+            data = upload.read()
+            outcome = content_import(data=data, name=name, by=staff_of(request))
+        except IdCollisionError as error:
+            kept = upload_keep(
+                data=data,
+                name=name,
+                by=staff_of(request),
+                questionnaire_id=error.questionnaire_id,
+                version=error.version,
+                title=error.title,
             )
-            context["details"] = [str(error)]
-            status = 409
-        except PublishError as error:
-            context["problem"] = _("The questionnaire cannot be published as a draft.")
-            context["details"] = [str(error)]
-            status = 400
+            return _collision_page(request, kept, ChoiceForm(initial=_choice_initial(kept)))
+        except (FhirImportError, PublishError) as error:
+            status = _problem(context, error)
         else:
-            context["outcome"] = outcome
-            context["title"] = outcome.version.title(page_language())
+            _outcome(context, outcome)
     elif request.method == "POST":
         status = 400
     return render(request, "questionnaires/content/import.html", context, status=status)
+
+
+def _problem(context: dict[str, Any], error: FhirImportError | PublishError) -> int:
+    """Say in the reader's language why nothing was imported (the exact
+    English reason below it); the page's status."""
+    if isinstance(error, FhirFileError):
+        context["problem"] = FILE_PROBLEMS[error.reason] % error.figures
+        context["details"] = error.problems
+        return 400
+    if isinstance(error, FhirImportError):
+        context["problem"] = _("The file cannot be imported as a questionnaire.")
+        context["details"] = error.problems
+        return 400
+    if isinstance(error, VersionCollisionError):
+        context["problem"] = _(
+            "A questionnaire with this id and version is already published with other"
+            " content. Nothing was imported."
+        )
+        context["details"] = [str(error)]
+        return 409
+    context["problem"] = _("The questionnaire cannot be published as a draft.")
+    context["details"] = [str(error)]
+    return 400
+
+
+def _outcome(context: dict[str, Any], outcome: Any) -> None:
+    context["outcome"] = outcome
+    context["title"] = outcome.version.title(page_language())
+
+
+# --- An id collision: a new id, or a new version ----------------------------------------------
+
+#: The choices after an id collision, as ``import_fhir`` offers them.
+NEW_ID = "new_id"
+NEW_VERSION = "new_version"
+_ID_LENGTH = QuestionnaireVersion._meta.get_field("questionnaire_id").max_length or 64
+_TOKEN = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")  # what upload_keep hands out
+
+
+class ChoiceForm(forms.Form):
+    """The importer's choice for a kept upload: a new questionnaire under an
+    id they type (the command's id grammar, not yet in use), or a new version
+    of the questionnaire it collided with."""
+
+    upload = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(_TOKEN)])
+    choice = forms.ChoiceField(choices=[(NEW_ID, NEW_ID), (NEW_VERSION, NEW_VERSION)])
+    new_id = forms.CharField(
+        label=gettext_lazy("New questionnaire id"),
+        required=False,
+        strip=True,
+        max_length=_ID_LENGTH,
+        error_messages={
+            "max_length": gettext_lazy(
+                "The id is %(show_value)d characters long; at most %(limit_value)d fit."
+            )
+        },
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("choice") != NEW_ID or "new_id" not in data:
+            return data
+        new_id = data["new_id"]
+        if not new_id:
+            self.add_error("new_id", _("Type the id the new questionnaire gets."))
+        elif not QUESTIONNAIRE_ID.fullmatch(new_id):
+            self.add_error(
+                "new_id",
+                _(
+                    "“%(id)s” cannot be a questionnaire id: use lower-case letters a–z, digits"
+                    " and _, starting with a letter."
+                )
+                % {"id": new_id},
+            )
+        elif QuestionnaireVersion.objects.filter(questionnaire_id=new_id).exists():
+            self.add_error(
+                "new_id",
+                _(
+                    "The id %(id)s is already in use by another questionnaire: choose another,"
+                    " or import the file as a new version of it."
+                )
+                % {"id": new_id},
+            )
+        return data
+
+
+def _free_id(questionnaire_id: str) -> str:
+    """A suggestion for the new id: the id with the first free _2, _3, …"""
+    taken = set(
+        QuestionnaireVersion.objects.filter(
+            questionnaire_id__startswith=questionnaire_id[: _ID_LENGTH - 4]
+        ).values_list("questionnaire_id", flat=True)
+    )
+    n = 2
+    while True:
+        suffix = f"_{n}"
+        candidate = questionnaire_id[: _ID_LENGTH - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+def _choice_initial(kept: KeptUpload) -> dict[str, str]:
+    return {"upload": kept.token, "choice": NEW_ID, "new_id": _free_id(kept.questionnaire_id)}
+
+
+def _collision_page(
+    request: HttpRequest, kept: KeptUpload, form: ChoiceForm, *, status: int = 409
+) -> HttpResponse:
+    """What collided with what, and the two choices as forms (409: nothing
+    was imported; 400 when a choice was refused)."""
+    language = page_language()
+    existing = list(
+        QuestionnaireVersion.objects.filter(questionnaire_id=kept.questionnaire_id).defer("content")
+    )
+    existing.sort(key=lambda v: [int(p) if p.isdigit() else 0 for p in v.version.split(".")])
+    collided = next((v for v in existing if v.version == kept.version), None)
+    context = {
+        "kept": kept,
+        "collided_ref": f"{kept.questionnaire_id}@{kept.version}",
+        "choice_form": form,
+        "file_title": kept.title.get(language) or kept.title.get("en") or "",
+        "existing_title": collided.title(language) if collided is not None else "",
+        "existing": [
+            {"ref": v.ref, "version": v.version, "status": v.get_status_display()} for v in existing
+        ],
+        "keep_minutes": settings.IMPORT_UPLOAD_KEEP_SECONDS // 60,
+        "NEW_ID": NEW_ID,
+        "NEW_VERSION": NEW_VERSION,
+    }
+    return render(request, "questionnaires/content/collision.html", context, status=status)
+
+
+@require_POST
+@content_staff
+def import_choice(request: HttpRequest) -> HttpResponse:
+    """Import a kept upload as the importer chose: under a new id, or as a new
+    version of the questionnaire it collided with — the command's
+    ``--as-new-id`` / ``--as-new-version-of``, through the same service."""
+    by = staff_of(request)
+    form = ChoiceForm(request.POST)
+    token = request.POST.get("upload", "")
+    kept = upload_kept(token=token, by=by) if _TOKEN.match(token) else None
+    if kept is None:
+        return render(
+            request,
+            "questionnaires/content/import.html",
+            {
+                "form": ImportForm(),
+                "limit": settings.IMPORT_MAX_BYTES,
+                "problem": _(
+                    "The uploaded file is no longer kept (it is kept for %(minutes)s minutes"
+                    " after the upload, and only for the one who uploaded it). Upload it again."
+                )
+                % {"minutes": settings.IMPORT_UPLOAD_KEEP_SECONDS // 60},
+            },
+            status=410,
+        )
+    if not form.is_valid():
+        return _collision_page(request, kept, form, status=400)
+    choice = form.cleaned_data["choice"]
+    context: dict[str, Any] = {
+        "form": ImportForm(),
+        "limit": settings.IMPORT_MAX_BYTES,
+        "file_name": kept.name,
+    }
+    try:
+        outcome = content_import(
+            data=kept.data,
+            name=kept.name,
+            by=by,
+            as_new_id=form.cleaned_data["new_id"] if choice == NEW_ID else None,
+            as_new_version_of=kept.questionnaire_id if choice == NEW_VERSION else None,
+        )
+    except IdCollisionError as error:  # published under that id and version meanwhile
+        form.add_error(
+            "new_id" if choice == NEW_ID else None,
+            _("%(ref)s was published meanwhile: choose again.")
+            % {"ref": f"{error.questionnaire_id}@{error.version}"},
+        )
+        return _collision_page(request, kept, form, status=400)
+    except (FhirImportError, PublishError) as error:
+        status = _problem(context, error)
+        return render(request, "questionnaires/content/import.html", context, status=status)
+    upload_forget(token=kept.token)
+    _outcome(context, outcome)
+    return render(request, "questionnaires/content/import.html", context)
 
 
 # --- Sending for review -----------------------------------------------------------------------
@@ -184,10 +378,15 @@ def _question_url(version: QuestionnaireVersion, item: Item) -> str:
 
 
 def _panel(
-    version: QuestionnaireVersion, answers: dict[str, Any], *, passed: str | None
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+    *,
+    passed: str | None,
+    reached: Collection[str] | None,
 ) -> dict[str, Any]:
     """The live result beside the page: the summary's first screen for the
-    trial answers, and the help the patient is shown now."""
+    trial answers, and the help the patient is shown now. ``reached``: the
+    questions the patient has come to (None: all, on the check page)."""
     language = page_language()
     result = preview_result(version=version, answers=answers)
     help_now = []
@@ -198,7 +397,9 @@ def _panel(
         if said and said not in help_now:
             help_now.append(said)
     return {
-        "r": result_shown_build(definition=version.definition, result=result, language=language),
+        "r": result_shown_build(
+            definition=version.definition, result=result, language=language, reached=reached
+        ),
         "help_now": help_now,
         "answered": len(answers),
     }
@@ -211,6 +412,7 @@ def _page(
     answers: dict[str, Any],
     *,
     passed: str | None = None,
+    reached: Collection[str] | None = None,
     status: int = 200,
     **extra: Any,
 ) -> HttpResponse:
@@ -219,10 +421,22 @@ def _page(
         "title": version.title(page_language()),
         "can_send": staff_of(request).has_perm(MANAGE),
         "review": review_requests().get(version.pk),
-        **_panel(version, answers, passed=passed),
+        **_panel(version, answers, passed=passed, reached=reached),
         **extra,
     }
     return render(request, template, context, status=status)
+
+
+def _reached(asked: list[Item], answers: dict[str, Any], item: Item | None) -> set[str] | None:
+    """The questions the patient has come past on the way to ``item``: those
+    before it, and before the furthest one answered (back from further on).
+    None: all of them (``item`` is None when every question is answered)."""
+    if item is None:
+        return None
+    ids = [i.id for i in asked]
+    furthest = max((n + 1 for n, ident in enumerate(ids) if ident in answers), default=0)
+    here = ids.index(item.id) if item.id in ids else 0
+    return set(ids[: max(here, furthest)])
 
 
 @require_GET
@@ -239,6 +453,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         "questionnaires/content/preview.html",
         version,
         answers,
+        reached=_reached(progress.asked, answers, following),
         description=text(version.definition.description, language),
         start_url=(
             _question_url(version, following or progress.asked[0])
@@ -287,6 +502,7 @@ def preview_question(request: HttpRequest, pk: int, item_id: str) -> HttpRespons
         version,
         answers,
         passed=passed if passed in answers else None,
+        reached=_reached(progress.asked, answers, item),
         status=status,
         **question_page(version=version, item=item, form=form),
         back_url=(

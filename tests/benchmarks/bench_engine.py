@@ -19,7 +19,9 @@ over a QuestionnaireResponse, each expression compiled once beforehand.
 Imported questionnaires are measured too (issue 15): the same PHQ-9 file
 imported (its total translated to a ``sum`` because fhirpathpy confirms
 it), PHQ-9 whose total is SDC's ``%resource.item.answer.value.weight().sum()``
-(kept as FHIRPath), and the hand-written screener with an
+— translated to a ``sum`` whose missing items count 0, and the same file
+imported with that translation switched off (kept as FHIRPath, as before) —
+and the hand-written screener with an
 enableWhenExpression on a group of twelve questions and two FHIRPath totals
 (tests/fixtures/fhir/hand-written/screener-enable-expression.json), with
 ``enabled_items()`` — what each patient page runs — beside it.
@@ -35,12 +37,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import fhirpathpy  # noqa: E402 - after the path set-up above
 
+from questionnaires.fhir import importer  # noqa: E402
 from questionnaires.fhir.importer import questionnaire_from_fhir  # noqa: E402
 from questionnaires.library import LIBRARY_DIR, load_definition  # noqa: E402
 from scoring.engine import (  # noqa: E402
@@ -286,11 +290,18 @@ def phq9_weight_sum() -> dict[str, Any]:
 def imported_figures(runs: int, codes: dict[str, str]) -> list[str]:
     """evaluate() (and enabled_items()) on imported questionnaires."""
     lines = []
-    for name, questionnaire in (
-        ("PHQ-9 file, total translated to a sum", phq9_sdc()),
-        ("PHQ-9 file, weight().sum() kept as FHIRPath", phq9_weight_sum()),
+    kept: float | None = None
+    for name, questionnaire, translate in (
+        ("PHQ-9 file, total translated to a sum", phq9_sdc(), True),
+        ("PHQ-9 file, weight().sum() kept as FHIRPath", phq9_weight_sum(), False),
+        ("PHQ-9 file, weight().sum() translated (missing counts 0)", phq9_weight_sum(), True),
     ):
-        result = questionnaire_from_fhir(questionnaire, source="bench", fallback_id="phq9_bench")
+        with mock.patch.object(
+            importer, "_common_form", importer._common_form if translate else lambda _: None
+        ):
+            result = questionnaire_from_fhir(
+                questionnaire, source="bench", fallback_id="phq9_bench"
+            )
         definition = result.definition
         answers = {
             k.replace(".", "_") if k not in definition.plan.items else k: v
@@ -298,8 +309,14 @@ def imported_figures(runs: int, codes: dict[str, str]) -> list[str]:
         }
         assert evaluate(definition, answers).scores[0].value == 12
         method = definition.scores[0].method
+        assert (method == "fhirpath") is not translate, (name, method)
         seconds = median_seconds(lambda d=definition, a=answers: evaluate(d, a), runs)
-        lines.append(f"evaluate() median, imported {name} ({method}): {seconds * 1e3:.3f} ms\n")
+        if method == "fhirpath":
+            kept = seconds
+        faster = "" if kept is None or method == "fhirpath" else f", {kept / seconds:.0f}× faster"
+        lines.append(
+            f"evaluate() median, imported {name} ({method}): {seconds * 1e3:.3f} ms{faster}\n"
+        )
     screener = questionnaire_from_fhir(json.loads(SCREENER.read_text()), source="bench").definition
     answers = {
         "screen": "yes",

@@ -50,6 +50,8 @@ org = Organisation.objects.create(
 )
 staff = User.objects.create(username="bench", email="bench@example.org")
 Membership.objects.create(user=staff, organisation=org, role=Role.CLINICIAN)
+from django.contrib.auth.models import Permission
+staff.user_permissions.add(Permission.objects.get(codename="review_questionnaires"))
 versions = {}
 for qid in ("chronic_pain", "phq9"):
     path = LIBRARY_DIR / qid / "1.0.0.yaml"

@@ -66,6 +66,8 @@ org = Organisation.objects.create(
 )
 staff = User.objects.create(username="size", email="size@example.org")
 Membership.objects.create(user=staff, organisation=org, role=Role.CLINICIAN)
+from django.contrib.auth.models import Permission
+staff.user_permissions.add(Permission.objects.get(codename="review_questionnaires"))
 content, reuse = read_published(path)
 version = questionnaire_publish(content=content, source=path.name, reuse=reuse).version
 questionnaire_record_review(version=version, reviewer=staff, reviewed_on=dt.date.today(), by=None)

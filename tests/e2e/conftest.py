@@ -61,6 +61,7 @@ PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 820, "height": 1180}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks the browser tests ``e2e``, and puts them in one group: the two test
     processes (pytest-xdist ``--dist loadgroup``, scripts/test.sh) never run two

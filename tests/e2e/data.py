@@ -75,7 +75,7 @@ def active(questionnaire_id: str, number: str = "1.0.0") -> QuestionnaireVersion
         content=content, source=f"{questionnaire_id}/{number}.yaml", reuse=reuse
     ).version
     if version.status != QuestionnaireVersion.Status.ACTIVE:
-        reviewer = factories.clinician(factories.version_reviewer_organisation())
+        reviewer = factories.version_reviewer()
         questionnaire_record_review(
             version=version, reviewer=reviewer, reviewed_on=dt.date(2026, 1, 1), by=None
         )

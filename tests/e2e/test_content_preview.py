@@ -1,11 +1,14 @@
-"""Content staff in a real Chromium (issue 15, item 6): import a FHIR file and
-read its warnings, then preview PHQ-9 as a patient would — answering page by
+"""Content staff in a real Chromium (issue 15, items 6 and 7): import a FHIR file
+and read its warnings, import another under the same id as a new version from
+the collision page, then preview PHQ-9 as a patient would — answering page by
 page with the result beside it — until item 9 raises the red safety flag with
 its because-trail, and send the version for review. Every page passes axe and
 IBM's checker, has one <h1>, reflows on a laptop, and runs under the CSP."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "fhir" / "argonaut-
 
 
 def test_content_staff_import_preview_phq9_to_a_red_flag_and_send_it_for_review(
-    new_context: Callable[..., Any], site: str
+    new_context: Callable[..., Any], site: str, tmp_path: Path
 ) -> None:
     version = factories.published_version("phq9", version="1.2.0")
     context = new_context(viewport=LAPTOP)
@@ -41,6 +44,16 @@ def test_content_staff_import_preview_phq9_to_a_red_flag_and_send_it_for_review(
     assert "Importeret som kladde" in page.locator("main").inner_text()
     assert page.locator(".import-warnings li").count() > 0
     checks(page, "imported")
+
+    # Another file under the same id: the choice, as forms (no JavaScript needed).
+    changed = tmp_path / FIXTURE.name
+    changed.write_text(json.dumps({**json.loads(FIXTURE.read_text()), "title": "PHQ-9, changed"}))
+    page.set_input_files("input[type=file]", str(changed))
+    page.get_by_role("button", name="Importér", exact=True).click()
+    assert "er allerede i brug" in page.locator("main").inner_text()
+    checks(page, "collision")
+    page.get_by_role("button", name=re.compile("^Importér som ny version af")).click()
+    assert "Importeret som kladde" in page.locator("main").inner_text()
 
     page.goto(f"/content/{version.pk}/preview/")
     page.get_by_role("link", name="Svar som patient").click()

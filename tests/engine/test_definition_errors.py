@@ -293,7 +293,11 @@ CHANGES: list[tuple[Path, Any, str]] = [
         "q.1",
         "scores[0] (q.1): duplicate id 'q.1' (also at sections[0].items[0] (q.1))",
     ),
-    ((*SCORE, "method"), "median", f"{TOTAL}: method: must be sum, mean or formula, got 'median'"),
+    (
+        (*SCORE, "method"),
+        "median",
+        f"{TOTAL}: method: must be sum, mean, count, formula or fhirpath, got 'median'",
+    ),
     ((*SCORE, "source"), DELETE, f"{TOTAL}: missing key 'source'"),
     ((*SCORE, "source"), " ", f"{TOTAL}: source: expected a non-empty text, got ' '"),
     ((*SCORE, "label"), DELETE, f"{TOTAL}: label: text is missing"),
@@ -392,7 +396,23 @@ CHANGES: list[tuple[Path, Any, str]] = [
         {"prorate_up_to": -1},
         f"{TOTAL}.missing: prorate_up_to: expected a whole number ≥ 0, got the number -1",
     ),
-    ((*SCORE, "missing"), {"prorate": 1}, f"{TOTAL}.missing: missing key 'prorate_up_to'"),
+    (
+        (*SCORE, "missing"),
+        {"prorate": 1},
+        f"{TOTAL}.missing: unknown key 'prorate' (did you mean 'prorate_up_to'?)",
+    ),
+    ((*SCORE, "missing"), {"prorate": 1}, f"{TOTAL}.missing: give prorate_up_to or counts_as_zero"),
+    (
+        (*SCORE, "missing"),
+        {"counts_as_zero": "yes"},
+        f"{TOTAL}.missing: counts_as_zero: expected true or false, got 'yes'",
+    ),
+    (
+        (*SCORE, "missing"),
+        {"prorate_up_to": 0, "counts_as_zero": True},
+        f"{TOTAL}.missing: prorate_up_to and counts_as_zero exclude each other"
+        " (a missing item is either prorated or counts 0)",
+    ),
     # rules
     (("rules",), {}, "top level: rules: expected a list, got a dict"),
     (("rules", 0), "red", "rules[0]: expected a mapping (key: value), got 'red'"),
@@ -670,6 +690,22 @@ SCORE_PROBLEMS: list[tuple[dict[str, Any], str]] = [
         {"id": "s", "method": "sum", "items": ["a"], "lookup": {"a": {"0": 1}}},
         "lookup: a is an integer item; a table needs codes",
     ),
+    (
+        {"id": "s", "method": "count", "items": ["a"], "weights": {"a": 2}},
+        "weights: does not apply to a count score (it counts the answered items)",
+    ),
+    (
+        {"id": "s", "method": "count", "items": ["a"], "missing": {"prorate_up_to": 1}},
+        "missing: does not apply to a count score (it counts the answered items)",
+    ),
+    (
+        {"id": "s", "method": "count", "items": ["a"], "expression": "a"},
+        "expression: applies only to method: formula",
+    ),
+    (
+        {"id": "s", "method": "count", "items": ["t"]},
+        "items[0]: t is a short text item and has no number",
+    ),
 ]
 
 
@@ -678,6 +714,14 @@ def test_score_terms_are_checked(score: dict[str, Any], reason: str) -> None:
     items = [integer("a"), integer("c"), {"id": "t", "type": "short_text"}]
     scores = [{"id": "sub", "method": "sum", "items": ["a"]}, score]
     assert problem_lines(numbers(items, scores)) == [f"scores[1] (s): {reason}"]
+
+
+def test_only_a_sum_counts_a_missing_item_as_zero() -> None:
+    score = {"id": "s", "method": "mean", "items": ["a"], "missing": {"counts_as_zero": True}}
+    assert problem_lines(numbers([integer("a")], [score])) == [
+        "scores[0] (s).missing: counts_as_zero: applies only to method: sum"
+        " (a mean is already over the answered items)"
+    ]
 
 
 def test_an_included_part_says_which_include_it_came_from() -> None:

@@ -44,6 +44,12 @@ FHIR_ITEMS = {
 COUNT = {"id": "details", "method": "fhirpath", "expression": "%resource.item.answer.count() - 1"}
 
 
+ONLY_FHIRPATH = (
+    "fhir: fhir: only method: fhirpath scores, enable and options answered with valueString"
+    " or valueInteger use it"
+)
+
+
 def definition(
     enable: dict[str, Any], *, items: list[dict[str, Any]] | None = None, scores: Any = None
 ) -> dict[str, Any]:
@@ -256,4 +262,4 @@ def test_an_item_reading_its_own_link_id_is_not_a_cycle() -> None:
 def test_choice_items_are_untouched_by_an_empty_enable_block() -> None:
     mapping = numbers([choice("a")], [])
     mapping["fhir"] = {"questionnaire": QUESTIONNAIRE, "items": {}, "enable": {}}
-    assert problems(mapping) == ["fhir: fhir: only method: fhirpath scores and enable use it"]
+    assert problems(mapping) == [ONLY_FHIRPATH]

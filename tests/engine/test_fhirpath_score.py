@@ -316,8 +316,25 @@ def test_a_fhirpath_score_needs_the_fhir_block() -> None:
 
 
 def test_the_fhir_block_is_only_for_fhirpath_scores() -> None:
-    mapping = definition({"id": "s", "method": "sum", "items": ["visits"]})
-    assert problems(mapping) == ["fhir: fhir: only method: fhirpath scores and enable use it"]
+    coded = {k: v for k, v in _fhir_items().items() if k != "multi"}  # no string options
+    block = {"questionnaire": QUESTIONNAIRE, "items": coded}
+    mapping = definition({"id": "s", "method": "sum", "items": ["visits"]}, fhir=block)
+    assert problems(mapping) == [
+        "fhir: fhir: only method: fhirpath scores, enable and options answered with valueString"
+        " or valueInteger use it"
+    ]
+
+
+def test_string_options_need_no_questionnaire_but_a_fhirpath_score_does() -> None:
+    """FUT's string options: ``fhir.items`` alone says how the export writes them."""
+    items = [choice("a", range(2))]
+    typed = {"a": {"link_id": "a", "answer": "valueString", "options": {"0": "No", "1": "Yes"}}}
+    mapping = numbers(copy.deepcopy(items), [{"id": "s", "method": "sum", "items": ["a"]}])
+    mapping["fhir"] = {"items": typed}
+    assert parse(mapping).fhir is not None
+    mapping = numbers(copy.deepcopy(items), [{"id": "s", "method": "fhirpath", "expression": "1"}])
+    mapping["fhir"] = {"items": typed}
+    assert problems(mapping) == ["fhir: fhir: questionnaire: fhirpath scores and enable read it"]
 
 
 ONE = {"id": "s", "method": "fhirpath", "expression": "1"}

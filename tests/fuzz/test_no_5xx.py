@@ -366,7 +366,7 @@ def every_type() -> dict[str, Any]:
 def answering(personas: Personas, client: Client) -> str:
     """The canary patient has opened an invitation to one question of every type."""
     version = questionnaire_publish(content=every_type(), source="fuzz").version
-    reviewer = factories.clinician(factories.version_reviewer_organisation())
+    reviewer = factories.version_reviewer()
     questionnaire_record_review(
         version=version, reviewer=reviewer, reviewed_on=dt.date(2026, 1, 1), by=None
     )
@@ -502,5 +502,35 @@ def test_content_preview_answers_and_fhir_uploads(db: None, cases) -> None:
         sent(target, client.get(page))
         upload_file = SimpleUploadedFile("q.json", upload, content_type="application/json")
         sent(target, client.post("/content/import/", {"file": upload_file}))
+
+    run()
+
+
+def test_content_choice_after_an_id_collision(db: None, cases) -> None:
+    """Content staff: the choice of a new id or a new version for a kept
+    upload, with any token, choice and id."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from scoring.views.content import ChoiceForm
+    from tests.scoring.test_content_pages import content_user, fhir, kept_token
+
+    target = "content: the choice after an id collision"
+    cases(target)
+    client = Client()
+    client.force_login(content_user("manage_questionnaires"))
+    tokens = []
+    for title in ("Mood check", "Another", "A third"):
+        upload = SimpleUploadedFile("q.json", fhir(title=title), content_type="application/json")
+        page = client.post("/content/import/", {"file": upload}).content.decode()
+        if title != "Mood check":
+            tokens.append(kept_token(page))
+    fields = django_form_fields(ChoiceForm())
+    fields["upload"] = st.one_of(st.sampled_from(tokens), fields["upload"])
+    valid = {"upload": tokens[:1], "choice": ["new_id"], "new_id": ["mood_check_x"]}
+
+    @FUZZ
+    @given(data=form_data(fields, valid))
+    def run(data: dict[str, list[str]]) -> None:
+        sent(target, client.post("/content/import/choice/", data))
 
     run()

@@ -25,8 +25,9 @@ def with_permission(user: User, codename: str) -> User:
 
 def reviewer(organisation: Organisation | None = None) -> User:
     """A clinician with the review permission: a clinical reviewer."""
-    clinician = factories.clinician(organisation or factories.version_reviewer_organisation())
-    return with_permission(clinician, "review_questionnaires")
+    if organisation is None:
+        return factories.version_reviewer()
+    return with_permission(factories.clinician(organisation), "review_questionnaires")
 
 
 def imported(path: Path = PHQ4) -> QuestionnaireVersion:

@@ -17,6 +17,7 @@ from questionnaires.services import (
     questionnaire_record_review,
 )
 from tests import factories
+from tests.questionnaires.content import with_permission
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +30,29 @@ def test_a_version_without_a_clinical_reviewer_cannot_be_activated(personas) -> 
     assert version.status == QuestionnaireVersion.Status.DRAFT
 
 
-def test_only_a_clinician_can_be_recorded_as_reviewer(personas) -> None:
+def test_only_a_clinician_with_the_review_permission_can_be_recorded_as_reviewer(
+    personas,
+) -> None:
+    """Both, as for acknowledging import warnings: a secretary granted the
+    permission, or a clinician without it, is refused."""
     version = factories.published_version("gad7")
-    with pytest.raises(PublishError, match="not a clinician"):
-        questionnaire_record_review(
-            version=version, reviewer=personas.secretary, reviewed_on=dt.date(2026, 11, 1), by=None
-        )
+    secretary = with_permission(personas.secretary, "review_questionnaires")
+    for who in (secretary, personas.clinician):
+        with pytest.raises(PublishError, match="takes the review permission and the clinician"):
+            questionnaire_record_review(
+                version=version, reviewer=who, reviewed_on=dt.date(2026, 11, 1), by=None
+            )
+    version.refresh_from_db()
+    assert version.clinical_reviewer is None
+    assert not AuditEvent.objects.filter(action="questionnaire.review").exists()
+    questionnaire_record_review(
+        version=version,
+        reviewer=with_permission(personas.clinician, "review_questionnaires"),
+        reviewed_on=dt.date(2026, 11, 1),
+        by=None,
+    )
+    version.refresh_from_db()
+    assert version.clinical_reviewer == personas.clinician
 
 
 def test_review_then_activate_is_audited_and_retires_the_previous_version(personas) -> None:
@@ -43,7 +61,7 @@ def test_review_then_activate_is_audited_and_retires_the_previous_version(person
     new = questionnaire_publish(content=content, source="gad7/1.0.1.yaml").version
     questionnaire_record_review(
         version=new,
-        reviewer=personas.clinician,
+        reviewer=with_permission(personas.clinician, "review_questionnaires"),
         reviewed_on=dt.date(2026, 11, 20),
         by=personas.admin,
     )

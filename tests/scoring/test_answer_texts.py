@@ -115,7 +115,7 @@ def every_type() -> dict[str, Any]:
 def answer_every_type(personas: Personas, client: Client, language: str) -> str:
     """The patient answers every question and sends; returns the check page."""
     version = questionnaire_publish(content=every_type(), source="test").version
-    reviewer = factories.clinician(factories.version_reviewer_organisation())
+    reviewer = factories.version_reviewer()
     questionnaire_record_review(
         version=version, reviewer=reviewer, reviewed_on=dt.date(2026, 1, 1), by=None
     )

@@ -5,14 +5,19 @@ beside it, and send it for review. Others get nothing."""
 from __future__ import annotations
 
 import json
+import re
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from pro_portal.models import AuditEvent, User
 from questionnaires.content import (
@@ -139,9 +144,41 @@ def test_a_clinical_reviewer_may_preview_but_not_import(db: None) -> None:
     assert "send-for-review" not in page
 
 
-def test_the_header_links_content_staff_to_the_questionnaires(editor_client: Client) -> None:
+def test_the_header_links_content_staff_to_the_questionnaires_and_nothing_they_cannot_open(
+    editor_client: Client,
+) -> None:
+    """Content staff with no organisation: the worklist and the reception
+    would be 404 for them, so the header does not offer them."""
     page = editor_client.get("/content/").content.decode()
     assert 'href="/content/"' in page
+    for url in (reverse("scoring:worklist"), reverse("scoring:find")):
+        assert f'href="{url}"' not in page
+        assert editor_client.get(url).status_code == 404
+    assert editor_client.get("/")["Location"] == "/content/"  # home: what they may open
+
+
+def test_the_header_links_the_patient_lists_for_those_who_may_open_them(
+    personas: Personas,
+) -> None:
+    for user, shown in (
+        (personas.clinician, True),
+        (personas.secretary, True),
+        (personas.admin, False),  # a clinic admin alone: 404 there too
+    ):
+        client = Client()
+        client.force_login(user)
+        page = client.get("/content/").content.decode()  # any page with the header
+        for url in (reverse("scoring:worklist"), reverse("scoring:find")):
+            assert (f'href="{url}"' in page) is shown, (user, url)
+            assert (client.get(url).status_code == 200) is shown, (user, url)
+
+
+def test_a_clinical_reviewer_with_no_organisation_lands_on_the_review_list(db: None) -> None:
+    client = Client()
+    client.force_login(content_user("review_questionnaires"))
+    landing = reverse("questionnaires:content-review-list")
+    assert client.get("/")["Location"] == landing
+    assert client.get(landing).status_code == 200
 
 
 # --- Import -----------------------------------------------------------------------------------
@@ -207,14 +244,234 @@ def test_a_json_file_that_is_no_questionnaire_is_refused(editor_client: Client) 
     assert "not a FHIR Questionnaire (resourceType: Patient)" in page
 
 
-def test_an_id_collision_says_so_and_keeps_the_published_version(editor_client: Client) -> None:
+# --- An id collision: the choice of a new id or a new version (issue 15, item 7) ------------
+
+
+def collide(client: Client, language: str = "da") -> Any:
+    """Import the mood check, then another file with the same id and version."""
+    upload(client, "first.json", fhir())
+    return upload(client, "second.json", fhir(title="Another mood check"), language)
+
+
+def kept_token(page: str) -> str:
+    found = re.search(r'name="upload" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def choose(client: Client, token: str, choice: str, new_id: str = "", language: str = "da") -> Any:
+    data = {"upload": token, "choice": choice, "new_id": new_id}
+    return client.post("/content/import/choice/", data, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def test_an_id_collision_says_in_danish_what_collided_and_offers_both_choices(
+    editor_client: Client,
+) -> None:
     upload(editor_client, "first.json", fhir())
-    response = upload(editor_client, "second.json", fhir(title="Another mood check"), "en")
+    upload(editor_client, "first.json", fhir(version="0.2.0", title="Mood check"))
+    response = upload(editor_client, "second.json", fhir(title="Another mood check"))
     page = response.content.decode()
     assert response.status_code == 409
-    assert "already published with other content" in page
+    assert "Id’et mood_check er allerede i brug" in page
+    assert (
+        "Filen second.json (“Another mood check”) ville blive importeret som mood_check@0.1.0,"
+        " men mood_check@0.1.0 er allerede udgivet med andet indhold: “Mood check”."
+    ) in page
+    assert "<strong>mood_check@0.1.0</strong> (Kladde)" in page
+    assert "<strong>mood_check@0.2.0</strong> (Kladde)" in page
+    assert "Der blev ikke importeret noget. Filen gemmes i 60 minutter" in page
+    # Two real forms, each with its CSRF token and the kept upload; the new id
+    # is pre-filled with a free suggestion.
+    forms = re.findall(
+        r'<form method="post" action="/content/import/choice/".*?</form>', page, re.S
+    )
+    assert len(forms) == 2
+    for form in forms:
+        assert 'name="csrfmiddlewaretoken"' in form
+        assert 'type="hidden" name="upload" value="' in form
+    assert 'name="new_id" id="id_new_id" value="mood_check_2"' in page
+    assert 'name="choice" value="new_id"' in page
+    assert 'name="choice" value="new_version"' in page
+    assert "Importér som ny version af mood_check" in page
+    assert "<script" not in page  # the CSP: no inline script
+    assert "style=" not in page  # nor inline style
+    assert [v.ref for v in QuestionnaireVersion.objects.order_by("version")] == [
+        "mood_check@0.1.0",
+        "mood_check@0.2.0",
+    ]
+    assert QuestionnaireVersion.objects.get(version="0.1.0").title("en") == "Mood check"
+
+
+def test_an_id_collision_is_explained_in_english_to_an_english_reader(
+    editor_client: Client,
+) -> None:
+    page = collide(editor_client, "en").content.decode()
+    assert "The id mood_check is already in use" in page
     assert "mood_check@0.1.0 is already published with other content" in page
-    assert QuestionnaireVersion.objects.get().title("en") == "Mood check"
+    assert "Import as a new version of mood_check" in page
+
+
+def test_the_suggested_id_is_one_not_in_use(editor_client: Client) -> None:
+    upload(editor_client, "other.json", fhir(id="mood_check_2", title="Other"))
+    page = collide(editor_client).content.decode()
+    assert 'value="mood_check_3"' in page
+
+
+def test_choosing_a_new_id_publishes_a_draft_as_import_fhir_as_new_id_would(
+    editor: User, editor_client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    response = choose(editor_client, token, "new_id", " mood_check_b ")
+    page = response.content.decode()
+    assert response.status_code == 200, page
+    version = QuestionnaireVersion.objects.get(questionnaire_id="mood_check_b")
+    assert (version.version, version.status) == ("0.1.0", QuestionnaireVersion.Status.DRAFT)
+    assert version.title("en") == "Another mood check"
+    assert "Importeret som kladde mood_check_b@0.1.0" in page
+    assert f'href="/content/{version.pk}/preview/"' in page
+    event = AuditEvent.objects.get(action="questionnaire.import", object_id=str(version.pk))
+    assert event.actor == editor
+    assert event.detail["as_new_id"] == "mood_check_b"
+    assert event.detail["file"] == "second.json"
+    # The same draft the command makes: the command finds it unchanged.
+    monkeypatch.chdir(tmp_path)  # the file's name in messages is then the upload's
+    Path("second.json").write_bytes(fhir(title="Another mood check"))
+    out = StringIO()
+    call_command("import_fhir", "second.json", "--as-new-id", "mood_check_b", stdout=out)
+    assert "mood_check_b@0.1.0 is already published with this content (unchanged)" in out.getvalue()
+    # The kept file is used up.
+    assert choose(editor_client, token, "new_id", "mood_check_c").status_code == 410
+
+
+def test_choosing_a_new_version_publishes_the_next_version_as_a_draft(
+    editor: User, editor_client: Client, tmp_path: Path
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    response = choose(editor_client, token, "new_version", language="en")
+    page = response.content.decode()
+    assert response.status_code == 200, page
+    # The file's version 0.1.0 is taken: the next minor version after the newest.
+    version = QuestionnaireVersion.objects.get(questionnaire_id="mood_check", version="0.2.0")
+    assert version.status == QuestionnaireVersion.Status.DRAFT
+    assert version.title("en") == "Another mood check"
+    assert "Imported as draft mood_check@0.2.0" in page
+    event = AuditEvent.objects.get(action="questionnaire.import", object_id=str(version.pk))
+    assert (event.actor, event.detail["as_new_version_of"]) == (editor, "mood_check")
+    path = tmp_path / "second.json"
+    path.write_bytes(fhir(title="Another mood check"))
+    out = StringIO()
+    call_command("import_fhir", str(path), "--as-new-version-of", "mood_check", stdout=out)
+    # The command, run now, makes the version after that: the same rule.
+    assert "created draft mood_check@0.3.0" in out.getvalue()
+    assert QuestionnaireVersion.objects.get(version="0.3.0").content_hash != (
+        QuestionnaireVersion.objects.get(version="0.1.0").content_hash
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Mood-Check", "“Mood-Check” kan ikke være et spørgeskema-id"),
+        ("2mood", "“2mood” kan ikke være et spørgeskema-id"),
+        ("", "Skriv det id, det nye spørgeskema skal have."),
+        ("m" * 65, "Id’et er 65 tegn langt; der er plads til højst 64."),
+        ("mood_check", "Id’et mood_check bruges allerede af et andet spørgeskema"),
+    ],
+)
+def test_a_bad_or_taken_id_is_refused_clearly_and_the_file_is_kept(
+    editor_client: Client, typed: str, message: str
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    response = choose(editor_client, token, "new_id", typed)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert message in page
+    assert 'aria-invalid="true"' in page
+    assert kept_token(page) == token  # no second upload needed
+    assert QuestionnaireVersion.objects.count() == 1
+    again = choose(editor_client, token, "new_id", "mood_check_ok")
+    assert again.status_code == 200
+    assert QuestionnaireVersion.objects.filter(questionnaire_id="mood_check_ok").exists()
+
+
+def test_a_choice_that_is_neither_asks_for_one_and_keeps_the_file(editor_client: Client) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    response = choose(editor_client, token, "both", "mood_check_b")
+    assert response.status_code == 400
+    assert "Vælg en af de to: et nyt spørgeskema eller en ny version." in response.content.decode()
+    assert kept_token(response.content.decode()) == token
+    assert QuestionnaireVersion.objects.count() == 1
+
+
+def test_an_expired_or_unknown_upload_asks_for_the_file_again(
+    editor_client: Client, settings: Any
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    cache.clear()  # what IMPORT_UPLOAD_KEEP_SECONDS does to it
+    for sent in (token, "nope", "../../etc", ""):
+        response = choose(editor_client, sent, "new_id", "mood_check_b")
+        page = response.content.decode()
+        assert response.status_code == 410
+        assert "Den uploadede fil er ikke længere gemt" in page
+        assert 'type="file"' in page
+    assert QuestionnaireVersion.objects.count() == 1
+
+
+def test_an_upload_is_kept_for_its_importer_only(editor_client: Client) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    colleague = Client()
+    colleague.force_login(content_user("manage_questionnaires"))
+    assert choose(colleague, token, "new_id", "mood_check_b").status_code == 410
+    assert choose(editor_client, token, "new_id", "mood_check_b").status_code == 200
+
+
+def test_the_choice_needs_the_content_role_a_log_in_and_a_post(
+    personas: Personas, editor_client: Client
+) -> None:
+    token = kept_token(collide(editor_client).content.decode())
+    for user in (personas.clinician, personas.admin, content_user("review_questionnaires")):
+        client = Client()
+        client.force_login(user)
+        assert choose(client, token, "new_id", "mood_check_b").status_code == 403
+    anonymous = choose(Client(), token, "new_id", "mood_check_b")
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
+    assert editor_client.get("/content/import/choice/").status_code == 405
+    assert QuestionnaireVersion.objects.count() == 1
+
+
+def test_the_choice_needs_the_csrf_token(editor: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    first = client.get("/content/import/").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', first)
+    assert csrf
+    pages = [
+        client.post(
+            "/content/import/",
+            {
+                "csrfmiddlewaretoken": csrf.group(1),
+                "file": SimpleUploadedFile(name, data, content_type="application/json"),
+            },
+        ).content.decode()
+        for name, data in (("first.json", fhir()), ("second.json", fhir(title="Another")))
+    ]
+    token = kept_token(pages[1])
+    refused = choose(client, token, "new_id", "mood_check_b")
+    assert refused.status_code == 403
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', pages[1])
+    assert csrf
+    accepted = client.post(
+        "/content/import/choice/",
+        {
+            "csrfmiddlewaretoken": csrf.group(1),
+            "upload": token,
+            "choice": "new_id",
+            "new_id": "mood_check_b",
+        },
+    )
+    assert accepted.status_code == 200
+    assert QuestionnaireVersion.objects.filter(questionnaire_id="mood_check_b").count() == 1
 
 
 def test_no_file_chosen_is_a_clear_error(editor_client: Client) -> None:
@@ -263,6 +520,40 @@ def test_the_preview_walks_phq9_page_by_page_and_item_9_raises_red_with_its_trai
     assert not Response.objects.exists()
     assert not Answer.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="response").exists()
+
+
+def test_the_preview_claims_no_unanswered_safety_question_before_it_is_reached(
+    editor_client: Client,
+) -> None:
+    """As on the patient's pages, where a question is missing only once passed
+    (the check page lists those): before item 9 is reached the panel names it
+    as still ahead, not as "safety question unanswered"; on the check page
+    with item 9 left empty it is what the clinic would see."""
+    version = factories.published_version("phq9")
+    start = editor_client.get(f"/content/{version.pk}/preview/").content.decode()
+    assert "Sikkerhedsspørgsmål ubesvaret" not in start
+    assert "flag-red unanswered" not in start
+    assert "Sikkerhedsspørgsmål, patienten endnu ikke er nået til" in start
+    for n in range(1, 9):
+        answer(editor_client, version.pk, f"phq9.{n}", "0")
+    on_item_9 = editor_client.get(f"/content/{version.pk}/preview/q/phq9.9/").content.decode()
+    assert "Sikkerhedsspørgsmål ubesvaret" not in on_item_9
+    back = editor_client.get(f"/content/{version.pk}/preview/q/phq9.2/").content.decode()
+    assert "Sikkerhedsspørgsmål ubesvaret" not in back  # still not reached, going back
+    check = editor_client.get(f"/content/{version.pk}/preview/check/").content.decode()
+    assert "Sikkerhedsspørgsmål ubesvaret" in check
+    assert "flag-red unanswered" in check
+    assert "Sikkerhedsspørgsmål, patienten endnu ikke er nået til" not in check
+
+
+def test_the_preview_scores_have_no_change_column_with_nothing_to_compare(
+    editor_client: Client,
+) -> None:
+    version = factories.published_version("phq9")
+    answer(editor_client, version.pk, "phq9.1", "2")
+    page = editor_client.get(f"/content/{version.pk}/preview/check/").content.decode()
+    assert 'class="table table-sm scores"' in page
+    assert "Ændring siden sidst" not in page
 
 
 def test_preview_answers_stay_in_the_staff_session_and_can_be_cleared(

@@ -16,6 +16,7 @@ from pro_portal.models import AuditEvent
 from questionnaires.library import LIBRARY_DIR, read_definition
 from questionnaires.services import questionnaire_record_review
 from tests import factories
+from tests.questionnaires.content import with_permission
 
 pytestmark = pytest.mark.django_db
 PAIN_FILE = read_definition(LIBRARY_DIR / "chronic_pain/1.0.0.yaml")
@@ -29,6 +30,11 @@ TODAY = {
     "pain.enjoyment": 7,
     "pain.activity": 6,
 }
+
+
+def reviewer(clinician):
+    """The clinician as clinical reviewer (the review permission too)."""
+    return with_permission(clinician, "review_questionnaires")
 
 
 def _client(user, language: str) -> Client:
@@ -56,7 +62,7 @@ def test_a_review_the_demo_recorded_is_a_demo_review_and_the_status_is_one(
 ) -> None:
     questionnaire_record_review(
         version=response.questionnaire_version,
-        reviewer=personas.clinician,
+        reviewer=reviewer(personas.clinician),
         reviewed_on=dt.date(2026, 12, 4),
         by=None,
         demo=True,
@@ -72,7 +78,7 @@ def test_a_review_the_demo_recorded_is_a_demo_review_and_the_status_is_one(
 def test_a_clinical_review_is_named_with_its_date_in_the_readers_words(personas, response) -> None:
     questionnaire_record_review(
         version=response.questionnaire_version,
-        reviewer=personas.clinician,
+        reviewer=reviewer(personas.clinician),
         reviewed_on=dt.date(2026, 12, 4),
         by=None,
     )

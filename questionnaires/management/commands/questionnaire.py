@@ -50,7 +50,11 @@ class Command(BaseCommand):
         sub.add_parser("list")
         review = sub.add_parser("review")
         review.add_argument("ref", help="ID@VERSION")
-        review.add_argument("--reviewer", required=True, help="username of the reviewing clinician")
+        review.add_argument(
+            "--reviewer",
+            required=True,
+            help="username of the clinical reviewer (the review permission and the clinician role)",
+        )
         review.add_argument("--on", type=dt.date.fromisoformat, default=timezone.localdate())
         for name in ("activate", "retire", "warnings"):
             sub.add_parser(name).add_argument("ref", help="ID@VERSION")

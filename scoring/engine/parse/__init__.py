@@ -14,6 +14,7 @@ from typing import Any
 
 from scoring.engine.answers import describe
 from scoring.engine.errors import DefinitionError
+from scoring.engine.fhirpath_score import TYPED_OPTIONS
 from scoring.engine.model import (
     NO_TEXT,
     Definition,
@@ -103,13 +104,19 @@ class _Parser(ScoresReader, RulesReader, VectorsReader, FhirReader):
         score_data = self.claim_scores(top.get("scores", []))
         self.register_symbols()
         self.read_fhir(top)
-        if (
-            self.fhir is not None
-            and not self.fhir.enable
-            and not self.fhir.unevaluable
-            and all(d.get("method") != "fhirpath" for _, d, _ in score_data)
-        ):
-            self.problem("fhir", "fhir: only method: fhirpath scores and enable use it")
+        if self.fhir is not None:
+            fhirpath = bool(self.fhir.enable or self.fhir.unevaluable) or any(
+                d.get("method") == "fhirpath" for _, d, _ in score_data
+            )
+            typed = any(i.answer in TYPED_OPTIONS and i.options for i in self.fhir.items.values())
+            if fhirpath and not self.fhir.questionnaire:
+                self.problem("fhir", "fhir: questionnaire: fhirpath scores and enable read it")
+            elif not fhirpath and not typed:
+                self.problem(
+                    "fhir",
+                    "fhir: only method: fhirpath scores, enable and options answered with"
+                    f" {' or '.join(TYPED_OPTIONS)} use it",
+                )
         self.symbols.update({sid: Symbol("number", "a score") for sid, _, _ in score_data})
         gates = self.enable_order()
         scores, scorers = self.read_scores(score_data)

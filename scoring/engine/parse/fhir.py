@@ -26,9 +26,16 @@ class FhirReader(Reader):
         data = self.mapping(top["fhir"], "fhir")
         if data is None:
             return
-        self.keys(data, "fhir", ("questionnaire", "items"), ("scores", "enable", "paths", "launch"))
+        self.keys(
+            data, "fhir", ("items",), ("questionnaire", "scores", "enable", "paths", "launch")
+        )
         questionnaire = self.mapping(data.get("questionnaire", {}), "fhir", "questionnaire")
-        if questionnaire is not None and questionnaire.get("resourceType") != "Questionnaire":
+        given = "questionnaire" in data
+        if (
+            given
+            and questionnaire is not None
+            and questionnaire.get("resourceType") != ("Questionnaire")
+        ):
             self.problem("fhir", "questionnaire: expected a FHIR Questionnaire resource")
         items: dict[str, FhirItem] = {}
         raw = self.mapping(data.get("items", {}), "fhir", "items") or {}

@@ -43,7 +43,9 @@ _SCORE_KEYS = (
     "link_id",
 )
 _TERM_ONLY = ("items", "reverse", "weights", "lookup", "missing")
-_METHODS = ("sum", "mean", "formula", "fhirpath")
+_METHODS = ("sum", "mean", "count", "formula", "fhirpath")
+#: What a count cannot have: it counts the answered items, whatever their values.
+_NOT_COUNTED = ("reverse", "weights", "lookup", "missing")
 
 
 class ScoresReader(ItemsReader):
@@ -93,7 +95,9 @@ class ScoresReader(ItemsReader):
         method = data.get("method")
         if method not in _METHODS:
             self.problem(
-                where, f"method: must be sum, mean or formula, got {describe(method)}", sid
+                where,
+                f"method: must be sum, mean, count, formula or fhirpath, got {describe(method)}",
+                sid,
             )
         source = self.string(data, "source", where, sid)
         label = self.text(data, "label", where, required=True, ident=sid)
@@ -129,9 +133,16 @@ class ScoresReader(ItemsReader):
                 formula = self.expression(expression, where, "expression", NUMBER, sid)
                 if formula is not None:
                     names = referenced_names(expression)[0]
-        elif method in ("sum", "mean"):
+        elif method in ("sum", "mean", "count"):
             if "expression" in data:
                 self.problem(where, "expression: applies only to method: formula", sid)
+            for key in _NOT_COUNTED if method == "count" else ():
+                if key in data:
+                    self.problem(
+                        where,
+                        f"{key}: does not apply to a count score (it counts the answered items)",
+                        sid,
+                    )
             read = self.read_terms(sid, data, where)
             if read is not None:
                 term_ids, terms, extras = read
@@ -354,12 +365,7 @@ class ScoresReader(ItemsReader):
         for name, table in lookup.items():
             self.check_lookup(sid, name, table, where)
         flips = {name: self.flip(sid, name, where) for name in reverse}
-        prorate = 0
-        if "missing" in data:
-            missing = self.mapping(data["missing"], where, "missing")
-            if missing is not None:
-                self.keys(missing, f"{where}.missing", ("prorate_up_to",), (), sid)
-                prorate = self.integer(missing, "prorate_up_to", f"{where}.missing", 0, sid) or 0
+        prorate, as_zero = self.read_missing(sid, data, where)
         if len(self.problems) > problems:
             return None
         terms = tuple(
@@ -374,8 +380,39 @@ class ScoresReader(ItemsReader):
             "weights": weights,
             "lookup": lookup,
             "prorate_up_to": prorate,
+            "counts_as_zero": as_zero,
         }
         return tuple(groups), terms, extras
+
+    def read_missing(self, sid: str, data: Mapping[str, Any], where: str) -> tuple[int, bool]:
+        """``missing``: ``prorate_up_to`` missing terms prorated, or (a sum
+        only) ``counts_as_zero``: a missing term adds 0, as FHIRPath's sum()."""
+        if "missing" not in data:
+            return 0, False
+        missing = self.mapping(data["missing"], where, "missing")
+        if missing is None:
+            return 0, False
+        at = f"{where}.missing"
+        self.keys(missing, at, (), ("prorate_up_to", "counts_as_zero"), sid)
+        prorate = self.integer(missing, "prorate_up_to", at, 0, sid) or 0
+        as_zero = self.boolean(missing, "counts_as_zero", at, False, sid)
+        if "prorate_up_to" not in missing and "counts_as_zero" not in missing:
+            self.problem(at, "give prorate_up_to or counts_as_zero", sid)
+        elif "prorate_up_to" in missing and "counts_as_zero" in missing:
+            self.problem(
+                at,
+                "prorate_up_to and counts_as_zero exclude each other"
+                " (a missing item is either prorated or counts 0)",
+                sid,
+            )
+        elif as_zero and data.get("method") != "sum":
+            self.problem(
+                at,
+                "counts_as_zero: applies only to method: sum"
+                " (a mean is already over the answered items)",
+                sid,
+            )
+        return prorate, as_zero
 
     def check_member(
         self, sid: str, name: object, where: str, at: str, seen: dict[str, str]

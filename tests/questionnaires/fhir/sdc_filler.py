@@ -227,12 +227,7 @@ def settle(
     Raises CalculationError when the values never settle."""
     weigh = uses_weight(json.dumps(questionnaire))
     questionnaire = _rewritten(questionnaire)
-    contexts: dict[str, Any] = {
-        str(e.get("extension", [{}])[0].get("valueCoding", {}).get("code") or ""): []
-        for e in extensions(questionnaire, LAUNCH_CONTEXT)
-    }
-    contexts.pop("", None)
-    contexts.update(patient=[] if patient is None else dict(patient), user=[], encounter=[])
+    contexts = _contexts(questionnaire, patient)
     calculated = calculated_items(questionnaire)
     values: dict[str, Any] = {}
     enabled: set[str] | None = None
@@ -248,6 +243,43 @@ def settle(
             return values
         values, enabled = found, now_enabled
     raise CalculationError(f"the form does not settle after {rounds} rounds")
+
+
+def enabled_links(
+    questionnaire: Mapping[str, Any],
+    given: Answers,
+    *,
+    patient: Mapping[str, Any] | None = None,
+    rounds: int = 30,
+) -> set[str]:
+    """The linkIds an SDC renderer enables once ``given`` is filled in (by
+    enableWhen and enableWhenExpression, re-evaluated until they settle),
+    launched with ``patient`` as in :func:`settle`.
+    Raises CalculationError when they never settle."""
+    weigh = uses_weight(json.dumps(questionnaire))
+    questionnaire = _rewritten(questionnaire)
+    contexts = _contexts(questionnaire, patient)
+    now: set[str] | None = None
+    for _ in range(rounds):
+        _, found = _response(questionnaire, given, now, contexts, weigh)
+        if found == now:
+            return found
+        now = found
+    raise CalculationError(f"the form does not settle after {rounds} rounds")
+
+
+def _contexts(
+    questionnaire: Mapping[str, Any], patient: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The launch contexts: ``%patient`` as given (else empty), every other
+    one declared, ``%user`` and ``%encounter`` empty."""
+    contexts: dict[str, Any] = {
+        str(e.get("extension", [{}])[0].get("valueCoding", {}).get("code") or ""): []
+        for e in extensions(questionnaire, LAUNCH_CONTEXT)
+    }
+    contexts.pop("", None)
+    contexts.update(patient=[] if patient is None else dict(patient), user=[], encounter=[])
+    return contexts
 
 
 def _rewritten(questionnaire: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -278,18 +310,40 @@ def _response(
     now: set[str] = set()
     previous = _build(questionnaire, answers, enabled)
     previous = with_weights(questionnaire, previous) if weigh else previous
-    scope = _scope(questionnaire, previous, contexts)
+    scope = {**_scope(questionnaire, previous, contexts), "context": previous}
+    # variables are in scope for enableWhenExpression too; evaluated only when one reads them
+    named = _reads_variables(questionnaire)
+    root = _variables(questionnaire, previous, scope, "") if named else scope
 
-    def visit(items: object, parent_on: bool) -> None:
+    def visit(
+        items: object, answered: list[Mapping[str, Any]], parent_on: bool, scope: dict
+    ) -> None:
         for item in items if isinstance(items, list) else []:
-            on = parent_on and _enabled(item, answers, previous, scope)
+            link_id = str(item.get("linkId"))
+            own = next((i for i in answered if i.get("linkId") == link_id), {"linkId": link_id})
+            node = ResourceNode.create_node(own, "QuestionnaireResponse.item")
+            inner = _variables(item, node, {**scope, "context": node}, link_id) if named else scope
+            on = parent_on and _enabled(item, answers, previous, inner)
             if on:
-                now.add(str(item.get("linkId")))
-            visit(item.get("item"), on)
+                now.add(link_id)
+            visit(item.get("item"), list(own.get("item", [])), on, inner)
 
-    visit(questionnaire.get("item"), True)
+    visit(questionnaire.get("item"), list(previous.get("item", [])), True, root)
     response = _build(questionnaire, answers, now)
     return (with_weights(questionnaire, response) if weigh else response), now
+
+
+def _reads_variables(questionnaire: Mapping[str, Any]) -> bool:
+    """Whether an enableWhenExpression names a variable (``%x`` other than
+    the response, the questionnaire and the launch contexts)."""
+    texts = [
+        found[1]
+        for item in walk(questionnaire.get("item"))
+        for extension in extensions(item, ENABLE_WHEN_EXPRESSION)
+        if (found := fhirpath_of(extension)) is not None
+    ]
+    standard = {"resource", "questionnaire", "context", "patient", "user", "encounter"}
+    return any(set(re.findall(r"%(\w+)", text)) - standard for text in texts)
 
 
 def _enabled(

@@ -38,8 +38,11 @@ from questionnaires.answering import (
     response_submit,
     submission_token_issue,
 )
+from questionnaires.fhir import common as c
+from questionnaires.fhir.export import questionnaire_to_fhir
 from questionnaires.fhir.importer import ImportResult, questionnaire_from_fhir
 from questionnaires.fhir.sdc import calculate_settled
+from questionnaires.fhir.validation import validate
 from questionnaires.invitations import invitation_create
 from questionnaires.models import QuestionnaireVersion
 from questionnaires.services import (
@@ -49,7 +52,9 @@ from questionnaires.services import (
 from scoring.engine import enabled_items, evaluate
 from tests import factories
 from tests.conftest import Personas
-from tests.questionnaires.fhir.helpers import FIXTURES
+from tests.questionnaires.fhir.helpers import FIXTURES, choice, coding, import_items, walk
+from tests.questionnaires.fhir.sdc_filler import enabled_links
+from tests.questionnaires.fhir.test_fut_significance import ehealth_only
 from tests.questionnaires.test_patient_flow import answer_all, post_answer, question_url, unlock
 
 NAME = "screener-enable-expression.json"
@@ -149,7 +154,7 @@ def test_the_patient_is_not_shown_nor_required_to_answer_a_disabled_question(
     personas: Personas, client: Client
 ) -> None:
     version = questionnaire_publish(content=imported().mapping, source=NAME).version
-    reviewer = factories.clinician(factories.version_reviewer_organisation())
+    reviewer = factories.version_reviewer()
     questionnaire_record_review(
         version=version, reviewer=reviewer, reviewed_on=dt.date(2026, 11, 1), by=None
     )
@@ -208,3 +213,103 @@ def test_manage_py_score_follows_the_expression(tmp_path: Path) -> None:
     call_command("score", "screener_enable_expression@1.0.0", str(path), stdout=out)
     printed = json.loads(out.getvalue())
     assert {k: s["value"] for k, s in printed["scores"].items()} == {"answered_item": 3, "total": 4}
+
+
+# --- export: the expression travels as SDC writes it ---------------------------------------------
+
+
+@functools.cache
+def exported() -> dict[str, Any]:
+    return json.loads(json.dumps(questionnaire_to_fhir(imported().definition)))
+
+
+def expressions(resource: dict[str, Any]) -> dict[str, list[str]]:
+    """linkId → the enableWhenExpressions on that item or group."""
+    return {
+        str(item["linkId"]): [
+            e["valueExpression"]["expression"] for e in c.extensions(item, c.ENABLE_WHEN_EXPRESSION)
+        ]
+        for item in walk(resource["item"])
+        if c.extensions(item, c.ENABLE_WHEN_EXPRESSION)
+    }
+
+
+def test_the_export_puts_the_expression_on_the_group_of_the_twelve_and_validates() -> None:
+    validate(exported())
+    assert expressions(exported()) == expressions(load())
+    details = next(i for i in exported()["item"] if i["linkId"] == "details")
+    assert [i["linkId"] for i in details["item"]] == DETAILS
+
+
+def exported_answers(resource: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """``answers`` as a form filler records them against the exported file:
+    the answerOption whose code was chosen, a boolean for the screener."""
+    found: dict[str, Any] = {}
+    for item in walk(resource["item"]):
+        given = answers.get(str(item["linkId"]))
+        if given is None:
+            continue
+        if item["type"] == "boolean":
+            found[item["linkId"]] = [{"valueBoolean": given == "yes"}]
+            continue
+        option = next(o for o in item["answerOption"] if o["valueCoding"]["code"] == given)
+        found[item["linkId"]] = [{"valueCoding": option["valueCoding"]}]
+    return found
+
+
+@pytest.mark.parametrize("answers", answer_sets()[:8])
+def test_the_reimport_and_another_sdc_filler_ask_the_same_items(answers: dict[str, Any]) -> None:
+    asked = enabled_items(imported().definition, answers)
+    again = questionnaire_from_fhir(exported(), source="export.json")
+    assert enabled_items(again.definition, answers) == asked
+    foreign = questionnaire_from_fhir(ehealth_only(exported()), source="other.json")
+    assert enabled_items(foreign.definition, answers) == asked
+    filler = enabled_links(exported(), exported_answers(exported(), answers))
+    assert filler & {"screen", *DETAILS, *GENERAL} == asked
+
+
+def test_the_round_trip_gives_the_same_definition_without_warnings() -> None:
+    first = imported().definition
+    again = questionnaire_from_fhir(exported(), source="export.json")
+    assert again.warnings == []
+    back = again.definition
+    assert (back.items, back.sections, back.scores) == (first.items, first.sections, first.scores)
+    assert back.fhir == first.fhir
+
+
+def test_an_item_with_enable_when_and_an_expression_exports_one_expression_saying_both() -> None:
+    """SDC allows one enableWhenExpression and no enableWhen beside it: b is
+    asked when a is "y" (enableWhen) and c is answered (the expression)."""
+    own = "%resource.repeat(item).where(linkId = 'c').answer.exists()"
+    items = [
+        choice("a", ["y", "n"]),
+        choice("c", ["u", "v"]),
+        choice(
+            "b",
+            ["p", "q"],
+            enableWhen=[{"question": "a", "operator": "=", "answerCoding": coding("y")}],
+            extension=[
+                {
+                    "url": c.ENABLE_WHEN_EXPRESSION,
+                    "valueExpression": {"language": "text/fhirpath", "expression": own},
+                }
+            ],
+        ),
+    ]
+    first = import_items(items).definition
+    resource = json.loads(json.dumps(questionnaire_to_fhir(first)))
+    validate(resource)
+    b = next(i for i in walk(resource["item"]) if i["linkId"] == "b")
+    assert "enableWhen" not in b
+    assert len(expressions(resource)["b"]) == 1
+    for answers in ({"a": "y", "c": "u"}, {"a": "n", "c": "u"}, {"a": "y"}, {}):
+        asked = enabled_items(first, answers)
+        assert ("b" in asked) == (answers == {"a": "y", "c": "u"})
+        filler = enabled_links(resource, exported_answers(resource, answers))
+        assert ("b" in filler) == ("b" in asked), answers
+        back = questionnaire_from_fhir(ehealth_only(resource), source="other.json").definition
+        assert enabled_items(back, answers) == asked, answers
+    again = questionnaire_from_fhir(resource, source="export.json")  # no FHIRPath score here
+    assert again.warnings == []
+    assert again.definition.fhir == first.fhir
+    assert again.definition.items == first.items

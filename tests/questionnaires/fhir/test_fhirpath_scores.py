@@ -165,6 +165,17 @@ SCORES: list[dict[str, Any]] = [
     },
     {"id": "asked_only", "method": "sum", "items": ["d", "e"]},
     {
+        "id": "zero_missing",
+        "method": "sum",
+        "items": ["a", "c", "d", "e"],
+        "weights": {"c": 1.5},
+        "lookup": {"a": {"c0": 0, "c1": 2, "c2": 4, "c3": 6}},
+        "missing": {"counts_as_zero": True},
+        "decimals": 1,
+    },
+    {"id": "answered_count", "method": "count", "items": ["a", {"max": ["b", "d"]}, "e", "w"]},
+    {"id": "asked_count", "method": "count", "items": ["d", "f"]},
+    {
         "id": "of_scores",
         "method": "sum",
         "items": ["plain", "asked_only"],
@@ -268,6 +279,16 @@ def test_every_scorer_feature_evaluates_to_the_engines_value(answers: dict[str, 
         ({"a": "c1", "pain": 5}, "divided", None),
         # d and e not asked (gate no, a < 2): the score is not applicable → no value
         ({"gate": "no", "a": "c0"}, "asked_only", None),
+        # missing terms count 0: a looked up 4 (c2), c 1.5 × 5; d (asked) and e missing → 11.5
+        ({"a": "c2", "c": "c5", "gate": "yes"}, "zero_missing", 11.5),
+        # nothing answered, d and e not asked, a and c missing → 0 (an empty sum)
+        ({"gate": "no"}, "zero_missing", 0),
+        # a, the pair (b or d) and w answered; e not asked (a < 2, gate given) → 3
+        ({"a": "c0", "d": "c3", "gate": "yes", "w": 70.0}, "answered_count", 3),
+        # d asked but unanswered, f not asked → 0 answered
+        ({"gate": "yes"}, "asked_count", 0),
+        # neither d nor f asked → not applicable, no value
+        ({"gate": "no"}, "asked_count", None),
     ],
 )
 def test_worked_examples_agree_with_the_engine(

@@ -31,11 +31,13 @@ from typing import Any
 import pytest
 
 from questionnaires.fhir import common as c
-from questionnaires.fhir.export import questionnaire_to_fhir
+from questionnaires.fhir.export import questionnaire_to_fhir, response_to_fhir
 from questionnaires.fhir.importer import ImportResult, questionnaire_from_fhir
+from questionnaires.fhir.responses import answers_from_response
 from questionnaires.fhir.validation import validate
-from scoring.engine import Definition, evaluate
+from scoring.engine import Definition, evaluate, parse_definition
 from tests.questionnaires.fhir.helpers import FIXTURES, walk
+from tests.questionnaires.fhir.sdc_filler import enabled_links, settle
 from tests.questionnaires.fhir.test_fut_significance import ehealth_only
 
 FUT = FIXTURES / "fut"
@@ -270,11 +272,11 @@ def test_the_mappings_survive_export_and_import(variant: str, only_ehealth: bool
         assert fired(again, link_id, answer(variant, link_id, text), first) == []
 
 
-def exported_mappings(value_key: str) -> list[tuple[str, Any, str]]:
+def exported_mappings(variant: str, value_key: str) -> list[tuple[str, Any, str]]:
     """(linkId, condition value, colour) of every mapping the export of the
-    FUT file writes; the item found by its prefix (S04 …), which the import
-    puts in front of its text (the export renames linkIds)."""
-    exported = questionnaire_to_fhir(imported("valueString (the file)").definition)
+    FUT file (rewritten as ``variant``) writes; the item found by its prefix
+    (S04 …), which the import puts in front of its text."""
+    exported = questionnaire_to_fhir(imported(variant).definition)
     by_prefix = {item["prefix"]: item["linkId"] for item in walk(source()["item"])}
     found = []
     for item in walk(exported["item"]):
@@ -290,16 +292,32 @@ def exported_mappings(value_key: str) -> list[tuple[str, Any, str]]:
 
 
 def test_the_export_names_the_same_answers_and_colours() -> None:
-    assert exported_mappings("valueCoding") == sorted(MAPPINGS)
+    assert exported_mappings("valueCoding", "valueCoding") == sorted(MAPPINGS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the export writes FUT's string options and valueString conditions as codings"
-    " of PRO Portal's own code system (the colours survive; the value type does not)",
-)
 def test_the_export_keeps_futs_valuestring_conditions() -> None:
-    assert exported_mappings("valueString") == sorted(MAPPINGS)
+    assert exported_mappings("valueString (the file)", "valueString") == sorted(MAPPINGS)
+
+
+def test_the_export_keeps_futs_string_options_and_validates() -> None:
+    exported = questionnaire_to_fhir(imported("valueString (the file)").definition)
+    validate(exported)
+    for link_id in (S02, S04, S06, S08):
+        wanted = [o["valueString"] for o in _item(source(), link_id)["answerOption"]]
+        assert [o.get("valueString") for o in _item(exported, link_id)["answerOption"]] == wanted
+
+
+def test_the_export_of_integer_options_keeps_value_integer() -> None:
+    exported = questionnaire_to_fhir(imported("valueInteger").definition)
+    validate(exported)
+    assert [o.get("valueInteger") for o in _item(exported, S06)["answerOption"]] == [1, 2, 3, 4, 5]
+    assert sorted(_value(k)["valueInteger"] for k in _conditions(_item(exported, S06))) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
 
 
 def test_the_comment_is_asked_only_after_ja() -> None:
@@ -312,3 +330,59 @@ def test_the_comment_is_asked_only_after_ja() -> None:
     assert comment in enabled_items(definition, {s08: "Ja"})
     assert comment not in enabled_items(definition, {s08: "Nej"})
     assert copy.deepcopy(source()) == source()
+
+
+def test_a_response_answers_with_futs_strings_and_reads_back_to_the_same_colours() -> None:
+    definition = imported("valueString (the file)").definition
+    result = imported("valueString (the file)")
+    answers = {result.renamed[S04]: "En del", result.renamed[S06]: "Hvidligt (2)"}
+    resource = json.loads(json.dumps(response_to_fhir(definition, answers)))
+    validate(resource)
+    given = {i["linkId"]: i["answer"] for i in walk(resource["item"]) if "answer" in i}
+    assert given[S04] == [{"valueString": "En del"}]
+    assert given[S06] == [{"valueString": "Hvidligt (2)"}]
+    findings = [
+        {e["url"]: e for e in f["extension"]} for f in c.extensions(resource, c.FINDING_BASIS)
+    ]
+    assert [(f["linkId"]["valueString"], f["value"]) for f in findings] == [
+        (S04, {"url": "value", "valueString": "En del"}),
+        (S06, {"url": "value", "valueString": "Hvidligt (2)"}),
+    ]
+    read = answers_from_response(definition, resource, source="response.json")
+    assert read.answers == answers
+    assert evaluate(definition, read.answers).flags == evaluate(definition, answers).flags
+
+
+def test_a_score_and_an_enable_when_on_string_options_read_them_in_the_export() -> None:
+    """A sum of S04, S05 and S07 (Slet ikke 0 … Meget 3, the import's
+    positions) added to the FUT file: the exported calculatedExpression reads
+    the valueString answers (fhirpathpy in a reference SDC filler gives the
+    engine's value), and the comment's enableWhen asks it after "Ja" as a
+    string."""
+    result = imported("valueString (the file)")
+    mapping = copy.deepcopy(result.mapping)
+    scale = [result.renamed[link] for link in (S04, S05, S07)]
+    mapping["scores"] = [
+        {
+            "id": "breath",
+            "label": {"en": "Åndenød"},
+            "method": "sum",
+            "items": scale,
+            "decimals": 0,
+            "missing": {"prorate_up_to": 0},
+            "source": "test: Slet ikke 0, Lidt 1, En del 2, Meget 3 (positions)",
+        }
+    ]
+    definition = parse_definition(mapping, source="fut-copd.json")
+    exported = json.loads(json.dumps(questionnaire_to_fhir(definition)))
+    validate(exported)
+    comment = _item(exported, LINK.format("f3fc74d3-1231-4356-87c5-433204e73f1e"))
+    assert comment["enableWhen"] == [{"question": S08, "operator": "=", "answerString": "Ja"}]
+    for texts, total in ((["Slet ikke"] * 3, 0), (["Lidt", "En del", "Meget"], 6)):
+        given = {link: [{"valueString": t}] for link, t in zip((S04, S05, S07), texts, strict=True)}
+        assert settle(exported, given)["breath"] == total
+        answers = dict(zip(scale, texts, strict=True))
+        assert evaluate(definition, answers).score("breath").value == total
+    asked = enabled_links(exported, {S08: [{"valueString": "Ja"}]})
+    assert comment["linkId"] in asked
+    assert comment["linkId"] not in enabled_links(exported, {S08: [{"valueString": "Nej"}]})
