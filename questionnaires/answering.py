@@ -38,6 +38,7 @@ from scoring.engine import (
     Definition,
     Flag,
     Item,
+    PatientContext,
     enabled_items,
     evaluate,
     validate_answers,
@@ -50,20 +51,25 @@ class AnswersLockedError(Exception):
     """The response is submitted: its answers never change again."""
 
 
-def asked_items(definition: Definition, answers: Mapping[str, Any]) -> list[Item]:
-    """The items asked, in order, given the answers so far (display texts included)."""
-    enabled = enabled_items(definition, answers)
+def asked_items(
+    definition: Definition, answers: Mapping[str, Any], patient: PatientContext | None = None
+) -> list[Item]:
+    """The items asked, in order, given the answers so far (display texts
+    included) and, for a questionnaire reading ``%patient``, the patient."""
+    enabled = enabled_items(definition, answers, patient)
     return [item for item in definition.items if item.id in enabled]
 
 
-def _drop_not_asked(definition: Definition, answers: dict[str, Any]) -> set[str]:
+def _drop_not_asked(
+    definition: Definition, answers: dict[str, Any], patient: PatientContext | None = None
+) -> set[str]:
     """Remove answers to items enable-when no longer asks; return their ids.
 
     Repeated until stable: dropping one answer can disable a chained item.
     """
     dropped: set[str] = set()
     while True:
-        enabled = enabled_items(definition, answers)
+        enabled = enabled_items(definition, answers, patient)
         gone = {item_id for item_id in answers if item_id not in enabled}
         if not gone:
             return dropped
@@ -73,7 +79,12 @@ def _drop_not_asked(definition: Definition, answers: dict[str, Any]) -> set[str]
 
 
 def answers_after(
-    definition: Definition, answers: Mapping[str, Any], *, item_id: str, value: Any
+    definition: Definition,
+    answers: Mapping[str, Any],
+    *,
+    item_id: str,
+    value: Any,
+    patient: PatientContext | None = None,
 ) -> dict[str, Any]:
     """``answers`` with ``item_id`` answered ``value`` (``None``: cleared) and
     the answers to questions no longer asked dropped, as ``answer_save`` keeps
@@ -88,7 +99,7 @@ def answers_after(
         changed.pop(item_id, None)
     else:
         changed[item_id] = value
-    _drop_not_asked(definition, changed)
+    _drop_not_asked(definition, changed, patient)
     return changed
 
 
@@ -116,7 +127,7 @@ def answer_save(*, response: Response, item_id: str, value: Any, language: str) 
             answers.pop(item_id, None)
         else:
             answers[item_id] = value
-        dropped = _drop_not_asked(definition, answers)
+        dropped = _drop_not_asked(definition, answers, locked.patient_context())
         if value is None or item_id in dropped:
             Answer.objects.filter(response=locked, item_id=item_id).delete()
         else:
@@ -212,7 +223,9 @@ def response_progress(response: Response) -> Progress:
         if row.reused_from_id is not None and row.reused_submitted_at is not None
     }
     try:
-        asked = asked_items(response.questionnaire_version.definition, answers)
+        asked = asked_items(
+            response.questionnaire_version.definition, answers, response.patient_context()
+        )
     except AnswerError:  # pragma: no cover - stored answers are validated on save
         asked = list(response.questionnaire_version.definition.items)
     asked = [item for item in asked if item.id not in reused]
@@ -437,19 +450,28 @@ def safety_flags_now(*, response: Response, passed: str | None) -> list[Flag]:
     """
     progress = response_progress(response)
     return safety_flags_given(
-        response.questionnaire_version.definition, progress.answers, progress.asked, passed=passed
+        response.questionnaire_version.definition,
+        progress.answers,
+        progress.asked,
+        passed=passed,
+        patient=response.patient_context(),
     )
 
 
 def safety_flags_given(
-    definition: Definition, answers: Mapping[str, Any], asked: list[Item], *, passed: str | None
+    definition: Definition,
+    answers: Mapping[str, Any],
+    asked: list[Item],
+    *,
+    passed: str | None,
+    patient: PatientContext | None = None,
 ) -> list[Flag]:
     """``safety_flags_now`` for ``answers`` to the questions ``asked``, in
     order, wherever the answers are kept (a response, the content preview)."""
     order = [item.id for item in asked]
     behind = order.index(passed) + 1 if passed in order else len(order)
     ahead = {item_id for item_id in order[behind:] if item_id not in answers}
-    result = evaluate(definition, answers)
+    result = evaluate(definition, answers, patient=patient)
     return [
         flag
         for flag in result.flags

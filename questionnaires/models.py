@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pro_portal.models import Organisation, Patient
-from scoring.engine import Definition, Result, parse_definition, result_from_stored
+from scoring.engine import (
+    Definition,
+    PatientContext,
+    Result,
+    parse_definition,
+    result_from_stored,
+)
 
 
 class ImmutableError(Exception):
@@ -387,6 +393,18 @@ class Response(models.Model):
 
     def answers_dict(self) -> dict[str, Any]:
         return {a.item_id: a.value for a in self.answers.all()}
+
+    def patient_context(self) -> PatientContext | None:
+        """What an imported questionnaire's FHIRPath reads as ``%patient``
+        (SDC launch context): the patient's sex and birth date, never the
+        name or CPR number; None when the version reads no patient. Both are
+        derived from the CPR number and never change, so the patient flow,
+        the check page, the submit, ``rescore`` and the summary all give the
+        engine the same context, and a later rescoring the same result."""
+        if not self.questionnaire_version.definition.reads_patient:
+            return None
+        patient = self.patient
+        return PatientContext.of(sex=patient.sex, birth_date=patient.birth_date.isoformat())
 
 
 class Answer(models.Model):

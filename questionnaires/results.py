@@ -111,7 +111,12 @@ def previous_result(response: Response) -> Result | None:
 def result_compute(*, response: Response) -> Result:
     """The engine's result for the response's answers under its own version."""
     definition = response.questionnaire_version.definition
-    return evaluate(definition, response.answers_dict(), previous_result(response))
+    return evaluate(
+        definition,
+        response.answers_dict(),
+        previous_result(response),
+        patient=response.patient_context(),
+    )
 
 
 def result_store(*, response: Response, result: Result, **extra: Any) -> ScoringResult:

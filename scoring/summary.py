@@ -24,6 +24,7 @@ from scoring.charts import dates_text, display_range, sparkline_svg, trend_svg
 from scoring.engine import (
     Definition,
     Flag,
+    PatientContext,
     Result,
     Score,
     ScoreResult,
@@ -585,8 +586,9 @@ def _sections(
     result: Result,
     language: str,
     reused: Mapping[str, dt.datetime] | None = None,
+    patient: PatientContext | None = None,
 ) -> tuple[SectionShown, ...]:
-    asked = enabled_items(definition, answers)
+    asked = enabled_items(definition, answers, patient)
     # A safety question left unanswered is marked in the answers too.
     unanswered = {
         item_id for na in result.not_assessable if na.safety for item_id in na.missing_items
@@ -629,11 +631,14 @@ def _agenda(definition: Definition, answers: dict[str, object]) -> tuple[str, ..
 
 
 def _brief(
-    definition: Definition, answers: dict[str, object], language: str
+    definition: Definition,
+    answers: dict[str, object],
+    language: str,
+    patient: PatientContext | None = None,
 ) -> tuple[BriefLine, ...]:
     """The answers the definition puts first ("the patient in brief")."""
     ids = definition.brief or presentation.BRIEF_BEFORE_THE_KEY.get(definition.id, ())
-    asked = enabled_items(definition, answers)
+    asked = enabled_items(definition, answers, patient)
     lines = []
     for item_id in ids:
         if item_id not in definition.plan.items or item_id not in asked:
@@ -755,6 +760,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
     review = getattr(response, "review", None)
     patient = response.patient
     review_status, review_demo = _review_status(response, language)
+    context = response.patient_context()  # as at submit: the questions asked are the same
     not_assessable = _not_assessable(result, definition, language)
     unanswered = _unanswered(not_assessable)
     shown = presentation.shown_state(result.overall, safety_unanswered=bool(unanswered)) or ""
@@ -792,7 +798,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
         not_assessable=not_assessable,
         scores=scores,
         trends=trends,
-        sections=_sections(definition, answers, result, language, reused),
+        sections=_sections(definition, answers, result, language, reused, context),
         reviewed=(
             _("Reviewed by %(name)s, %(when)s")
             % {
@@ -804,7 +810,7 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
             if review
             else None
         ),
-        brief=_brief(definition, answers, language),
+        brief=_brief(definition, answers, language, context),
         changes=_changes(scores),
         previous_at=history[-2][0].submitted_at if len(history) >= 2 else None,
         waiting_room=_waiting_room(response, language),

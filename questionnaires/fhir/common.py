@@ -35,6 +35,8 @@ VARIABLE = HL7 + "variable"
 CALCULATED = SDC + "sdc-questionnaire-calculatedExpression"
 ENABLE_WHEN_EXPRESSION = SDC + "sdc-questionnaire-enableWhenExpression"
 FHIRPATH = "text/fhirpath"
+#: SDC launch context: a resource (``%patient``) the form filler is given when launched.
+LAUNCH_CONTEXT = SDC + "sdc-questionnaire-launchContext"
 
 EHEALTH = "http://ehealth.sundhed.dk/fhir/StructureDefinition/"
 ANSWER_SIGNIFICANCE = EHEALTH + "ehealth-questionnaire-answerSignificance"

@@ -30,6 +30,7 @@ from scoring.engine import (
     Definition,
     EnableWhen,
     Item,
+    PatientContext,
     Result,
     Rule,
     Score,
@@ -786,6 +787,7 @@ def response_to_fhir(
     authored: str | None = None,
     with_scores: bool = True,
     result: Result | None = None,
+    patient: PatientContext | None = None,
 ) -> dict[str, Any]:
     """A FHIR R4 QuestionnaireResponse of ``answers`` (as in ANSWERS.json)
     to the Questionnaire :func:`questionnaire_to_fhir` exports: items nested
@@ -794,10 +796,11 @@ def response_to_fhir(
     answers of the read-only score items. Raises AnswerError on invalid
     answers. ``result``: the result to carry (a stored one, which read the
     patient's previous response); by default the engine's on these answers.
-    Scores and colours come with it (see :func:`_findings`)."""
-    asked = enabled_items(definition, answers)
+    Scores and colours come with it (see :func:`_findings`). ``patient``:
+    ``%patient`` for a questionnaire reading it (what was asked depends on it)."""
+    asked = enabled_items(definition, answers, patient)
     if result is None and with_scores:
-        result = evaluate(definition, answers)
+        result = evaluate(definition, answers, patient=patient)
     languages = definition.languages
     links = section_links(definition)
     item_link = item_links(definition)

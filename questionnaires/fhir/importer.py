@@ -30,8 +30,10 @@ from questionnaires import json_input
 from questionnaires.fhir import common as c
 from questionnaires.fhir.sdc import fhirpath_of
 from questionnaires.fhir.warnings import (
+    ENABLE_FAILING,
     SCORE_WITHOUT_EXPRESSION,
     SCORE_WITHOUT_VALUE,
+    enable_failing,
     looks_like_score,
     scores_without_value,
 )
@@ -43,6 +45,8 @@ from scoring.engine import (
     run_test_vectors,
 )
 from scoring.engine.fhirpath_score import (
+    PATIENT_GIVEN,
+    PATIENT_USE,
     TYPED_OPTIONS,
     FhirpathError,
     compile_enable,
@@ -314,6 +318,8 @@ class _Importer:
         idents = {ident: link for link, ident in self.links.items()}
         for score_id in scores_without_value(definition):
             self.note(SCORE_WITHOUT_VALUE, idents.get(score_id, score_id))
+        for item_id in enable_failing(definition):
+            self.note(ENABLE_FAILING, idents.get(item_id, item_id))
         warnings = [f"{construct}: {c.join(who)}" for construct, who in self.notes.items()]
         renamed = {link: ident for link, ident in self.links.items() if link != ident}
         notes = [(construct, list(who)) for construct, who in self.notes.items()]
@@ -343,6 +349,8 @@ class _Importer:
         known = {c.VARIABLE, c.RULE, c.DEFINITION, c.TEST_VECTORS}
         for extension in c.extensions_all(self.resource):
             url = str(extension.get("url"))
+            if url == c.LAUNCH_CONTEXT and _launch_name(extension) == "patient":
+                continue  # given from the patient record (launch_contexts)
             if url not in known:
                 self.note(f"extension not kept ({_short(url)})", "Questionnaire")
         for extension in c.extensions(self.resource, c.RULE):
@@ -911,10 +919,15 @@ class _Importer:
                 (ident,), expression, tuple((p["name"], p["expression"]) for p in pairs), context
             )
         except FhirpathError as error:
+            # SDC: only true enables an item, and an error is no true; a form
+            # filler (Smart Forms) leaves such an item hidden (docs § FHIR).
             self.note(
-                f"enableWhenExpression cannot be evaluated: {error} (the item is always asked)",
+                f"enableWhenExpression cannot be evaluated: {error} (the item is never asked,"
+                " as in an SDC form filler: correct the file to ask it)",
                 link_id,
             )
+            entry = {"expression": expression, "variables": pairs, "error": str(error)}
+            self.fhir_enable[ident] = entry
             return
         self.fhir_enable[ident] = {"expression": expression, "variables": pairs}
 
@@ -932,6 +945,8 @@ class _Importer:
         ]
         by_ident = {ident: link for link, ident in self.links.items()}
         for ident, entry in list(self.fhir_enable.items()):
+            if "error" in entry:
+                continue  # never asked whatever it reads
             pairs = tuple((p["name"], p["expression"]) for p in entry["variables"])
             texts = used_texts(entry["expression"], pairs)
             unread = [link for link in unread_links if any(f"'{link}'" in t for t in texts)]
@@ -1599,6 +1614,7 @@ class _Importer:
                 else []
             )
             self.own_texts(mapping)
+        reads_patient = self.own is None and self.launch_contexts()
         if own.get("fhir"):  # PRO Portal's export: the block as the definition had it
             mapping["fhir"] = own["fhir"]
         elif any(s.get("method") == "fhirpath" for s in scores) or self.fhir_enable:
@@ -1610,6 +1626,8 @@ class _Importer:
             }
             if self.fhir_enable:
                 mapping["fhir"]["enable"] = self.fhir_enable
+            if reads_patient:
+                mapping["fhir"]["launch"] = ["patient"]
         elif typed := self.typed_items():
             mapping["fhir"] = {"items": typed}  # the export writes their options so again
         self.languages(mapping)
@@ -1624,6 +1642,44 @@ class _Importer:
             for ident, mapped in self.fhir_items.items()
             if mapped.get("answer") in TYPED_OPTIONS and mapped.get("options")
         }
+
+    def launch_contexts(self) -> bool:
+        """Whether an expression PRO Portal evaluates (variable,
+        calculatedExpression, enableWhenExpression) reads the SDC launch
+        context ``%patient`` (declared by sdc-questionnaire-launchContext or
+        not); named, with the items whose expressions read it, since what is
+        asked or scored then depends on the patient's sex or age. One read
+        only by an expression left out (initialExpression) is not."""
+        reading: list[str] = []
+        fields: set[str] = set()
+        holders = [self.resource, *_all_items(self.resource.get("item"))]
+        for holder in holders:
+            texts = [
+                found[1]
+                for url in (c.VARIABLE, c.CALCULATED, c.ENABLE_WHEN_EXPRESSION)
+                for extension in c.extensions(holder, url)
+                for found in [fhirpath_of(extension)]
+                if found is not None
+            ]
+            read = [t for t in texts if PATIENT_USE.search(t)]
+            if read:
+                reading.append(str(holder.get("linkId", "Questionnaire")))
+                fields.update(f for t in read for f in _PATIENT_FIELD.findall(t))
+        if not reading:
+            return False
+        given = {"gender": "sex", "birthDate": "birth date"}
+        what = " and ".join(given[f] for f in PATIENT_GIVEN if f in fields) or "record"
+        never = sorted(fields - set(PATIENT_GIVEN))
+        unread = f"; %patient.{', %patient.'.join(never)} is never given (empty)" if never else ""
+        for subject in reading:
+            self.note(
+                f"reads the patient's {what} (%patient): given from the patient record"
+                " (never the name or CPR number) wherever a response is scored; empty, as in"
+                " an SDC form filler launched without a patient, where none is known (the"
+                f" preview, manage.py score without --gender){unread}",
+                subject,
+            )
+        return True
 
     def paths_of(self, scores: list[dict[str, Any]]) -> dict[str, Any]:
         """``{"paths": …}`` for the fhirpath scores among ``scores``, if any."""
@@ -1823,6 +1879,20 @@ def _flatten(contains: object) -> list[Mapping[str, Any]]:
             found.append(concept)
         found.extend(_flatten(concept.get("contains")))
     return found
+
+
+#: ``%patient.gender`` → ``gender``: the elements of the patient an expression reads.
+_PATIENT_FIELD = re.compile(r"%`?patient`?\.([A-Za-z]+)")
+
+
+def _launch_name(extension: Mapping[str, Any]) -> str | None:
+    """The ``name`` of an sdc-questionnaire-launchContext (``patient``)."""
+    for part in _list(extension.get("extension")):
+        if part.get("url") == "name":
+            coding = part.get("valueCoding")
+            code = coding.get("code") if isinstance(coding, Mapping) else part.get("valueId")
+            return code if isinstance(code, str) else None
+    return None
 
 
 def _all_items(items: object) -> list[Mapping[str, Any]]:

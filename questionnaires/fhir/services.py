@@ -346,6 +346,7 @@ def fhir_stored_response_export(*, response: Response) -> dict[str, Any]:
         response.answers_dict(),
         result=stored.engine_result,
         authored=submitted.isoformat() if submitted else None,
+        patient=response.patient_context(),
     )
     validate(resource)
     return resource

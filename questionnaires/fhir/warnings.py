@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scoring.engine import AnswerError, Definition, evaluate
+from scoring.engine import AnswerError, Definition, PatientContext, enable_failures, evaluate
 
 #: The construct an item that looks like a score but has no expression is noted under.
 SCORE_WITHOUT_EXPRESSION = (
@@ -30,6 +30,11 @@ SCORE_WITHOUT_EXPRESSION = (
 #: The construct a FHIRPath score that gives no value on complete answers is noted under.
 SCORE_WITHOUT_VALUE = (
     "score kept as FHIRPath gives no value on complete answers (it cannot be evaluated)"
+)
+#: The construct an enableWhenExpression that fails on complete answers is noted under.
+ENABLE_FAILING = (
+    "enableWhenExpression fails on complete answers (the item is then not asked,"
+    " as in an SDC form filler)"
 )
 UNNAMED = "import-note"
 
@@ -48,7 +53,10 @@ CODES: tuple[tuple[str, str], ...] = (
     ("expression not supported", "expression-not-supported"),
     ("required on a group", "required-on-group"),
     ("repeating group", "repeating-group-asked-once"),
+    ("enableWhenExpression cannot be evaluated", "enable-when-expression-never-true"),
+    (ENABLE_FAILING, "enable-when-expression-fails"),
     ("enableWhenExpression", "enable-when-expression-not-evaluated"),
+    ("reads the patient's", "reads-patient"),
     ("group without items", "empty-group-left-out"),
     ("hidden item", "hidden-item-left-out"),
     ("read-only", "read-only-answerable"),
@@ -184,3 +192,24 @@ def scores_without_value(definition: Definition) -> list[str]:
         for score_id in kept
         if all(result.score(score_id).value is None for result in results)
     ]
+
+
+def enable_failing(definition: Definition) -> list[str]:
+    """Ids of the items whose enableWhenExpression fhirpathpy compiles but
+    cannot evaluate on a complete answer set (e.g. a text added to a
+    number): such an item is not asked on those answers, which a reviewer
+    must know. Tried for a male, a female and no patient when the
+    questionnaire reads ``%patient``."""
+    if definition.fhir is None or not definition.fhir.enable:
+        return []
+    patients: list[PatientContext | None] = [None]
+    if definition.reads_patient:
+        patients += [PatientContext(gender="male"), PatientContext(gender="female")]
+    failed: set[str] = set()
+    for answers in complete_answers(definition):
+        for patient in patients:
+            try:
+                failed |= enable_failures(definition, answers, patient)
+            except AnswerError:  # answers the engine refuses say nothing about the expression
+                continue
+    return [item.id for item in definition.items if item.id in failed]

@@ -12,7 +12,13 @@ from scoring.engine.compact import (
     result_to_stored,
 )
 from scoring.engine.errors import AnswerError, DefinitionError, Problem
-from scoring.engine.evaluate import answers_by_id, enabled_items, evaluate, validate_answers
+from scoring.engine.evaluate import (
+    answers_by_id,
+    enable_failures,
+    enabled_items,
+    evaluate,
+    validate_answers,
+)
 from scoring.engine.model import (
     Answer,
     Band,
@@ -23,6 +29,7 @@ from scoring.engine.model import (
     Instrument,
     Item,
     Option,
+    PatientContext,
     PatientGroup,
     PreviousValues,
     Provenance,
@@ -72,6 +79,7 @@ __all__ = [
     "Meaning",
     "NotAssessable",
     "Option",
+    "PatientContext",
     "PatientGroup",
     "PatientMessage",
     "PreviousValues",
@@ -89,6 +97,7 @@ __all__ = [
     "VectorFailure",
     "answers_by_id",
     "colour_meaning",
+    "enable_failures",
     "enabled_items",
     "evaluate",
     "parse_definition",

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from scoring.engine.answers import aliased, disable, read_answers
 from scoring.engine.errors import AnswerError, Problem
+from scoring.engine.fhirpath_score import ENABLE_FAILED
 from scoring.engine.item_types import (
     CODE_TYPES,
     PLAIN,
@@ -17,7 +18,7 @@ from scoring.engine.item_types import (
     answer_text,
     option_labels,
 )
-from scoring.engine.model import Answer, Definition, Item, Number, Text
+from scoring.engine.model import Answer, Definition, Item, Number, PatientContext, Text
 from scoring.engine.plan import CompiledRule, Step
 from scoring.engine.results import (
     SEVERITY,
@@ -56,8 +57,10 @@ def load_answers(
     *,
     previous: Mapping[str, Number] | None = None,
     scoring: bool = True,
+    patient: PatientContext | None = None,
 ) -> tuple[Env, dict[str, Answer], dict[str, ScoreResult]]:
-    """Read the answers and settle what is asked; with ``scoring``, every score."""
+    """Read the answers and settle what is asked; with ``scoring``, every score.
+    ``patient`` is ``%patient`` of an imported questionnaire's FHIRPath."""
     plan = definition.plan
     env, given, problems = read_answers(
         plan.items, plan.options, answers, "answers", definition.source
@@ -66,6 +69,8 @@ def load_answers(
         raise AnswerError(problems)
     if previous is not None:
         env.prev = previous
+    if patient is not None:
+        env.patient = patient.resource()
     done: dict[str, ScoreResult] = {}
     settle(plan.steps if scoring else plan.steps[: plan.asking], env, given, done)
     return env, given, done
@@ -89,14 +94,32 @@ def validate_answers(definition: Definition, answers: Mapping[str, object]) -> l
     return read_answers(plan.items, plan.options, answers, "answers", definition.source)[2]
 
 
-def enabled_items(definition: Definition, answers: Mapping[str, object]) -> frozenset[str]:
-    """The ids of the items that are asked given ``answers`` (enable-when).
+def enabled_items(
+    definition: Definition,
+    answers: Mapping[str, object],
+    patient: PatientContext | None = None,
+) -> frozenset[str]:
+    """The ids of the items that are asked given ``answers`` (enable-when;
+    an imported enableWhenExpression may read ``patient``).
 
     The answering flow asks only these; answers to the others are discarded.
     Raises AnswerError if the answers are invalid.
     """
-    env = load_answers(definition, answers, scoring=False)[0]
+    env = load_answers(definition, answers, scoring=False, patient=patient)[0]
     return frozenset(item.id for item in definition.plan.item_order if item.id not in env.na)
+
+
+def enable_failures(
+    definition: Definition,
+    answers: Mapping[str, object],
+    patient: PatientContext | None = None,
+) -> frozenset[str]:
+    """The ids of the items whose SDC enableWhenExpression fhirpathpy could
+    not evaluate on ``answers`` (not asked, as an SDC form filler would not
+    enable them): the importer tries complete answers and names them.
+    Raises AnswerError if the answers are invalid."""
+    env = load_answers(definition, answers, scoring=False, patient=patient)[0]
+    return frozenset(env.cache.get(ENABLE_FAILED, ()))
 
 
 def previous_values(previous: Result | None) -> dict[str, Number]:
@@ -109,15 +132,23 @@ def previous_values(previous: Result | None) -> dict[str, Number]:
 
 
 def evaluate(
-    definition: Definition, answers: Mapping[str, object], previous: Result | None = None
+    definition: Definition,
+    answers: Mapping[str, object],
+    previous: Result | None = None,
+    patient: PatientContext | None = None,
 ) -> Result:
     """Score ``answers`` and run the definition's rules.
 
     ``previous`` is the result of the same patient's previous response to the
     same questionnaire id (any version), or None for a first response.
+    ``patient`` (sex and birth date only) is the SDC launch context
+    ``%patient`` an imported questionnaire's FHIRPath reads; without it
+    ``%patient`` is empty, as in a form filler launched without a patient.
     Raises AnswerError if the answers do not fit the definition.
     """
-    env, given, done = load_answers(definition, answers, previous=previous_values(previous))
+    env, given, done = load_answers(
+        definition, answers, previous=previous_values(previous), patient=patient
+    )
     return run(definition, env, given, done)
 
 

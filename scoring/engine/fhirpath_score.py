@@ -41,11 +41,18 @@ NUMBER_ANSWERS = ("valueInteger", "valueDecimal", "valueQuantity")
 ANSWER_KEYS = (*CHOICE_ANSWERS, "valueDecimal", "valueQuantity", "valueBoolean")
 #: Names fhirpathpy or SDC already give a meaning.
 RESERVED_NAMES = frozenset({"resource", "questionnaire", "context", "ucum", "rootResource"})
+#: ``%patient`` (or ``%`patient` ``) in an expression: it reads the SDC launch context.
+PATIENT_USE = re.compile(r"%`?patient\b`?")
+#: The elements of ``%patient`` PRO Portal gives (PatientContext): the others are empty.
+PATIENT_GIVEN = ("gender", "birthDate")
 VARIABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 #: ``%name`` or ``%`name` `` in an expression: the variables it reads.
 _VARIABLE_USE = re.compile(r"%`?([A-Za-z][A-Za-z0-9_]*)")
 
 Compiled = Callable[[Mapping[str, Any], Mapping[str, Any] | None], list[Any]]
+#: ``Env.cache`` key: the ids of the items whose enableWhenExpression raised
+#: an error in this evaluation (``enable_failures``; the import names them).
+ENABLE_FAILED = "enable-failed"
 
 
 class FhirpathError(Exception):
@@ -80,7 +87,7 @@ class FhirpathScore:
 
     def evaluate(self, env: Env) -> Outcome:
         try:
-            value = to_number(self.run(build_response(self.context, env)))
+            value = to_number(self.run(build_response(self.context, env), env.patient))
         except Exception:  # fhirpathpy raises plain Exception; a score never crashes a submit
             value = None  # e.g. arithmetic on a text: the score is not scored
         used = [name for name in self.reads if name in env.answered]
@@ -88,11 +95,16 @@ class FhirpathScore:
         disabled = bool(self.reads) and all(name in env.na for name in self.reads)
         return Outcome(value, used, missing, value is None and disabled)
 
-    def run(self, response: Mapping[str, Any]) -> list[Any]:
-        """The expression's result over ``response``, variables evaluated first."""
+    def run(
+        self, response: Mapping[str, Any], patient: Mapping[str, Any] | None = None
+    ) -> list[Any]:
+        """The expression's result over ``response``, variables evaluated
+        first. ``%patient`` is the patient given (SDC launch context), else
+        empty, as in a form filler launched without a patient."""
         scope: dict[str, Any] = {
             "resource": response,
             "questionnaire": self.context.questionnaire,
+            "patient": [] if patient is None else patient,
         }
         if self.path:
             return self.run_at_item(response, scope)
@@ -174,7 +186,9 @@ def compile_enable(
     it reads (by linkId, as for scores). An item is asked only when the
     expression gives ``true`` over the response built from the answers so
     far (items disabled before it have no answer; calculated values computed
-    before it are in). The items share one evaluation per response: it is
+    before it are in); an expression that fails on some answers is not
+    ``true`` either (SDC: only ``true`` enables; Smart Forms leaves such an
+    item hidden). The items share one evaluation per response: it is
     run again only when an answer outside them has changed, so a group's
     expression decides all its questions at once, as in an SDC form filler.
     Raises :class:`FhirpathError`."""
@@ -192,9 +206,10 @@ def compile_enable(
         if found is not None and found[0] == key:
             return bool(found[1])
         try:
-            result = compiled.run(build_response(context, env)) == [True]
-        except Exception:  # fhirpathpy raises plain Exception; an error errs on asking
-            result = True
+            result = compiled.run(build_response(context, env), env.patient) == [True]
+        except Exception:  # fhirpathpy raises plain Exception; an error is no true
+            result = False  # not asked, as an SDC form filler (docs § FHIR)
+            env.cache.setdefault(ENABLE_FAILED, set()).update(item_ids)
         env.cache[token] = (key, result)
         return result
 

@@ -193,6 +193,46 @@ class FhirContext:
     #: last): SDC evaluates an item's variables and expression with its own
     #: response item as the context, and a group's variables with the group's.
     paths: Mapping[str, tuple[FhirStep, ...]] = field(default_factory=dict)
+    #: Item ids whose enableWhenExpression fhirpathpy cannot evaluate, with
+    #: why: never asked, as an SDC form filler never enables them (an error
+    #: is no ``true``; SDC: an empty result is false).
+    unevaluable: Mapping[str, str] = field(default_factory=dict)
+    #: The SDC launch contexts the FHIRPath reads (``patient``): declared by
+    #: sdc-questionnaire-launchContext or read as ``%patient``.
+    launch: tuple[str, ...] = ()
+
+
+#: PRO Portal's sex (from the CPR number) → FHIR administrative-gender.
+FHIR_GENDER = {"female": "female", "male": "male"}
+
+
+@dataclass(frozen=True, slots=True)
+class PatientContext:
+    """The SDC launch context ``%patient`` an imported questionnaire's FHIRPath
+    may read (docs/definitions.md § FHIR, "The patient"): only the patient's
+    administrative gender and birth date — never a name or an identifier.
+    Both are derived from the CPR number and never change, so a response
+    scored again later with the same patient gives the same result."""
+
+    #: FHIR administrative-gender: male | female | other | unknown.
+    gender: str | None = None
+    #: ISO date (YYYY-MM-DD).
+    birth_date: str | None = None
+
+    @classmethod
+    def of(cls, *, sex: str | None, birth_date: str | None) -> PatientContext:
+        """From PRO Portal's sex (``female``/``male``) and an ISO birth date."""
+        gender = None if sex is None else FHIR_GENDER.get(sex, "unknown")
+        return cls(gender=gender, birth_date=birth_date)
+
+    def resource(self) -> dict[str, Any]:
+        """The FHIR Patient resource ``%patient`` is."""
+        found: dict[str, Any] = {"resourceType": "Patient"}
+        if self.gender is not None:
+            found["gender"] = self.gender
+        if self.birth_date is not None:
+            found["birthDate"] = self.birth_date
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +327,12 @@ class Definition:
     def items(self) -> tuple[Item, ...]:
         """Every item in questionnaire order."""
         return self.plan.item_order
+
+    @property
+    def reads_patient(self) -> bool:
+        """Whether its FHIRPath reads the SDC launch context ``%patient``
+        (give ``evaluate`` the patient's :class:`PatientContext`)."""
+        return self.fhir is not None and "patient" in self.fhir.launch
 
     def item(self, item_id: str) -> Item:
         return self.plan.items[item_id]

@@ -105,7 +105,7 @@ class _Parser(ScoresReader, RulesReader, VectorsReader, FhirReader):
         self.register_symbols()
         self.read_fhir(top)
         if self.fhir is not None:
-            fhirpath = bool(self.fhir.enable) or any(
+            fhirpath = bool(self.fhir.enable or self.fhir.unevaluable) or any(
                 d.get("method") == "fhirpath" for _, d, _ in score_data
             )
             typed = any(i.answer in TYPED_OPTIONS and i.options for i in self.fhir.items.values())

@@ -26,7 +26,9 @@ class FhirReader(Reader):
         data = self.mapping(top["fhir"], "fhir")
         if data is None:
             return
-        self.keys(data, "fhir", ("items",), ("questionnaire", "scores", "enable", "paths"))
+        self.keys(
+            data, "fhir", ("items",), ("questionnaire", "scores", "enable", "paths", "launch")
+        )
         questionnaire = self.mapping(data.get("questionnaire", {}), "fhir", "questionnaire")
         given = "questionnaire" in data
         if (
@@ -48,33 +50,47 @@ class FhirReader(Reader):
             if read is not None:
                 scores[str(score_id)] = read
         enable: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+        unevaluable: dict[str, str] = {}
         raw = self.mapping(data.get("enable", {}), "fhir", "enable") or {}
         for item_id, entry in raw.items():
             gate = self.read_fhir_enable(str(item_id), entry, f"fhir.enable[{item_id!r}]")
-            if gate is not None:
+            if isinstance(gate, str):
+                unevaluable[str(item_id)] = gate
+            elif gate is not None:
                 enable[str(item_id)] = gate
         paths = self.read_fhir_paths(data.get("paths", {}))
+        launch = data.get("launch", [])
+        if launch not in ([], ["patient"]):
+            self.problem("fhir", f"launch: the one launch context given is patient, got {launch}")
         if questionnaire is not None:
-            self.fhir = FhirContext(questionnaire, items, scores, enable, paths)
+            self.fhir = FhirContext(
+                questionnaire, items, scores, enable, paths, unevaluable, tuple(launch)
+            )
 
     def read_fhir_enable(
         self, item_id: str, raw: object, at: str
-    ) -> tuple[str, tuple[tuple[str, str], ...]] | None:
-        """An item's SDC enableWhenExpression: ``{expression, variables}``."""
+    ) -> tuple[str, tuple[tuple[str, str], ...]] | str | None:
+        """An item's SDC enableWhenExpression: ``{expression, variables}``;
+        with ``error`` (why fhirpathpy cannot evaluate it), that text: the
+        item is then never asked."""
         data = self.mapping(raw, at)
         if data is None:
             return None
         problems = len(self.problems)
-        self.keys(data, at, ("expression",), ("variables",), item_id)
-        expression = data.get("expression")
+        self.keys(data, at, ("expression",), ("variables", "error"), item_id)
+        expression, error = data.get("expression"), data.get("error")
         if "expression" in data and not isinstance(expression, str):
             self.problem(at, f"expression: expected FHIRPath, got {describe(expression)}", item_id)
+        if "error" in data and not isinstance(error, str):
+            self.problem(at, f"error: expected a text, got {describe(error)}", item_id)
         if item_id not in self.items:
             self.problem(at, f"{item_id!r} is not an item", item_id)
         variables = self.read_variables(data, at, item_id)
         if len(self.problems) > problems:
             return None
         assert isinstance(expression, str)
+        if isinstance(error, str):
+            return error
         return expression, variables
 
     def read_fhir_paths(self, raw: object) -> dict[str, tuple[FhirStep, ...]]:

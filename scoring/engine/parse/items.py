@@ -253,7 +253,8 @@ class ItemsReader(Reader):
         self,
     ) -> dict[str, tuple[Callable[[Env], bool | None], tuple[str, ...]]]:
         """Items asked only when their SDC enableWhenExpression gives true
-        (the ``fhir.enable`` block), compiled once by fhirpathpy."""
+        (the ``fhir.enable`` block), compiled once by fhirpathpy; one that
+        fhirpathpy cannot evaluate (``error``) never gives true: never asked."""
         context = self.fhir
         shared: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
         for item_id, gate in (context.enable if context else {}).items():
@@ -268,6 +269,8 @@ class ItemsReader(Reader):
                     self.problem(f"fhir.enable[{item_id!r}]", f"expression: {error}", item_id)
                 continue
             found.update(dict.fromkeys(item_ids, test))
+        for item_id in context.unevaluable if context else {}:
+            found[item_id] = (_never, ())
         return found
 
     def score_gated(self, item_id: str) -> bool:
@@ -387,3 +390,8 @@ def both(
         return kleene((test(env) for test in (first, second)), decisive=False)
 
     return joined
+
+
+def _never(env: Env) -> bool:
+    """The test of an enableWhenExpression that cannot be evaluated."""
+    return False

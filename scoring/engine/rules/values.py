@@ -49,10 +49,12 @@ class Env:
     ``code``/``sel`` the codes of answered choice items, ``answered`` the
     ids answered or scored, ``na`` the ids not applicable, ``prev`` the
     values of the previous result, ``cache`` what one evaluation remembers
-    (an enableWhenExpression shared by a group's items is run once).
+    (an enableWhenExpression shared by a group's items is run once),
+    ``patient`` the SDC launch context ``%patient`` FHIRPath reads (a FHIR
+    Patient with only ``gender`` and ``birthDate``; None when none is given).
     """
 
-    __slots__ = ("answered", "cache", "code", "na", "num", "prev", "sel")
+    __slots__ = ("answered", "cache", "code", "na", "num", "patient", "prev", "sel")
 
     def __init__(self, prev: Mapping[str, Number] | None = None) -> None:
         self.num: dict[str, Number] = {}
@@ -62,6 +64,7 @@ class Env:
         self.na: set[str] = set()
         self.prev: Mapping[str, Number] = prev if prev is not None else {}
         self.cache: dict[object, Any] = {}
+        self.patient: Mapping[str, Any] | None = None
 
 
 #: The comparison operators of rules and enable-when conditions.

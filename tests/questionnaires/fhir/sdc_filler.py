@@ -20,8 +20,19 @@ nothing of PRO Portal's engine:
   contained ValueSet's expansion/compose. An expression using them is
   rewritten so fhirpathpy reads that weight through ``%questionnaire``.
 
-``%patient`` and other launch contexts are given as empty: no patient is
-known when a draft is tested, as in a renderer opened without a launch.
+``%patient`` is the FHIR Patient the caller gives (SDC launch context,
+``sdc-questionnaire-launchContext``), else empty, as in a renderer opened
+without a launch; other launch contexts (``%user``, ``%encounter``) are
+empty.
+
+An ``enableWhenExpression`` that fhirpathpy cannot evaluate (a syntax or
+arity error, e.g. an ``iif`` with 5 arguments) never enables its item: SDC
+enables an item only on ``true`` (STU 4: "If the expression resolves to an
+empty set, it is interpreted as false"; anything else is "an error in the
+design of the Questionnaire"), and CSIRO Smart Forms
+(packages/smart-forms-renderer/src/utils/enableWhenExpression.ts catches the
+error and keeps ``isEnabled`` unset; utils/qItem.ts ``isHiddenByEnableWhen``
+hides an item whose ``isEnabled`` is not true) leaves such an item hidden.
 """
 
 from __future__ import annotations
@@ -202,17 +213,21 @@ def _condition(condition: Mapping[str, Any], answers: Answers) -> bool:
     return any(_compare(str(operator), v, wanted) for v in values)
 
 
-def settle(questionnaire: Mapping[str, Any], given: Answers, *, rounds: int = 30) -> dict[str, Any]:
-    """Fill ``given`` (linkId → answers) in as an SDC renderer would and
-    return linkId → the value of each calculated item (a number, text,
-    boolean or coding; None when the expression gives nothing).
+def settle(
+    questionnaire: Mapping[str, Any],
+    given: Answers,
+    *,
+    patient: Mapping[str, Any] | None = None,
+    rounds: int = 30,
+) -> dict[str, Any]:
+    """Fill ``given`` (linkId → answers) in as an SDC renderer would, launched
+    with ``patient`` (a FHIR Patient: ``%patient``), and return linkId → the
+    value of each calculated item (a number, text, boolean or coding; None
+    when the expression gives nothing).
     Raises CalculationError when the values never settle."""
     weigh = uses_weight(json.dumps(questionnaire))
     questionnaire = _rewritten(questionnaire)
-    contexts = {
-        str(e.get("extension", [{}])[0].get("valueCoding", {}).get("code") or "")
-        for e in extensions(questionnaire, LAUNCH_CONTEXT)
-    }
+    contexts = _contexts(questionnaire, patient)
     calculated = calculated_items(questionnaire)
     values: dict[str, Any] = {}
     enabled: set[str] | None = None
@@ -231,20 +246,40 @@ def settle(questionnaire: Mapping[str, Any], given: Answers, *, rounds: int = 30
 
 
 def enabled_links(
-    questionnaire: Mapping[str, Any], given: Answers, *, rounds: int = 30
+    questionnaire: Mapping[str, Any],
+    given: Answers,
+    *,
+    patient: Mapping[str, Any] | None = None,
+    rounds: int = 30,
 ) -> set[str]:
     """The linkIds an SDC renderer enables once ``given`` is filled in (by
-    enableWhen and enableWhenExpression, re-evaluated until they settle).
+    enableWhen and enableWhenExpression, re-evaluated until they settle),
+    launched with ``patient`` as in :func:`settle`.
     Raises CalculationError when they never settle."""
     weigh = uses_weight(json.dumps(questionnaire))
     questionnaire = _rewritten(questionnaire)
+    contexts = _contexts(questionnaire, patient)
     now: set[str] | None = None
     for _ in range(rounds):
-        _, found = _response(questionnaire, given, now, set(), weigh)
+        _, found = _response(questionnaire, given, now, contexts, weigh)
         if found == now:
             return found
         now = found
     raise CalculationError(f"the form does not settle after {rounds} rounds")
+
+
+def _contexts(
+    questionnaire: Mapping[str, Any], patient: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The launch contexts: ``%patient`` as given (else empty), every other
+    one declared, ``%user`` and ``%encounter`` empty."""
+    contexts: dict[str, Any] = {
+        str(e.get("extension", [{}])[0].get("valueCoding", {}).get("code") or ""): []
+        for e in extensions(questionnaire, LAUNCH_CONTEXT)
+    }
+    contexts.pop("", None)
+    contexts.update(patient=[] if patient is None else dict(patient), user=[], encounter=[])
+    return contexts
 
 
 def _rewritten(questionnaire: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -257,20 +292,16 @@ def _rewritten(questionnaire: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _scope(
-    questionnaire: Mapping[str, Any], response: Mapping[str, Any], contexts: set[str]
+    questionnaire: Mapping[str, Any], response: Mapping[str, Any], contexts: Mapping[str, Any]
 ) -> dict[str, Any]:
-    scope: dict[str, Any] = {"resource": response, "questionnaire": questionnaire}
-    for name in contexts | {"patient", "user", "encounter"}:
-        if name:
-            scope[name] = []
-    return scope
+    return {**contexts, "resource": response, "questionnaire": questionnaire}
 
 
 def _response(
     questionnaire: Mapping[str, Any],
     answers: Answers,
     enabled: set[str] | None,
-    contexts: set[str],
+    contexts: Mapping[str, Any],
     weigh: bool,
 ) -> tuple[dict[str, Any], set[str]]:
     """The response of ``answers`` with disabled items (by enableWhen, and by
@@ -360,7 +391,7 @@ def _build(questionnaire: Mapping[str, Any], answers: Answers, on: set[str] | No
 
 
 def _calculate(
-    questionnaire: Mapping[str, Any], response: Mapping[str, Any], contexts: set[str]
+    questionnaire: Mapping[str, Any], response: Mapping[str, Any], contexts: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Every calculatedExpression. SDC evaluates an item's expressions (its
     variables and calculatedExpression) with the item's own

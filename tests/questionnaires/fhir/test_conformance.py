@@ -13,7 +13,11 @@ until they stop changing; ``weight()``/``ordinal()`` per the SDC text).
 
 Answer sets per questionnaire: all-minimum, all-maximum, all-maximum with
 one question unanswered, and CONFORMANCE_SETS random complete sets (seeded;
-20 by default, ``CONFORMANCE_SETS=200`` for a long run).
+20 by default, ``CONFORMANCE_SETS=200`` for a long run). A questionnaire
+whose expressions read the SDC launch context ``%patient`` is answered for
+a male and a female patient, and with none (``%patient`` empty): the same
+gender is given to PRO Portal (``PatientContext``) and, as a FHIR Patient,
+to the reference filler.
 
 A total known to need a part of issue 15 that is built elsewhere is marked
 ``xfail(strict=True)`` with the construct named, so that the mark fails as
@@ -33,10 +37,21 @@ from typing import Any
 
 import pytest
 
-from questionnaires.fhir.common import HIDDEN, MAX_VALUE, MIN_VALUE, UNIT, UNIT_OPTION, extensions
+from questionnaires.fhir.common import (
+    CALCULATED,
+    ENABLE_WHEN_EXPRESSION,
+    HIDDEN,
+    MAX_VALUE,
+    MIN_VALUE,
+    UNIT,
+    UNIT_OPTION,
+    VARIABLE,
+    extensions,
+)
 from questionnaires.fhir.export import questionnaire_to_fhir
 from questionnaires.fhir.importer import FhirImportError, ImportResult, questionnaire_from_fhir
-from scoring.engine import AnswerError, enabled_items, evaluate
+from questionnaires.fhir.sdc import fhirpath_of
+from scoring.engine import AnswerError, PatientContext, enabled_items, evaluate
 from tests.questionnaires.fhir.helpers import FIXTURES
 from tests.questionnaires.fhir.sdc_filler import Answers, calculated_items, settle, walk
 
@@ -51,18 +66,9 @@ QUESTION_TYPES = ("group", "display")
 
 #: (file, linkId) → why the total cannot agree before another part of issue 15
 #: is merged; each mark is strict, so it fails once the total agrees.
-_EWE = (
-    "needs %patient (AUDIT-2 by gender) and a malformed enableWhenExpression"
-    " (an iif with 5 arguments) decided as an SDC filler does — issue 15"
-)
-PENDING: dict[tuple[str, str], str] = {
-    # AUDIT-1/2 are asked only when AUDIT-0 is not "Never", AUDIT-2-male /
-    # -not-male by %patient.gender, AUDIT-3…9 by an expression fhirpathpy
-    # cannot evaluate (an iif with 5 arguments: never enabled)
-    ("uwcirg/CIRG-CNICS-AUDIT.json", "AUDIT-Q1-Q2-score"): _EWE,
-    ("uwcirg/CIRG-CNICS-AUDIT.json", "AUDIT-C-score"): _EWE,
-    ("uwcirg/CIRG-CNICS-AUDIT.json", "AUDIT-score"): _EWE,
-}
+PENDING: dict[tuple[str, str], str] = {}
+#: The patients a questionnaire reading %patient is answered for (FHIR gender, or none).
+GENDERS: tuple[str | None, ...] = (None, "male", "female")
 
 
 # The comparisons are cached per process (``compared``): the two test processes
@@ -196,6 +202,28 @@ def answer_sets(questionnaire: Mapping[str, Any]) -> list[tuple[str, Answers]]:
     return sets
 
 
+def reads_patient(questionnaire: Mapping[str, Any]) -> bool:
+    """Whether a variable, calculatedExpression or enableWhenExpression (what
+    both fillers evaluate; not initialExpression) reads %patient."""
+    return any(
+        "%patient" in (fhirpath_of(extension) or ("", ""))[1]
+        for holder in [questionnaire, *walk(questionnaire.get("item"))]
+        for url in (VARIABLE, CALCULATED, ENABLE_WHEN_EXPRESSION)
+        for extension in extensions(holder, url)
+    )
+
+
+def patient_sets(questionnaire: Mapping[str, Any]) -> list[tuple[str, Answers, str | None]]:
+    """The answer sets, each for every patient of GENDERS when the
+    questionnaire reads %patient (else with no patient)."""
+    genders = GENDERS if reads_patient(questionnaire) else (None,)
+    return [
+        (label if gender is None and len(genders) == 1 else f"{label}/{gender}", answers, gender)
+        for label, answers in answer_sets(questionnaire)
+        for gender in genders
+    ]
+
+
 # --- PRO Portal's value ------------------------------------------------------------------------
 
 
@@ -224,17 +252,21 @@ def portal_answers(result: ImportResult, answers: Answers) -> dict[str, Any]:
     return found
 
 
-def portal_values(result: ImportResult, link_ids: list[str], answers: Answers) -> dict[str, Any]:
-    """linkId → PRO Portal's value of each total; the patient answers only
-    the questions PRO Portal asks (answers to the others are discarded)."""
+def portal_values(
+    result: ImportResult, link_ids: list[str], answers: Answers, gender: str | None = None
+) -> dict[str, Any]:
+    """linkId → PRO Portal's value of each total; the patient (of ``gender``,
+    or none known) answers only the questions PRO Portal asks (answers to
+    the others are discarded)."""
+    patient = None if gender is None else PatientContext(gender=gender)
     given = portal_answers(result, answers)
     for _ in range(len(given) + 1):
-        asked = enabled_items(result.definition, given)
+        asked = enabled_items(result.definition, given, patient)
         kept = {k: v for k, v in given.items() if k in asked}
         if kept == given:
             break
         given = kept
-    scored = evaluate(result.definition, given)
+    scored = evaluate(result.definition, given, patient=patient)
     values: dict[str, Any] = {}
     for link_id in link_ids:
         try:
@@ -245,8 +277,11 @@ def portal_values(result: ImportResult, link_ids: list[str], answers: Answers) -
     return values
 
 
-def reference_values(questionnaire: dict[str, Any], link_ids: list[str], answers: Answers):
-    settled = settle(questionnaire, answers)
+def reference_values(
+    questionnaire: dict[str, Any], link_ids: list[str], answers: Answers, gender: str | None = None
+):
+    patient = None if gender is None else {"resourceType": "Patient", "gender": gender}
+    settled = settle(questionnaire, answers, patient=patient)
     found = {}
     for link_id in link_ids:
         value = settled.get(link_id)
@@ -277,13 +312,13 @@ def compared(name: str) -> dict[str, tuple[list[tuple[str, Any, Any]], int]]:
     if not link_ids:
         return found
     result = imported(name)
-    for label, answers in answer_sets(questionnaire):
-        reference = reference_values(questionnaire, link_ids, answers)
+    for label, answers, gender in patient_sets(questionnaire):
+        reference = reference_values(questionnaire, link_ids, answers, gender)
         if isinstance(result, str):
             portal: dict[str, Any] = dict.fromkeys(link_ids, result)
         else:
             try:
-                portal = portal_values(result, link_ids, answers)
+                portal = portal_values(result, link_ids, answers, gender)
             except AnswerError as error:
                 portal = dict.fromkeys(link_ids, f"answers refused: {error}")
         for link_id in link_ids:
@@ -308,7 +343,7 @@ def cases() -> list[Any]:
 @pytest.mark.parametrize(("name", "link_id"), cases())
 def test_every_total_equals_the_reference_filler(name: str, link_id: str) -> None:
     disagreements, _ = compared(name)[link_id]
-    sets = len(answer_sets(load(name)))
+    sets = len(patient_sets(load(name)))
     assert not disagreements, (
         f"{name} {link_id}: {len(disagreements)}/{sets} answer sets disagree"
         f" (set, PRO Portal, reference); first: {disagreements[:3]}"
@@ -323,7 +358,7 @@ def test_the_figure(capsys: pytest.CaptureFixture[str]) -> None:
     agreeing = computable = never = sets = 0
     for name in FILES:
         found = compared(name)
-        sets += len(answer_sets(load(name))) if found else 0
+        sets += len(patient_sets(load(name))) if found else 0
         for disagreements, computed in found.values():
             if computed:
                 computable += 1

@@ -290,7 +290,8 @@ def test_repeating_choices_are_multiple_choice_with_their_bounds_and_exclusive_o
                 ],
             ),
             "enableWhenExpression cannot be evaluated: fhirpathpy cannot evaluate it:"
-            " Not implemented: frob (the item is always asked): x",
+            " Not implemented: frob (the item is never asked, as in an SDC form filler:"
+            " correct the file to ask it): x",
         ),
     ],
 )

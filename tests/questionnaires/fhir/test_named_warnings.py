@@ -15,6 +15,7 @@ from questionnaires.fhir import importer
 from questionnaires.fhir.importer import questionnaire_from_fhir
 from questionnaires.fhir.warnings import (
     CODES,
+    ENABLE_FAILING,
     SCORE_WITHOUT_EXPRESSION,
     SCORE_WITHOUT_VALUE,
     UNNAMED,
@@ -25,6 +26,9 @@ from tests.questionnaires.fhir.helpers import EXAMPLES, FIXTURES, import_items, 
 
 HAND = FIXTURES / "hand-written"
 CALCULATED = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
+ENABLE_WHEN_EXPRESSION = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
+)
 
 
 def hand(name: str) -> dict[str, Any]:
@@ -73,6 +77,7 @@ def _note_constructs() -> list[str]:
                     {
                         "SCORE_WITHOUT_EXPRESSION": SCORE_WITHOUT_EXPRESSION,
                         "SCORE_WITHOUT_VALUE": SCORE_WITHOUT_VALUE,
+                        "ENABLE_FAILING": ENABLE_FAILING,
                     }[first.id]
                 )
             else:  # pragma: no cover - a construct built some other way
@@ -232,3 +237,49 @@ def test_a_fhirpath_score_that_gives_a_value_is_not_named() -> None:
     )
     assert result.definition.score("calc").method == "fhirpath"
     assert SCORE_WITHOUT_VALUE not in dict(result.notes)
+
+
+def test_an_enable_when_expression_failing_on_complete_answers_is_named() -> None:
+    # fhirpathpy compiles it, but adding a text to a number fails once d is
+    # answered: the item is then not asked (SDC: an error is no true).
+    expression = "%resource.item.where(linkId='d').answer.value + 'x' > 1"
+    result = import_items(
+        [
+            {"linkId": "d", "type": "integer", "text": "D"},
+            {
+                "linkId": "q",
+                "type": "integer",
+                "text": "Q",
+                "extension": [
+                    {
+                        "url": ENABLE_WHEN_EXPRESSION,
+                        "valueExpression": {"language": "text/fhirpath", "expression": expression},
+                    }
+                ],
+            },
+        ]
+    )
+    named = {w.code: w for w in named_warnings(result.notes)}
+    assert named["enable-when-expression-fails"].items == ("q",)
+    assert "not asked" in named["enable-when-expression-fails"].text
+
+
+def test_an_enable_when_expression_that_evaluates_is_not_named_failing() -> None:
+    expression = "%resource.item.where(linkId='d').answer.value > 1"
+    result = import_items(
+        [
+            {"linkId": "d", "type": "integer", "text": "D"},
+            {
+                "linkId": "q",
+                "type": "integer",
+                "text": "Q",
+                "extension": [
+                    {
+                        "url": ENABLE_WHEN_EXPRESSION,
+                        "valueExpression": {"language": "text/fhirpath", "expression": expression},
+                    }
+                ],
+            },
+        ]
+    )
+    assert "enable-when-expression-fails" not in {w.code for w in named_warnings(result.notes)}
