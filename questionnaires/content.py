@@ -11,6 +11,7 @@ versions with such an event and no review recorded yet.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -92,14 +93,8 @@ def upload_keep(
     if len(data) > settings.IMPORT_MAX_BYTES:  # pragma: no cover - the import refused it first
         raise ValueError("an upload over IMPORT_MAX_BYTES is never kept")
     kept = KeptUpload(secrets.token_urlsafe(32), name, data, questionnaire_id, version, title)
-    value = {
-        "user": by.pk,
-        "name": name,
-        "data": data,
-        "questionnaire_id": questionnaire_id,
-        "version": version,
-        "title": title,
-    }
+    # Plain values, not the dataclass pickled: a later release may change the class.
+    value = {"user": by.pk, **dataclasses.asdict(kept)}
     cache.set(_KEPT + kept.token, value, timeout=settings.IMPORT_UPLOAD_KEEP_SECONDS)
     return kept
 
@@ -110,14 +105,7 @@ def upload_kept(*, token: str, by: User) -> KeptUpload | None:
     value = cache.get(_KEPT + token)
     if not isinstance(value, dict) or value.get("user") != by.pk:
         return None
-    return KeptUpload(
-        token,
-        value["name"],
-        value["data"],
-        value["questionnaire_id"],
-        value["version"],
-        value["title"],
-    )
+    return KeptUpload(**{field.name: value[field.name] for field in dataclasses.fields(KeptUpload)})
 
 
 def upload_forget(*, token: str) -> None:

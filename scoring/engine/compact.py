@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scoring.engine.evaluate import answer_labels, colours_of_items, patient_messages
+from scoring.engine.evaluate import answer_labels, colours_of_items, flag_of, patient_messages
 from scoring.engine.model import Definition, Number, Rule, Score
 from scoring.engine.results import (
     AnswerInvolved,
@@ -162,15 +162,7 @@ def _flag_in(
         involved.append(
             ScoreInvolved(score.id, score.label, score.value, score.band, _previous(entry, 1))
         )
-    return Flag(
-        rule_id=rule.id,
-        colour=rule.colour,
-        safety=rule.safety,
-        expression=rule.when,
-        clinician_text=rule.clinician_text,
-        patient_text=rule.patient_text,
-        because=Because(tuple(answers), tuple(involved)),
-    )
+    return flag_of(rule, Because(tuple(answers), tuple(involved)))
 
 
 def result_from_compact(data: Mapping[str, Any], definition: Definition) -> Result:

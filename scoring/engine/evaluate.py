@@ -18,7 +18,7 @@ from scoring.engine.item_types import (
     answer_text,
     option_labels,
 )
-from scoring.engine.model import Answer, Definition, Item, Number, PatientContext, Text
+from scoring.engine.model import Answer, Definition, Item, Number, PatientContext, Rule, Text
 from scoring.engine.plan import CompiledRule, Step
 from scoring.engine.results import (
     SEVERITY,
@@ -249,7 +249,12 @@ def _flag(
                 previous=previous,
             )
         )
-    rule = compiled.rule
+    return flag_of(compiled.rule, Because(tuple(answers), tuple(scores)))
+
+
+def flag_of(rule: Rule, because: Because) -> Flag:
+    """The flag a fired ``rule`` raises, its texts from the rule (also when a
+    compact stored result is read back, scoring/engine/compact.py)."""
     return Flag(
         rule_id=rule.id,
         colour=rule.colour,
@@ -257,7 +262,7 @@ def _flag(
         expression=rule.when,
         clinician_text=rule.clinician_text,
         patient_text=rule.patient_text,
-        because=Because(tuple(answers), tuple(scores)),
+        because=because,
     )
 
 
