@@ -80,13 +80,16 @@ def read_date_parts(data: Mapping[str, Any], prefix: str) -> DateParts:
         parts.error = _("The date must include %(part)s") % {"part": names[missing[0]]}
         parts.bad = set(missing)
         return parts
-    if not (parts.day.isdigit() and parts.month.isdigit() and parts.year.isdigit()):
+    # ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses.
+    if not all(part.isascii() and part.isdigit() for part in (parts.day, parts.month, parts.year)):
         parts.error = _("The date must be a real date, written with numbers")
         parts.bad = {"day", "month", "year"}
         return parts
     # Say what is wrong with the date itself before the year's length: "31 2
     # 1980" is a date that does not exist, whatever else is typed.
-    day, month = int(parts.day), int(parts.month)
+    # A day or month of more than 4 digits is out of range anyway; never read as a
+    # number (Python refuses to convert over 4,300 digits).
+    day, month = (int(text) if len(text) <= 4 else 10_000 for text in (parts.day, parts.month))
     if not 1 <= month <= 12:
         parts.error = _("The month must be a number from 1 to 12")
         parts.bad = {"month"}

@@ -108,6 +108,14 @@ def test_a_valid_answer_becomes_its_answers_json_value(it: Item, data: dict, val
         (DATE, {"answer-day": "31", "answer-month": "2", "answer-year": "2024"}, "does not exist"),
         (DATE, {"answer-day": "1", "answer-month": "1", "answer-year": "24"}, "4 numbers"),
         (DATE, {"answer-day": "1", "answer-month": "1", "answer-year": "1999"}, "on or after"),
+        # Found by the long fuzz run: a 500 before.
+        (
+            DATE,
+            {"answer-day": "9" * 5000, "answer-month": "1", "answer-year": "2024"},
+            "does not exist",
+        ),
+        (DATE, {"answer-day": "1", "answer-month": "9" * 5000, "answer-year": "2024"}, "1 to 12"),
+        (DATE, {"answer-day": "²", "answer-month": "1", "answer-year": "2024"}, "with numbers"),
         (TEXT, {"answer": "   "}, "Enter an answer"),
         (TEXT, {"answer": "x" * 11}, "11 characters long and can be at most 10"),
         (item("long_text"), {"answer": "one\x00two"}, "null character"),  # PostgreSQL refuses it
