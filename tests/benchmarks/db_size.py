@@ -67,7 +67,8 @@ org = Organisation.objects.create(
 staff = User.objects.create(username="size", email="size@example.org")
 Membership.objects.create(user=staff, organisation=org, role=Role.CLINICIAN)
 from django.contrib.auth.models import Permission
-staff.user_permissions.add(Permission.objects.get(codename="review_questionnaires"))
+# (older code, run with --root, has no such permission and needs none)
+staff.user_permissions.add(*Permission.objects.filter(codename="review_questionnaires"))
 content, reuse = read_published(path)
 version = questionnaire_publish(content=content, source=path.name, reuse=reuse).version
 questionnaire_record_review(version=version, reviewer=staff, reviewed_on=dt.date.today(), by=None)
@@ -106,7 +107,18 @@ for n in range(RESPONSES):
 with connection.cursor() as cursor:
     cursor.execute("SELECT avg(pg_column_size(result)) FROM scoring_scoringresult")
     result_column = float(cursor.fetchone()[0])
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT c.relname, i.relname, pg_relation_size(i.oid) FROM pg_index x"
+        " JOIN pg_class c ON c.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid"
+        " WHERE c.relname = ANY(%s) ORDER BY 1, 3 DESC", [list(TABLES.values())])
+    indexes = cursor.fetchall()
+    heaps = {}
+    for name, table in TABLES.items():
+        cursor.execute("SELECT pg_relation_size(%s), pg_table_size(%s)", [table, table])
+        heaps[name] = cursor.fetchone()
 print(json.dumps({
+    "indexes": indexes, "heaps": heaps,
     "version": version.ref, "patterns": len(patterns), "submitted": submitted,
     "colours": colours, "before": before, "after": sizes(), "result_column": result_column,
 }))
@@ -176,6 +188,17 @@ def main() -> int:
         print(f"{name:<10} {grown / 1024:9.1f} KiB per 1,000 responses")
     print(f"{'total':<10} {total / 1024:9.1f} KiB per 1,000 responses")
     print(f"stored result column: {data['result_column']:.0f} bytes per row on average")
+    # Where each table's bytes are: its rows (with TOAST) and each index, all
+    # rows (those created before the first submit are a page or so each).
+    heaps = data["heaps"]
+    assert isinstance(heaps, dict)
+    for name, (heap, with_toast) in heaps.items():
+        print(
+            f"  {name:<10} rows {heap * per / 1024:8.1f} KiB, "
+            f"with TOAST {with_toast * per / 1024:8.1f}"
+        )
+    for _table, index, size in data["indexes"]:  # type: ignore[attr-defined]
+        print(f"    {index:<56} {size * per / 1024:8.1f} KiB")
     return 0
 
 
