@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from pro_portal.audit import audit_record
 from pro_portal.outbox import outbox_add
 from questionnaires.kiosk import kiosk_consultation
 from questionnaires.models import (
-    Answer,
     Invitation,
     QuestionnaireVersion,
     Response,
+    ReusedFrom,
     ScoringResult,
     UnsentSafetyNotice,
 )
@@ -127,18 +127,24 @@ def answer_save(*, response: Response, item_id: str, value: Any, language: str) 
             answers.pop(item_id, None)
         else:
             answers[item_id] = value
-        dropped = _drop_not_asked(definition, answers, locked.patient_context())
-        if value is None or item_id in dropped:
-            Answer.objects.filter(response=locked, item_id=item_id).delete()
-        else:
-            Answer.objects.update_or_create(
-                response=locked, item_id=item_id, defaults={"value": value}
-            )
-        if dropped:
-            Answer.objects.filter(response=locked, item_id__in=dropped).delete()
+        _drop_not_asked(definition, answers, locked.patient_context())
+        locked.answers = answers
+        # An answer the patient gives is their own, no longer a reused one.
+        locked.reused = {
+            k: origin
+            for k, origin in (locked.reused or {}).items()
+            if k in answers and k != item_id
+        }
+        locked.answers_saved_at = now
         locked.submission_token = ""  # the answers changed: check them again
         locked.language = language
-        fields = ["submission_token", "language"]
+        fields = [
+            "answers",
+            "reused",
+            "answers_saved_at",
+            "submission_token",
+            "language",
+        ]
         if locked.status == Response.Status.NOT_STARTED:
             locked.status = Response.Status.IN_PROGRESS
             locked.started_at = now
@@ -150,15 +156,9 @@ def answer_save(*, response: Response, item_id: str, value: Any, language: str) 
                 state__in=[Invitation.State.SENT, Invitation.State.OPENED],
             ).update(state=Invitation.State.IN_PROGRESS)
     response.status = locked.status
+    response.answers, response.reused = locked.answers, locked.reused
+    response.answers_saved_at = now
     response.submission_token = ""
-
-
-@dataclass(frozen=True)
-class ReusedFrom:
-    """Where a reused answer came from: the patient's response submitted then."""
-
-    response_id: int
-    submitted_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -215,13 +215,8 @@ class Progress:
 
 
 def response_progress(response: Response) -> Progress:
-    rows = list(response.answers.all())
-    answers = {row.item_id: row.value for row in rows}
-    reused = {
-        row.item_id: ReusedFrom(row.reused_from_id, row.reused_submitted_at)
-        for row in rows
-        if row.reused_from_id is not None and row.reused_submitted_at is not None
-    }
+    answers = response.answers_dict()
+    reused = response.reused_from()
     try:
         asked = asked_items(
             response.questionnaire_version.definition, answers, response.patient_context()
@@ -287,7 +282,7 @@ def _reuse_source(
     with answers this version accepts.
     """
     definition = response.questionnaire_version.definition
-    own = Q(answers__item_id__in=block.items, answers__reused_from__isnull=True)
+    # Every question of the block answered there, none of them reused.
     candidates = (
         Response.objects.filter(
             patient_id=response.patient_id,
@@ -296,8 +291,8 @@ def _reuse_source(
             submitted_at__gt=now - dt.timedelta(days=block.days),
         )
         .exclude(pk=response.pk)
-        .annotate(own=Count("answers", filter=own))
-        .filter(own=len(block.items))
+        .filter(answers__has_keys=list(block.items))
+        .exclude(reused__has_any_keys=list(block.items))
         .select_related("questionnaire_version")
         .defer("questionnaire_version__content")
         .order_by("-submitted_at", "-pk")[:REUSE_CANDIDATES]
@@ -312,9 +307,7 @@ def _reuse_source(
         }
         if not set(block.items) <= same_block:
             continue
-        values = dict(
-            candidate.answers.filter(item_id__in=block.items).values_list("item_id", "value")
-        )
+        values = {item_id: candidate.answers[item_id] for item_id in block.items}
         if validate_answers(definition, values):
             continue
         return candidate, values
@@ -337,7 +330,7 @@ def answers_reuse(*, response: Response) -> list[ReuseBlock]:
     ]
     if not blocks:
         return []
-    answered = set(response.answers.values_list("item_id", flat=True))
+    answered = set(response.answers)
     blocks = [b for b in blocks if not answered & set(b.items)]
     now = timezone.now()
     reused: list[ReuseBlock] = []
@@ -351,23 +344,16 @@ def answers_reuse(*, response: Response) -> list[ReuseBlock]:
             if (
                 locked.is_submitted
                 or block.instrument in (locked.reuse_declined or [])
-                or locked.answers.filter(item_id__in=block.items).exists()
+                or set(locked.answers) & set(block.items)
+                or source.submitted_at is None
             ):
                 continue  # changed meanwhile (another tab)
-            Answer.objects.bulk_create(
-                [
-                    Answer(
-                        response=locked,
-                        item_id=item_id,
-                        value=values[item_id],
-                        reused_from=source,
-                        reused_submitted_at=source.submitted_at,
-                    )
-                    for item_id in block.items
-                ]
-            )
+            origin = {"response": source.pk, "submitted_at": source.submitted_at.isoformat()}
+            locked.answers = {**locked.answers, **{i: values[i] for i in block.items}}
+            locked.reused = {**(locked.reused or {}), **dict.fromkeys(block.items, origin)}
+            locked.answers_saved_at = timezone.now()
             locked.submission_token = ""  # the answers changed: check them again
-            locked.save(update_fields=["submission_token"])
+            locked.save(update_fields=["answers", "reused", "answers_saved_at", "submission_token"])
             audit_record(
                 action="response.reuse",
                 actor_kind="patient",
@@ -382,6 +368,8 @@ def answers_reuse(*, response: Response) -> list[ReuseBlock]:
                     "items": list(block.items),
                 },
             )
+        response.answers, response.reused = locked.answers, locked.reused
+        response.answers_saved_at = locked.answers_saved_at
         response.submission_token = ""
         reused.append(block)
     return reused
@@ -402,15 +390,16 @@ def reuse_decline(*, response: Response, instrument: str) -> str | None:
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.is_submitted:
             raise AnswersLockedError(ANSWERS_LOCKED)
-        Answer.objects.filter(
-            response=locked, item_id__in=block.items, reused_from__isnull=False
-        ).delete()
+        gone = {i for i in block.items if i in (locked.reused or {})}
+        locked.answers = {k: v for k, v in locked.answers.items() if k not in gone}
+        locked.reused = {k: o for k, o in (locked.reused or {}).items() if k not in gone}
         declined = list(locked.reuse_declined or [])
         if instrument not in declined:
             declined.append(instrument)
         locked.reuse_declined = declined
         locked.submission_token = ""
-        locked.save(update_fields=["reuse_declined", "submission_token"])
+        locked.save(update_fields=["answers", "reused", "reuse_declined", "submission_token"])
+    response.answers, response.reused = locked.answers, locked.reused
     response.reuse_declined = declined
     response.submission_token = ""
     return block.items[0]

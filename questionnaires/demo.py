@@ -23,7 +23,7 @@ from pro_portal.models import Organisation, Patient, User
 from questionnaires.answering import response_submit, submission_token_issue
 from questionnaires.invitations import invitation_create, invitation_reissue
 from questionnaires.kiosk import visit_code_create
-from questionnaires.models import Answer, Invitation, QuestionnaireVersion, Response
+from questionnaires.models import Invitation, QuestionnaireVersion, Response
 from questionnaires.services import questionnaire_activate, questionnaire_record_review
 
 PRACTICE = "Lægerne i Søby"
@@ -108,9 +108,8 @@ def _submitted(patient: Patient, secretary: User) -> None:
         sms=False,
     )
     response = issued.invitation.responses.get()
-    Answer.objects.bulk_create(
-        [Answer(response=response, item_id=k, value=v) for k, v in answers.items()]
-    )
+    Response.objects.filter(pk=response.pk).update(answers=answers)
+    response.answers = answers
     outcome = response_submit(
         response=response, token=submission_token_issue(response=response), channel="home"
     )

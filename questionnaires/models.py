@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -300,6 +301,14 @@ class Invitation(models.Model):
         return self.current_state in open_states and not self.is_locked
 
 
+@dataclass(frozen=True)
+class ReusedFrom:
+    """Where a reused answer came from: the patient's response submitted then."""
+
+    response_id: int
+    submitted_at: dt.datetime
+
+
 class Response(models.Model):
     """One patient's answers to one questionnaire version.
 
@@ -356,6 +365,21 @@ class Response(models.Model):
     # Instrument blocks the patient chose to answer again rather than reuse
     # (questionnaires.answering.reuse_decline): never reused again in this response.
     reuse_declined = models.JSONField(default=list, blank=True)
+    # The patient's answers, {item id: value} in ANSWERS.json form, saved as
+    # soon as each is given (questionnaires.answering.answer_save, under the
+    # row's lock). One value on the response rather than a row per answer: a
+    # response's answers are always read and written together, and nine rows
+    # with their keys and indexes cost six times the bytes (issue 16,
+    # docs/architecture.md "Answers on the response").
+    answers = models.JSONField(default=dict, blank=True)
+    # Answers reused from an earlier response of the same patient
+    # (answering.answers_reuse), not asked again: {item id: {"response": its
+    # pk, "submitted_at": ISO time}}. The date is kept so the check page and
+    # the summary name it without reading the other response.
+    reused = models.JSONField(default=dict, blank=True)
+    # When an answer was last saved or cleared (the unsent-safety sweep waits
+    # for the patient to stop).
+    answers_saved_at = models.DateTimeField(null=True, blank=True)
     # Review state, kept here so the worklists find "submitted and not
     # reviewed" on the partial index below instead of reading every stored
     # result and review of the organisation. ``shown`` and ``attention`` (its
@@ -392,7 +416,17 @@ class Response(models.Model):
         return self.status == self.Status.SUBMITTED
 
     def answers_dict(self) -> dict[str, Any]:
-        return {a.item_id: a.value for a in self.answers.all()}
+        """A copy of the answers, to change or hand to the engine."""
+        return dict(self.answers)
+
+    def reused_from(self) -> dict[str, ReusedFrom]:
+        """The reused answers: item id to the response they came from."""
+        return {
+            item_id: ReusedFrom(
+                int(origin["response"]), dt.datetime.fromisoformat(origin["submitted_at"])
+            )
+            for item_id, origin in (self.reused or {}).items()
+        }
 
     def patient_context(self) -> PatientContext | None:
         """What an imported questionnaire's FHIRPath reads as ``%patient``
@@ -405,32 +439,6 @@ class Response(models.Model):
             return None
         patient = self.patient
         return PatientContext.of(sex=patient.sex, birth_date=patient.birth_date.isoformat())
-
-
-class Answer(models.Model):
-    """One answer, saved as soon as the patient gives it, in ANSWERS.json form."""
-
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    item_id = models.CharField(max_length=64)
-    value = models.JSONField()
-    updated_at = models.DateTimeField(auto_now=True)
-    # A reused answer (answering.answers_reuse): copied from the same patient's
-    # response submitted at ``reused_submitted_at``, not asked again. The date is
-    # kept here so the summary names it without reading the other response.
-    reused_from = models.ForeignKey(
-        "Response", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reused_submitted_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("answer")
-        verbose_name_plural = _("answers")
-        constraints: ClassVar = [
-            models.UniqueConstraint(fields=["response", "item_id"], name="answer_unique_item")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.item_id} ({self.response_id})"
 
 
 class VisitCode(models.Model):

@@ -176,7 +176,6 @@ def responses_to_rescore(versions: list[QuestionnaireVersion]) -> Iterator[Respo
             questionnaire_version__in=versions, status=Response.Status.SUBMITTED
         )
         .select_related("questionnaire_version")
-        .prefetch_related("answers")
         .order_by("submitted_at")
         .iterator(chunk_size=500)
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from pro_portal.audit import audit_record
@@ -37,12 +37,14 @@ def unsent_safety_sweep(*, after: dt.timedelta, look_back: dt.timedelta) -> int:
     now = timezone.now()
     noticed = UnsentSafetyNotice.objects.filter(response=OuterRef("pk"))
     stale = (
-        Response.objects.filter(status=Response.Status.IN_PROGRESS)
-        .annotate(last_saved_at=Max("answers__updated_at"))
-        .filter(last_saved_at__lte=now - after, last_saved_at__gte=now - look_back)
+        Response.objects.filter(
+            status=Response.Status.IN_PROGRESS,
+            answers_saved_at__lte=now - after,
+            answers_saved_at__gte=now - look_back,
+        )
         .exclude(Exists(noticed))
         .select_related("questionnaire_version", "patient", "organisation")
-        .order_by("last_saved_at")
+        .order_by("answers_saved_at")
     )
     recorded = 0
     for response in stale:
@@ -51,7 +53,7 @@ def unsent_safety_sweep(*, after: dt.timedelta, look_back: dt.timedelta) -> int:
             continue
         with transaction.atomic():
             locked = Response.objects.select_for_update().get(pk=response.pk)
-            if locked.is_submitted:
+            if locked.is_submitted or locked.answers_saved_at is None:
                 continue  # sent meanwhile: the summary shows it
             notice, created = UnsentSafetyNotice.objects.get_or_create(
                 response=locked,
@@ -59,7 +61,7 @@ def unsent_safety_sweep(*, after: dt.timedelta, look_back: dt.timedelta) -> int:
                     "organisation_id": locked.organisation_id,
                     "patient_id": locked.patient_id,
                     "rule_ids": [flag.rule_id for flag in flags],
-                    "last_saved_at": response.last_saved_at,
+                    "last_saved_at": locked.answers_saved_at,
                 },
             )
             if created:

@@ -40,7 +40,6 @@ from pro_portal import cpr as cpr_lib
 from pro_portal.models import AuditEvent, Membership, Organisation, Patient, Role, User
 from questionnaires.library import LIBRARY_DIR, read_published
 from questionnaires.models import (
-    Answer,
     Consultation,
     Invitation,
     Response,
@@ -164,7 +163,8 @@ LONG_HISTORY_MIN = 4
 class Pattern:
     """One distinct set of answers and the engine's result for it."""
 
-    answers: tuple[tuple[str, str], ...]  # (item id, the value as JSON text)
+    answers: str  # {item id: value} as JSON text, as Response.answers holds them
+    answer_count: int
     overall: str
     shown: str  # what the lists show (questionnaires.results.result_shown)
     result: str  # the stored form (result_to_stored) as JSON text
@@ -287,7 +287,8 @@ def patterns_compute() -> list[tuple[VersionPatterns, float]]:
                 continue  # a safety question left unanswered lists as red
             by_colour.setdefault(result.overall, []).append(
                 Pattern(
-                    answers=tuple((k, json.dumps(v)) for k, v in answers.items()),
+                    answers=json.dumps(answers),
+                    answer_count=len(answers),
                     overall=result.overall,
                     shown=result_shown(result),
                     result=json.dumps(result_to_stored(result, definition)),
@@ -563,9 +564,8 @@ class Seeder:
                 ["id", "public_id", "organisation_id", "patient_id", "invitation_id",
                  "consultation_id", "questionnaire_version_id", "status", "channel",
                  "language", "created_at", "started_at", "submitted_at",
-                 "shown", "attention", "reviewed_at"],
+                 "shown", "attention", "reviewed_at", "answers", "answers_saved_at"],
             ),
-            "answers": Table(Answer, ["response_id", "item_id", "value", "updated_at"]),
             "results": Table(
                 ScoringResult,
                 ["response_id", "kind", "questionnaire_id", "definition_version",
@@ -579,6 +579,7 @@ class Seeder:
             ),
         }  # fmt: skip
         counts = dict.fromkeys(tables, 0)
+        answers = 0
         audit_budget = plan.audit_events
         planned = self.response_plan()
         total = plan.responses
@@ -607,10 +608,9 @@ class Seeder:
                 rows["responses"].append(
                     (pk, public_id, org, patient, invitation, consultation, version.pk,
                      Response.Status.SUBMITTED, Response.Channel.HOME, "da", started, started, at,
-                     pattern.shown, RANK[pattern.shown], reviewed_at)
+                     pattern.shown, RANK[pattern.shown], reviewed_at, pattern.answers, at)
                 )  # fmt: skip
-                for item_id, value in pattern.answers:
-                    rows["answers"].append((pk, item_id, value, at))
+                answers += pattern.answer_count
                 rows["results"].append(
                     (pk, ScoringResult.Kind.ORIGINAL, pattern.questionnaire_id,
                      pattern.definition_version, pattern.engine_version, pattern.overall,
@@ -637,13 +637,12 @@ class Seeder:
                     counts[name] += table.copy(rows[name])
             done += len(chunk)
             self.say(
-                f"responses {done:,}/{total:,} (answers {counts['answers']:,}, "
-                f"reviews {counts['reviews']:,})"
+                f"responses {done:,}/{total:,} (answers {answers:,}, reviews {counts['reviews']:,})"
             )
         self.report.counts.update(
             {
                 "responses": counts["responses"],
-                "answers": counts["answers"],
+                "answers": answers,
                 "scoring results": counts["results"],
                 "reviews": counts["reviews"],
             }

@@ -745,14 +745,9 @@ def summary_build(*, response: Response, stored: ScoringResult, language: str) -
     """Everything the summary page and PDF show for one response."""
     definition = response.questionnaire_version.definition
     result = stored.engine_result
-    rows = list(response.answers.all())
-    answers = {row.item_id: row.value for row in rows}
+    answers = response.answers_dict()
     # Answers reused from an earlier response, by the day the patient gave them.
-    reused = {
-        row.item_id: row.reused_submitted_at
-        for row in rows
-        if row.reused_from_id is not None and row.reused_submitted_at is not None
-    }
+    reused = {item_id: origin.submitted_at for item_id, origin in response.reused_from().items()}
     history = _history(response)
     previous = history[-2][1] if len(history) >= 2 else None
     trends = _trends(history, definition, language)

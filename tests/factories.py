@@ -7,9 +7,10 @@ from pathlib import Path
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
 
 from pro_portal.models import Membership, Organisation, Patient, Role, User
-from questionnaires.models import Answer, Consultation, Invitation, QuestionnaireVersion, Response
+from questionnaires.models import Consultation, Invitation, QuestionnaireVersion, Response
 
 # A fictional CPR number used throughout the suite. The canary tests prove it
 # never appears in URLs, logs, task payloads, file names or error reports.
@@ -123,16 +124,14 @@ def version_reviewer_organisation() -> Organisation:
 def response_with_answers(
     patient: Patient, version: QuestionnaireVersion, answers: dict[str, object]
 ) -> Response:
-    response = Response.objects.create(
+    return Response.objects.create(
         organisation=patient.organisation,
         patient=patient,
         questionnaire_version=version,
         status=Response.Status.IN_PROGRESS,
+        answers=dict(answers),
+        answers_saved_at=timezone.now() if answers else None,
     )
-    Answer.objects.bulk_create(
-        [Answer(response=response, item_id=k, value=v) for k, v in answers.items()]
-    )
-    return response
 
 
 # PHQ-9 answers giving each overall colour under PRO Portal's team rules
@@ -200,3 +199,18 @@ def newest_library_paths() -> dict[str, Path]:
         if known is None or number > tuple(int(part) for part in known.stem.split(".")):
             newest[path.parent.name] = path
     return newest
+
+
+def answers_of(response: Response) -> dict[str, object]:
+    """The answers stored for ``response`` now, read from the database."""
+    stored: dict[str, object] = Response.objects.values_list("answers", flat=True).get(
+        pk=response.pk
+    )
+    return stored
+
+
+def answers_put(response: Response, answers: dict[str, object]) -> None:
+    """Store ``answers`` as the response's saved answers (as if given one by one)."""
+    now = timezone.now()
+    Response.objects.filter(pk=response.pk).update(answers=dict(answers), answers_saved_at=now)
+    response.answers, response.answers_saved_at = dict(answers), now

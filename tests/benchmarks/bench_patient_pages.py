@@ -40,7 +40,7 @@ from django.utils import timezone
 from pro_portal.models import Membership, Organisation, Patient, Role, User
 from questionnaires.invitations import invitation_create
 from questionnaires.library import LIBRARY_DIR, read_definition
-from questionnaires.models import Answer, Response
+from questionnaires.models import Response
 from questionnaires.services import (
     questionnaire_activate, questionnaire_publish, questionnaire_record_review,
 )
@@ -74,10 +74,9 @@ answers = {f"phq9.{n}": str(n % 3) for n in range(1, 10)}
 phq9 = list(
     issued.invitation.responses.filter(questionnaire_version=versions["phq9"]).order_by("pk")
 )
-Answer.objects.bulk_create(
-    [Answer(response=r, item_id=k, value=v) for r in phq9 for k, v in answers.items()]
+Response.objects.filter(pk__in=[r.pk for r in phq9]).update(
+    status="in_progress", answers=answers
 )
-Response.objects.filter(pk__in=[r.pk for r in phq9]).update(status="in_progress")
 pain = issued.invitation.responses.get(questionnaire_version=versions["chronic_pain"])
 print(json.dumps({
     "link": issued.link.split("://", 1)[1].split("/", 1)[1],

@@ -39,17 +39,21 @@ from pro_portal.models import AuditEvent, Membership, Organisation, Patient, Rol
 from questionnaires.answering import Submit, response_submit, submission_token_issue
 from questionnaires.invitations import invitation_create
 from questionnaires.library import LIBRARY_DIR, library_paths, read_published
-from questionnaires.models import Answer, Response, ScoringResult
+from questionnaires.models import Response, ScoringResult
 from questionnaires.services import (
     questionnaire_activate, questionnaire_publish, questionnaire_record_review,
 )
 
 TABLES = {
     "responses": Response._meta.db_table,
-    "answers": Answer._meta.db_table,
     "results": ScoringResult._meta.db_table,
     "audit": AuditEvent._meta.db_table,
 }
+try:  # older code (--root): answers in a table of their own
+    from questionnaires.models import Answer
+    TABLES["answers"] = Answer._meta.db_table
+except ImportError:  # since issue 16: on the response
+    pass
 
 def sizes():
     with connection.cursor() as cursor:
@@ -92,11 +96,14 @@ for n in range(RESPONSES):
     )
     response = issued.invitation.responses.get()
     answers = patterns[n % len(patterns)]
-    Answer.objects.bulk_create(
-        [Answer(response=response, item_id=k, value=list(v) if isinstance(v, tuple) else v)
-         for k, v in answers.items()]
-    )
-    Response.objects.filter(pk=response.pk).update(status="in_progress")
+    answers = {k: list(v) if isinstance(v, tuple) else v for k, v in answers.items()}
+    if "answers" not in TABLES:
+        Response.objects.filter(pk=response.pk).update(status="in_progress", answers=answers)
+    else:  # older code (--root): a row per answer
+        Answer.objects.bulk_create(
+            [Answer(response=response, item_id=k, value=v) for k, v in answers.items()]
+        )
+        Response.objects.filter(pk=response.pk).update(status="in_progress")
     response.refresh_from_db()
     token = submission_token_issue(response=response)
     outcome = response_submit(response=response, token=token, channel="web")

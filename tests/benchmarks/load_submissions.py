@@ -105,7 +105,7 @@ from django.utils import timezone
 from pro_portal.models import Patient
 from questionnaires.invitations import invitation_create
 from questionnaires.library import LIBRARY_DIR, read_definition
-from questionnaires.models import Answer, Response
+from questionnaires.models import Response
 from pro_portal import outbox
 from pro_portal.models import OutboxMessage
 from tests import factories
@@ -140,16 +140,15 @@ for n in range(COUNT):
         by=clinician, email=False, sms=False,
     )
     response = issued.invitation.responses.get()
-    answers += [
-        Answer(response=response, item_id=k, value=v) for k, v in chosen[n % len(chosen)].items()
-    ]
+    response.answers = dict(chosen[n % len(chosen)])
+    answers.append(response)
     birth = patient.birth_date
     planned.append([
         "/" + issued.link.split("://", 1)[1].split("/", 1)[1],
         str(response.public_id),
         [birth.day, birth.month, birth.year],
     ])
-Answer.objects.bulk_create(answers, batch_size=2000)
+Response.objects.bulk_update(answers, ["answers"], batch_size=2000)
 OutboxMessage.objects.update(done_at=now)  # the earlier responses' PDFs: purged long ago
 Response.objects.filter(
     pk__in=Response.objects.filter(invitation__isnull=False).values("pk")

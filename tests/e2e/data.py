@@ -11,7 +11,7 @@ from django.utils import timezone
 from pro_portal.models import Patient, User
 from questionnaires.invitations import invitation_create
 from questionnaires.library import LIBRARY_DIR, read_published
-from questionnaires.models import Answer, Invitation, QuestionnaireVersion, Response
+from questionnaires.models import Invitation, QuestionnaireVersion, Response
 from questionnaires.services import (
     questionnaire_activate,
     questionnaire_publish,
@@ -112,10 +112,6 @@ def vector_answers(version: QuestionnaireVersion, overall: str) -> dict[str, Any
 
 
 def give_answers(target: Response, answers: dict[str, Any]) -> None:
-    Answer.objects.filter(response=target).delete()
-    Answer.objects.bulk_create(
-        [Answer(response=target, item_id=k, value=v) for k, v in answers.items()]
-    )
     Response.objects.filter(pk=target.pk).update(
-        status=Response.Status.IN_PROGRESS, submission_token=""
+        answers=dict(answers), reused={}, status=Response.Status.IN_PROGRESS, submission_token=""
     )

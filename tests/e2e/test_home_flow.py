@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from questionnaires.models import Answer, Invitation, Response, ScoringResult
+from questionnaires.models import Invitation, Response, ScoringResult
 from tests.conftest import Personas
 from tests.e2e import data
 from tests.e2e.conftest import (
@@ -22,7 +22,7 @@ from tests.e2e.conftest import (
     fill_birth_date,
     log_in,
 )
-from tests.factories import CANARY_CPR, CANARY_CPR_FORMATTED
+from tests.factories import CANARY_CPR, CANARY_CPR_FORMATTED, answers_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -114,8 +114,8 @@ def test_back_and_forward_keep_every_answer(
     page.go_forward()
     page.wait_for_url("**/q/phq9.2/")
     assert page.is_checked("#answer-2")
-    stored = Answer.objects.filter(response=data.response(invitation, "phq9"))
-    assert dict(stored.values_list("item_id", "value")) == {"phq9.1": "1", "phq9.2": "2"}
+    stored = answers_of(data.response(invitation, "phq9"))
+    assert stored == {"phq9.1": "1", "phq9.2": "2"}
 
 
 def test_a_patient_resumes_in_a_fresh_browser_with_the_same_link(
@@ -222,7 +222,7 @@ def test_the_0_to_10_scale_wraps_on_a_phone_and_works_with_the_keyboard(
     assert page.is_checked("#answer-7")
     page.keyboard.press("Enter")  # submits the form: Continue
     page.wait_for_url("**/q/pain.avg/")
-    assert Answer.objects.get(response=response, item_id="pain.now").value == 7
+    assert answers_of(response)["pain.now"] == 7
     # Screen readers hear the anchors with the ends of the scale.
     label = page.locator("label[for='answer-0']").inner_text()
     assert "0" in label

@@ -13,10 +13,10 @@ import pytest
 from django.conf import settings
 
 from questionnaires.kiosk import kiosk_enrol
-from questionnaires.models import Answer
 from tests.conftest import Personas
 from tests.e2e import data
 from tests.e2e.conftest import PHONE, SCREENSHOTS, fill_birth_date, set_language
+from tests.factories import answers_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -213,5 +213,5 @@ def test_after_an_error_summary_link_the_next_page_opens_at_the_top_with_nothing
     page.wait_for_url(lambda url: "pain.avg" not in url)
     assert "#" not in page.url
     assert page.evaluate("() => window.scrollY") == 0
-    answers = dict(Answer.objects.filter(response=pain).values_list("item_id", "value"))
+    answers = answers_of(pain)
     assert answers == {"pain.now": 5, "pain.avg": 3}

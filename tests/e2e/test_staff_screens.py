@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from questionnaires.answering import response_submit, submission_token_issue
 from questionnaires.kiosk import kiosk_responses
-from questionnaires.models import Answer, Response
+from questionnaires.models import Response
 from tests import factories
 from tests.e2e import data
 from tests.e2e.conftest import PHONE, PageChecks, log_in, set_language, totp_code
+from tests.factories import answers_put
 from tests.questionnaires.test_kiosk_visit import BASIC_GREEN
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,9 +97,7 @@ def test_basic_data_from_the_tablet_is_on_todays_row_and_the_summary_names_the_v
         for r in kiosk_responses(patient=patient)
         if r.questionnaire_version.questionnaire_id == "basic_data"
     )
-    Answer.objects.bulk_create(
-        [Answer(response=basic, item_id=k, value=v) for k, v in BASIC_GREEN.items()]
-    )
+    answers_put(basic, BASIC_GREEN)
     response_submit(
         response=basic,
         token=submission_token_issue(response=basic),

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from pro_portal.models import AuditEvent, Kiosk
 from questionnaires.kiosk import kiosk_enrol, visit_code_create
-from questionnaires.models import Answer, Response, VisitCode
+from questionnaires.models import Response, VisitCode
 from tests import factories
 from tests.conftest import Personas
+from tests.factories import answers_of
 from tests.questionnaires.test_patient_flow import (
     PHQ9_ALL_ZERO,
     answer_all,
@@ -259,7 +260,7 @@ def test_kiosk_answers_are_saved_and_can_be_finished_at_home(
     unlock(home, token, personas.patient.birth_date)
     assert f"/answer/{basic.public_id}/" in home.get("/answer/").content.decode()
     assert home.get(f"/answer/{basic.public_id}/")["Location"] == question_url(basic, "basic.waist")
-    assert Answer.objects.filter(response=basic).count() == 2
+    assert len(answers_of(basic)) == 2
     assert invitation.responses.count() == 2
 
 

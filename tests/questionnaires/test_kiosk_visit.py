@@ -16,9 +16,10 @@ import pytest
 import time_machine
 from django.test import Client
 
-from questionnaires.models import Answer, Consultation, Response
+from questionnaires.models import Consultation, Response
 from tests import factories
 from tests.conftest import Personas
+from tests.factories import answers_put
 from tests.questionnaires.test_kiosk import open_kiosk
 from tests.questionnaires.test_submit_once import check_token, submit
 
@@ -62,9 +63,7 @@ def answer_basic_data_on_the_tablet(personas: Personas) -> Response:
     basic = Response.objects.get(
         patient=personas.patient, questionnaire_version__questionnaire_id="basic_data"
     )
-    Answer.objects.bulk_create(
-        [Answer(response=basic, item_id=k, value=v) for k, v in BASIC_GREEN.items()]
-    )
+    answers_put(basic, BASIC_GREEN)
     reply = submit(client, basic, check_token(client, basic))
     assert reply["Location"].endswith("/done/"), reply  # type: ignore[index]
     basic.refresh_from_db()

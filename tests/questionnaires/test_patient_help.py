@@ -18,11 +18,12 @@ from django.utils import translation
 from questionnaires.answering import _names_read, safety_flags_now
 from questionnaires.forms import BirthDateForm
 from questionnaires.library import library_paths, load_definition
-from questionnaires.models import Answer, Invitation, Response
+from questionnaires.models import Invitation, Response
 from questionnaires.patient_texts import OUT_OF_HOURS
 from questionnaires.services import questionnaire_publish
 from tests import factories
 from tests.conftest import Personas
+from tests.factories import answers_of
 from tests.questionnaires.test_kiosk import open_kiosk
 from tests.questionnaires.test_patient_flow import (
     PHQ9_ALL_ZERO,
@@ -216,7 +217,7 @@ def test_an_answer_changed_from_the_check_page_goes_back_to_it(
         _from_check(response, "basic.weight"), {"action": "continue", "answer": "73"}
     )
     assert reply["Location"] == _check(response)
-    assert Answer.objects.get(response=response, item_id="basic.weight").value == 73
+    assert answers_of(response)["basic.weight"] == 73
 
 
 def test_back_from_a_question_opened_from_the_check_page_leads_to_it(
@@ -269,7 +270,7 @@ def test_text_over_the_limit_is_refused_with_its_length_and_kept_whole(
     assert f"{len(written.strip())}" in page
     assert written.strip() in page  # nothing cut
     assert "maxlength" not in page  # the browser does not cut a paste either
-    assert not Answer.objects.filter(response=response, item_id=item.id).exists()
+    assert item.id not in answers_of(response)
 
 
 # --- The smaller fixes -----------------------------------------------------------------------
@@ -313,7 +314,7 @@ def test_the_kiosk_offers_stop_on_every_page_and_stopping_wipes_the_tablet(
     restored = client.get(reply["Location"])
     assert restored["Location"] == "/kiosk/?ended=stopped"
     assert client.get(question_url(response, "phq9.2"))["Location"] == "/kiosk/"
-    assert Answer.objects.get(response=response, item_id="phq9.1").value == "2"
+    assert answers_of(response)["phq9.1"] == "2"
 
 
 def test_the_invitation_e_mail_gives_the_clinics_line_and_number(personas: Personas) -> None:

@@ -13,7 +13,6 @@ from django.utils import timezone
 from pro_portal.models import AuditEvent, Patient
 from questionnaires.answering import response_submit, submission_token_issue
 from questionnaires.models import (
-    Answer,
     Consultation,
     Invitation,
     QuestionnaireVersion,
@@ -23,7 +22,7 @@ from questionnaires.models import (
 from questionnaires.sms import LocmemSmsBackend
 from tests import factories
 from tests.conftest import Personas
-from tests.factories import CANARY_CPR, CANARY_CPR_FORMATTED
+from tests.factories import CANARY_CPR, CANARY_CPR_FORMATTED, answers_put
 from tests.questionnaires.test_patient_flow import PHQ9_ALL_ZERO, invite, response_of
 
 pytestmark = pytest.mark.django_db
@@ -236,9 +235,7 @@ def test_the_secretary_sees_invitation_status_but_never_answers_or_flags(
     invitation, _token = invite(personas, email=False, sms=False)
     response = response_of(invitation)
     answers = {**PHQ9_ALL_ZERO, "phq9.9": "2"}
-    Answer.objects.bulk_create(
-        [Answer(response=response, item_id=k, value=v) for k, v in answers.items()]
-    )
+    answers_put(response, answers)
     response_submit(
         response=response, token=submission_token_issue(response=response), channel="home"
     )

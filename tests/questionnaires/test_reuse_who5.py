@@ -21,10 +21,11 @@ from django.utils import timezone
 from pro_portal.models import AuditEvent
 from questionnaires.answering import response_progress
 from questionnaires.item_types import day_month_text, day_text
-from questionnaires.models import Answer, QuestionnaireVersion, Response
+from questionnaires.models import QuestionnaireVersion, Response, ReusedFrom
 from questionnaires.results import result_compute, result_original, result_store
 from tests import factories
 from tests.conftest import Personas
+from tests.factories import answers_of, answers_put
 from tests.questionnaires.test_patient_flow import invite, question_url, response_of, unlock
 
 pytestmark = pytest.mark.django_db
@@ -70,10 +71,7 @@ def _opened(personas: Personas, client: Client) -> Response:
         for item in definition.items
         if item.type in ("short_text", "long_text") and item.id not in answers
     }
-    Answer.objects.bulk_create(
-        Answer(response=response, item_id=item_id, value=value)
-        for item_id, value in answers.items()
-    )
+    answers_put(response, answers)
     return response
 
 
@@ -109,11 +107,10 @@ def test_a_who5_sent_13_days_ago_is_not_asked_shown_on_the_check_page_and_scored
     response = _opened(personas, client)
     # Every other question is answered: opening it leads straight to the check page.
     assert _start(client, response) == _check(response)
-    reused = Answer.objects.filter(response=response, item_id__in=WHO5_ITEMS)
-    assert {a.item_id: a.value for a in reused} == WHO5_FORTY
-    assert {(a.reused_from_id, a.reused_submitted_at) for a in reused} == {
-        (source.pk, source.submitted_at)
-    }
+    response.refresh_from_db()
+    assert {i: response.answers[i] for i in WHO5_ITEMS} == WHO5_FORTY
+    assert set(response.reused) == set(WHO5_ITEMS)
+    assert set(response.reused_from().values()) == {ReusedFrom(source.pk, source.submitted_at)}
     # Not asked: WHO-5's pages are not in the sequence and lead back to it.
     assert not set(WHO5_ITEMS) & {i.id for i in response_progress(response).asked}
     assert client.get(question_url(response, "who5.1"))["Location"] == (
@@ -140,7 +137,7 @@ def test_a_who5_sent_15_days_ago_is_asked(personas: Personas, client: Client) ->
     _sent(personas, 15)
     response = _opened(personas, client)
     assert _start(client, response) == question_url(response, "who5.1")
-    assert not Answer.objects.filter(response=response, item_id__in=WHO5_ITEMS).exists()
+    assert not set(WHO5_ITEMS) & set(answers_of(response))
     assert client.get(question_url(response, "who5.1")).status_code == 200
     assert "Fra dine svar den" not in client.get(_check(response)).content.decode()
 
@@ -149,14 +146,14 @@ def test_another_organisations_who5_is_never_used(personas: Personas, client: Cl
     _sent(personas, 1, organisation=personas.other_organisation)
     response = _opened(personas, client)
     assert _start(client, response) == question_url(response, "who5.1")
-    assert not Answer.objects.filter(response=response, item_id__in=WHO5_ITEMS).exists()
+    assert not set(WHO5_ITEMS) & set(answers_of(response))
 
 
 def test_a_who5_with_an_item_unanswered_is_not_reused(personas: Personas, client: Client) -> None:
     _sent(personas, 2, {k: v for k, v in WHO5_FORTY.items() if k != "who5.5"})
     response = _opened(personas, client)
     assert _start(client, response) == question_url(response, "who5.1")
-    assert not Answer.objects.filter(response=response, item_id__in=WHO5_ITEMS).exists()
+    assert not set(WHO5_ITEMS) & set(answers_of(response))
 
 
 def test_a_who5_not_sent_is_not_reused(personas: Personas, client: Client) -> None:
@@ -174,7 +171,7 @@ def test_answering_again_asks_the_who5_questions_and_reuses_nothing_more(
     _start(client, response)
     reply = client.post(f"/answer/{response.public_id}/again/who5/")
     assert reply["Location"] == question_url(response, "who5.1") + "?from=check"
-    assert not Answer.objects.filter(response=response, item_id__in=WHO5_ITEMS).exists()
+    assert not set(WHO5_ITEMS) & set(answers_of(response))
     # Opening it again asks them: the patient chose to answer, not to reuse.
     assert _start(client, response) == question_url(response, "who5.1")
     page = client.get(question_url(response, "who5.1") + "?from=check")
@@ -184,7 +181,8 @@ def test_answering_again_asks_the_who5_questions_and_reuses_nothing_more(
     assert "Fra dine svar den" not in client.get(_check(response)).content.decode()
     _submit(client, response)
     assert result_original(response_id=response.pk).engine_result.score("who5").value == 100
-    assert not Answer.objects.filter(response=response, reused_from__isnull=False).exists()
+    response.refresh_from_db()
+    assert not response.reused
 
 
 def test_answers_reused_once_are_not_reused_again(personas: Personas, client: Client) -> None:
@@ -198,7 +196,8 @@ def test_answers_reused_once_are_not_reused_again(personas: Personas, client: Cl
     Response.objects.filter(pk=first.pk).update(submitted_at=first.submitted_at - dt.timedelta(2))
     later = _opened(personas, Client())
     assert later.pk != response.pk
-    assert not Answer.objects.filter(response=later, reused_from__isnull=False).exists()
+    later.refresh_from_db()
+    assert not later.reused
 
 
 def _clinician(personas: Personas, language: str) -> Client:

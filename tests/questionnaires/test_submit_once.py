@@ -7,8 +7,9 @@ import re
 import pytest
 from django.test import Client
 
-from questionnaires.models import Answer, Invitation, Response, ScoringResult
+from questionnaires.models import Invitation, Response, ScoringResult
 from tests.conftest import Personas
+from tests.factories import answers_of
 from tests.questionnaires.test_patient_flow import (
     PHQ9_ALL_ZERO,
     answer_all,
@@ -160,7 +161,7 @@ def test_answers_cannot_be_changed_after_submit(opened, client: Client) -> None:
     submit(client, response, check_token(client, response))
     reply = post_answer(client, response, "phq9.1", "3")
     assert reply["Location"].endswith("/done/")
-    assert Answer.objects.get(response=response, item_id="phq9.1").value == "0"
+    assert answers_of(response)["phq9.1"] == "0"
     assert client.get(question_url(response, "phq9.1"))["Location"].endswith("/done/")
 
 
