@@ -11,6 +11,7 @@ and a clinician reading in the same language see the same words.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from django.utils import formats, timezone, translation
 
@@ -20,6 +21,12 @@ from scoring.engine.item_types import answer_text as _answer_text
 from scoring.engine.model import Number
 
 
+# Cached: a summary writes a hundred numbers and dates (scores, trends, their
+# spoken descriptions), mostly the same few, and Django's localisation (an
+# override of the language, then format look-ups) costs more than the rest.
+# Both depend only on their arguments and on settings that never change while
+# the site runs.
+@lru_cache(maxsize=4096)
 def number_text(value: Number, language: str, decimals: int | None = None) -> str:
     """A number as the reader writes it: Danish decimal comma, no trailing zeros."""
     with translation.override(language):
@@ -29,6 +36,7 @@ def number_text(value: Number, language: str, decimals: int | None = None) -> st
         return formats.number_format(int(value), use_l10n=True)
 
 
+@lru_cache(maxsize=4096)
 def day_text(day: dt.date, language: str) -> str:
     """A date in the reader's words: "31. maj 2024", "May 31, 2024"."""
     with translation.override(language):

@@ -8,6 +8,7 @@ an answer saved while it runs waits and is then refused, never lost
 silently."""
 
 import datetime as dt
+import json
 
 from django.db import migrations, models
 
@@ -51,50 +52,71 @@ WHERE r.answers <> '{}'::jsonb;
 """
 
 
+def _when(text):
+    """A time as SQLite stores it (UTC, no zone) as an aware datetime."""
+    when = text if isinstance(text, dt.datetime) else dt.datetime.fromisoformat(text)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+# SQLite: the same in Python, on plain SQL (in this migration's state the
+# response's new field and the old rows' reverse relation share the name).
+
+
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FORWARD)
         return
-    Answer = apps.get_model("questionnaires", "Answer")
-    Response = apps.get_model("questionnaires", "Response")
     by_response = {}
-    for row in Answer.objects.order_by("response_id", "pk").iterator():
-        answers, reused, saved = by_response.setdefault(row.response_id, ({}, {}, [None]))
-        answers[row.item_id] = row.value
-        if row.reused_from_id is not None and row.reused_submitted_at is not None:
-            at = row.reused_submitted_at.astimezone(dt.UTC)
-            reused[row.item_id] = {"response": row.reused_from_id, "submitted_at": at.isoformat()}
-        if saved[0] is None or row.updated_at > saved[0]:
-            saved[0] = row.updated_at
-    for pk, (answers, reused, saved) in by_response.items():
-        Response.objects.filter(pk=pk).update(
-            answers=answers, reused=reused, answers_saved_at=saved[0]
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT response_id, item_id, value, updated_at, reused_from_id, reused_submitted_at"
+            " FROM questionnaires_answer ORDER BY response_id, id"
         )
+        for response_id, item_id, value, updated_at, reused_from, reused_at in cursor.fetchall():
+            answers, reused, saved = by_response.setdefault(response_id, ({}, {}, []))
+            answers[item_id] = json.loads(value) if isinstance(value, str) else value
+            if reused_from is not None and reused_at is not None:
+                at = _when(reused_at).astimezone(dt.UTC).isoformat()
+                reused[item_id] = {"response": reused_from, "submitted_at": at}
+            saved.append(_when(updated_at))
+        for pk, (answers, reused, saved) in by_response.items():
+            cursor.execute(
+                "UPDATE questionnaires_response SET answers = %s, reused = %s,"
+                " answers_saved_at = %s WHERE id = %s",
+                [json.dumps(answers), json.dumps(reused), max(saved), pk],
+            )
 
 
 def reverse(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(REVERSE)
         return
-    Answer = apps.get_model("questionnaires", "Answer")
-    Response = apps.get_model("questionnaires", "Response")
-    rows = []
-    for response in Response.objects.exclude(answers={}).iterator():
-        for item_id, value in response.answers.items():
-            origin = (response.reused or {}).get(item_id)
-            rows.append(
-                Answer(
-                    response_id=response.pk,
-                    item_id=item_id,
-                    value=value,
-                    updated_at=response.answers_saved_at or response.created_at,
-                    reused_from_id=origin["response"] if origin else None,
-                    reused_submitted_at=(
-                        dt.datetime.fromisoformat(origin["submitted_at"]) if origin else None
-                    ),
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, answers, reused, answers_saved_at, created_at"
+            " FROM questionnaires_response"
+        )
+        rows = []
+        for pk, answers, reused, saved, created in cursor.fetchall():
+            reused = json.loads(reused) if isinstance(reused, str) else (reused or {})
+            answers = json.loads(answers) if isinstance(answers, str) else (answers or {})
+            for item_id, value in answers.items():
+                origin = reused.get(item_id)
+                rows.append(
+                    [
+                        pk,
+                        item_id,
+                        json.dumps(value),
+                        _when(saved or created),
+                        origin["response"] if origin else None,
+                        _when(origin["submitted_at"]) if origin else None,
+                    ]
                 )
-            )
-    Answer.objects.bulk_create(rows, batch_size=1000)
+        cursor.executemany(
+            "INSERT INTO questionnaires_answer (response_id, item_id, value, updated_at,"
+            " reused_from_id, reused_submitted_at) VALUES (%s, %s, %s, %s, %s, %s)",
+            rows,
+        )
 
 
 class Migration(migrations.Migration):

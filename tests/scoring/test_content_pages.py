@@ -173,6 +173,36 @@ def test_the_header_links_the_patient_lists_for_those_who_may_open_them(
             assert (client.get(url).status_code == 200) is shown, (user, url)
 
 
+def test_the_header_links_the_questionnaires_to_content_staff_however_they_hold_it(
+    personas: Personas,
+) -> None:
+    """The permission given to the user or through a group shows the link on
+    every staff page; a clinician or a reviewer without it never sees it."""
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="Indhold")
+    group.permissions.add(
+        Permission.objects.get(
+            codename="manage_questionnaires", content_type__app_label="questionnaires"
+        )
+    )
+    by_group = personas.clinician
+    by_group.groups.add(group)
+    for user, shown in (
+        (content_user("manage_questionnaires"), True),
+        (by_group, True),
+        (personas.secretary, False),
+        (content_user("review_questionnaires"), False),
+    ):
+        client = Client()
+        client.force_login(user)
+        page = client.get(reverse("scoring:worklist") if user.memberships.exists() else "/")
+        if page.status_code == 302:
+            page = client.get(page["Location"])
+        assert page.status_code == 200, user
+        assert ('href="/content/"' in page.content.decode()) is shown, user
+
+
 def test_a_clinical_reviewer_with_no_organisation_lands_on_the_review_list(db: None) -> None:
     client = Client()
     client.force_login(content_user("review_questionnaires"))
