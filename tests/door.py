@@ -21,7 +21,7 @@ from django.db import connection
 
 from pro_portal.access import patient_data_door
 
-#: Every table that holds a patient's identity, answers, scores, flags or
+#: Every table that holds a patient's identity, answers (on the response), scores, flags or
 #: what staff did with them.
 PATIENT_TABLES = frozenset(
     {
@@ -29,7 +29,6 @@ PATIENT_TABLES = frozenset(
         "questionnaires_consultation",
         "questionnaires_invitation",
         "questionnaires_response",
-        "questionnaires_answer",
         "questionnaires_visitcode",
         "questionnaires_unsentsafetynotice",
         "scoring_scoringresult",

@@ -303,7 +303,7 @@ def submits_at_rate(
 
 STATE = """
 SELECT r.public_id, r.status,
-       (SELECT count(*) FROM questionnaires_answer a WHERE a.response_id = r.id),
+       (SELECT count(*) FROM jsonb_object_keys(r.answers)),
        (SELECT count(*) FROM scoring_scoringresult s
          WHERE s.response_id = r.id AND s.kind = 'original'),
        (SELECT count(*) FROM scoring_summarypdf p WHERE p.response_id = r.id),
