@@ -300,3 +300,41 @@ def test_answers_record_the_language_they_were_given_in(opened, client: Client) 
     answer_all(client, response, {"phq9.1": "0"})
     response.refresh_from_db()
     assert response.language == "en"
+
+
+def test_an_evening_consultation_reads_as_a_24_hour_time_in_english(
+    personas: Personas, client: Client, mailoutbox: list[Any]
+) -> None:
+    """ "at 19:46." — not "at 7:46 p.m.." with two full stops (Django's
+    English TIME_FORMAT) — on the overview, the done page's promise and the
+    invitation e-mail."""
+    personas.patient.preferred_language = "en"
+    personas.patient.save()
+    day = timezone.localdate() + dt.timedelta(days=2)
+    evening = timezone.make_aware(dt.datetime.combine(day, dt.time(19, 46)))
+    issued = invitation_create(
+        patient=personas.patient,
+        starts_at=evening,
+        versions=[factories.published_version("phq9", active=True)],
+        by=personas.secretary,
+        email=True,
+        sms=False,
+    )
+    token = issued.link.rstrip("/").rsplit("/", 1)[-1]
+    unlock(client, token, personas.patient.birth_date)
+    overview = client.get("/answer/").content.decode()
+    assert "on " in overview
+    assert "at 19:46.</p>" in overview
+    assert "p.m." not in overview
+    (mail,) = mailoutbox
+    assert "at 19:46." in mail.body
+    assert "p.m." not in mail.body
+    response = response_of(issued.invitation)
+    answer_all(client, response, factories.PHQ9_GREEN)
+    check = client.get(f"/answer/{response.public_id}/check/").content.decode()
+    token = check.split('name="submission_token" value="', 1)[1].split('"', 1)[0]
+    done = client.post(
+        f"/answer/{response.public_id}/submit/", {"submission_token": token}, follow=True
+    ).content.decode()
+    assert "at 19:46," in done
+    assert "p.m." not in done
