@@ -139,6 +139,22 @@ def compiled_definition(pk: int, content_hash: str, content: Any, source: str) -
     return definition
 
 
+def version_titles(keys: list[tuple[int, str]]) -> dict[int, Any]:
+    """Each version's title (both languages) by pk, for ``(pk, content hash)``
+    keys: from the definitions this process has compiled, reading and
+    compiling the content only of a version not seen yet. Lists name the
+    questionnaire of every row; reading ``content -> 'title'`` made
+    PostgreSQL unpack each version's whole JSON (47 kB for chronic pain) on
+    every page."""
+    missing = [pk for pk, content_hash in keys if (pk, content_hash) not in _COMPILED]
+    if missing:
+        for version in QuestionnaireVersion.objects.filter(pk__in=missing).only(
+            "pk", "content_hash", "content", "source"
+        ):
+            compiled_definition(version.pk, version.content_hash, version.content, version.source)
+    return {pk: _COMPILED[(pk, content_hash)].title for pk, content_hash in keys}
+
+
 class ImportWarning(models.Model):
     """One named warning the FHIR import gave for a draft version
     (questionnaires/fhir/warnings.py), and its acknowledgement by a clinical

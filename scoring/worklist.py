@@ -30,6 +30,7 @@ from questionnaires.models import (
     QuestionnaireVersion,
     Response,
     UnsentSafetyNotice,
+    version_titles,
 )
 from scoring import presentation
 from scoring.engine import pick_text
@@ -154,19 +155,22 @@ def _titles(version_ids: set[int], language: str) -> dict[int, str]:
     """Each version's title, read once per version rather than once per row
     (it lives in the version's JSON content, which PostgreSQL would read in
     whole for every row)."""
-    versions = QuestionnaireVersion.objects.filter(pk__in=version_ids)
-    return {
-        pk: pick_text(title, language) for pk, title in versions.values_list("pk", "content__title")
-    }
+    keys = QuestionnaireVersion.objects.filter(pk__in=version_ids).values_list("pk", "content_hash")
+    return {pk: pick_text(title, language) for pk, title in version_titles(list(keys)).items()}
 
 
 def questionnaire_choices(language: str) -> list[tuple[str, str]]:
     """(questionnaire id, title) for the filter, by title: a clinician knows
     "Langvarige smerter", not ``chronic_pain``. The newest version's title."""
     titles: dict[str, str] = {}
-    versions = QuestionnaireVersion.objects.order_by("questionnaire_id", "-published_at")
-    for questionnaire_id, title in versions.values_list("questionnaire_id", "content__title"):
-        titles.setdefault(questionnaire_id, pick_text(title, language) or questionnaire_id)
+    versions = list(
+        QuestionnaireVersion.objects.order_by("questionnaire_id", "-published_at").values_list(
+            "pk", "content_hash", "questionnaire_id"
+        )
+    )
+    by_pk = version_titles([(pk, content_hash) for pk, content_hash, _ in versions])
+    for pk, _hash, questionnaire_id in versions:
+        titles.setdefault(questionnaire_id, pick_text(by_pk[pk], language) or questionnaire_id)
     return sorted(titles.items(), key=lambda choice: sort_key(choice[1], language))
 
 

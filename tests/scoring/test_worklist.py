@@ -325,3 +325,20 @@ def test_the_first_and_last_day_in_range_are_shown(personas, client) -> None:
         html = client.get(f"/worklist/?day={day}").content.decode()
         assert "filter-errors" not in html
         assert day[:4] in html
+
+
+def test_a_versions_title_is_read_from_its_content_once_per_process(db: None) -> None:
+    """Lists name each row's questionnaire; the title comes from the version's
+    compiled definition (its content never changes), so PostgreSQL does not
+    unpack every version's JSON on every page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from questionnaires.models import version_titles
+
+    version = factories.published_version("chronic_pain", version="1.2.0")
+    key = (version.pk, version.content_hash)
+    assert version_titles([key]) == {version.pk: version.content["title"]}
+    with CaptureQueriesContext(connection) as queries:
+        assert version_titles([key]) == {version.pk: version.content["title"]}
+    assert not queries.captured_queries
