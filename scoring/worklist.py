@@ -120,6 +120,7 @@ _RESPONSE_FIELDS = (
     "questionnaire_version_id",
     "questionnaire_version__questionnaire_id",
     "questionnaire_version__version",
+    "questionnaire_version__content_hash",  # its title, from the compiled definition
     "submitted_at",
     "consultation_id",
     "consultation__starts_at",
@@ -151,11 +152,9 @@ def _overdue(
     return submitted_at + RED_UNREVIEWED_AFTER <= now
 
 
-def _titles(version_ids: set[int], language: str) -> dict[int, str]:
-    """Each version's title, read once per version rather than once per row
-    (it lives in the version's JSON content, which PostgreSQL would read in
-    whole for every row)."""
-    keys = QuestionnaireVersion.objects.filter(pk__in=version_ids).values_list("pk", "content_hash")
+def _titles_of(keys: set[tuple[int, str]], language: str) -> dict[int, str]:
+    """Each version's title by pk, for ``(pk, content hash)`` the rows read
+    with their version: no query once the process has compiled them."""
     return {pk: pick_text(title, language) for pk, title in version_titles(list(keys)).items()}
 
 
@@ -190,9 +189,15 @@ def response_rows(responses: QuerySet[Response], language: str) -> list[Response
 
 
 def _rows(listed: list[dict[str, Any]], language: str) -> list[ResponseRow]:
-    """Rows of responses read as ``_RESPONSE_FIELDS`` (one more query, for titles)."""
+    """Rows of responses read as ``_RESPONSE_FIELDS``."""
     now = timezone.now()
-    titles = _titles({values["questionnaire_version_id"] for values in listed}, language)
+    titles = _titles_of(
+        {
+            (values["questionnaire_version_id"], values["questionnaire_version__content_hash"])
+            for values in listed
+        },
+        language,
+    )
     summary_url = _summary_url_maker()
     rows = []
     for values in listed:
@@ -425,11 +430,24 @@ def unsent_safety(clinical: Organisations, language: str) -> list[UnsentRow]:
         .exclude(response__status=Response.Status.SUBMITTED)
         .order_by("last_saved_at")
         .values(
-            "public_id", *_PATIENT_FIELDS, "response__questionnaire_version_id", "last_saved_at"
+            "public_id",
+            *_PATIENT_FIELDS,
+            "response__questionnaire_version_id",
+            "response__questionnaire_version__content_hash",
+            "last_saved_at",
         )
     )
     listed = list(notices)
-    titles = _titles({values["response__questionnaire_version_id"] for values in listed}, language)
+    titles = _titles_of(
+        {
+            (
+                values["response__questionnaire_version_id"],
+                values["response__questionnaire_version__content_hash"],
+            )
+            for values in listed
+        },
+        language,
+    )
     return [
         UnsentRow(
             public_id=values["public_id"],
