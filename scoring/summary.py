@@ -251,6 +251,12 @@ class Summary:
         safety question unanswered): the reader sees both."""
         return self.overall if self.shown == presentation.SAFETY_UNANSWERED else ""
 
+    @property
+    def first_time(self) -> bool:
+        """No earlier response to this questionnaire to compare with: the
+        scores' change column would be "–" all down, so it is left out."""
+        return self.previous_at is None
+
 
 def _date(day: dt.date | dt.datetime, language: str) -> str:
     """A date in the reader's words: "4. december 2026", "Dec. 4, 2026"."""

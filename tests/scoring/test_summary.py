@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from pypdf import PdfReader
@@ -16,6 +17,7 @@ from pypdf import PdfReader
 from pro_portal.crypto import data_cipher
 from pro_portal.models import AuditEvent
 from questionnaires.library import LIBRARY_DIR, read_definition
+from questionnaires.results import result_original
 from scoring.models import SummaryPdf
 from scoring.pdf import (
     TEMPLATE_VERSION,
@@ -25,6 +27,7 @@ from scoring.pdf import (
     summary_pdf_data,
     summary_pdf_store,
 )
+from scoring.summary import summary_build
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +214,24 @@ def test_the_pdf_fetcher_refuses_files_and_the_network(url: str) -> None:
 def test_the_pdf_fetcher_serves_the_vendored_fonts() -> None:
     response = AssetOnlyFetcher().fetch("pdf-asset:fonts/DejaVuSans.ttf")
     assert response.headers["Content-Type"] == "font/ttf"
+
+
+def test_a_first_response_has_no_change_column_and_a_second_has_it(
+    personas, settings, tmp_path: Path, client
+) -> None:
+    """With nothing to compare with, "Change since last time" would be "–"
+    on every score: the page and the PDF leave the column out until the
+    patient has answered the questionnaire before."""
+    settings.PRIVATE_FILES_ROOT = tmp_path
+    version = factories.published_version("chronic_pain")
+    first = factories.submitted(personas.patient, version, GREEN["answers"])
+    second = factories.submitted(personas.patient, version, RED_FLAG["answers"])
+    client.force_login(personas.clinician)
+    for response, shown in ((first, False), (second, True)):
+        page = client.get(f"/responses/{response.public_id}/").content.decode()
+        assert ("Ændring siden sidst" in page) is shown, response
+        stored = result_original(response_id=response.pk)
+        summary = summary_build(response=response, stored=stored, language="da")
+        with translation.override("da"):
+            pdf_source = render_to_string("scoring/summary_pdf.html", {"s": summary})
+        assert ("Ændring siden sidst" in pdf_source) is shown, response
