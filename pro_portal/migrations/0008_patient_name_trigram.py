@@ -24,6 +24,16 @@ CREATE = (
 DROP = "DROP INDEX CONCURRENTLY IF EXISTS patient_name_trgm"
 
 
+class TrigramExtensionOnPostgreSQL(TrigramExtension):
+    """Django's ``TrigramExtension`` creates the extension on PostgreSQL only,
+    but its reverse looks the extension up in ``pg_extension`` on any
+    database, so reversing this migration failed on SQLite."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def _on_postgresql(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
@@ -40,6 +50,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
+        TrigramExtensionOnPostgreSQL(),
         migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP), elidable=False),
     ]
