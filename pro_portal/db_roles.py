@@ -3,10 +3,11 @@
 - the **owner** owns the database, its schema and every table: migrations
   (and the test suite's flushes, which TRUNCATE) run as the owner;
 - the **site** (gunicorn, Celery) may read and write the ordinary tables but
-  only INSERT and SELECT audit events. It does not own them, is not a
-  superuser and holds no TRUNCATE privilege anywhere, so none of UPDATE,
-  DELETE, TRUNCATE, ``ALTER TABLE … DISABLE TRIGGER`` (owners only) or
-  ``SET session_replication_role`` (superusers only) reaches an audit row.
+  only INSERT and SELECT audit events and scoring results (the models that
+  say ``APPEND_ONLY = True``). It does not own them, is not a superuser and
+  holds no TRUNCATE privilege anywhere, so none of UPDATE, DELETE, TRUNCATE,
+  ``ALTER TABLE … DISABLE TRIGGER`` (owners only) or ``SET
+  session_replication_role`` (superusers only) reaches such a row.
 
 The append-only trigger (``pro_portal.db_guards``) still stops the owner's
 ordinary UPDATE and DELETE; withholding privileges is what stops the rest.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from pro_portal.models import AuditEvent
+from django.apps import apps
 
 #: A role name the statements can carry without quoting surprises.
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -28,8 +29,18 @@ INVALID_ROLE_NAME = (
 )
 SAME_ROLE = "The owner and the site must be two different roles."
 
-#: Tables the site may only add to and read.
-APPEND_ONLY_TABLES = (AuditEvent._meta.db_table,)
+
+def append_only_tables() -> tuple[str, ...]:
+    """Tables the site may only add to and read: every installed model that
+    says ``APPEND_ONLY = True`` (the audit log, the scoring results), found
+    through the app registry, so the core names no app's model."""
+    return tuple(
+        sorted(
+            model._meta.db_table
+            for model in apps.get_models()
+            if getattr(model, "APPEND_ONLY", False)
+        )
+    )
 
 
 def _create_role(name: str, attributes: str) -> str:
@@ -102,7 +113,7 @@ def db_roles_sql(*, owner: str, site: str, database: str) -> list[str]:
         f'ALTER DEFAULT PRIVILEGES FOR ROLE "{owner}" IN SCHEMA public '
         f'GRANT USAGE, SELECT ON SEQUENCES TO "{site}"',
     ]
-    for table in APPEND_ONLY_TABLES:
+    for table in append_only_tables():
         statements += [
             f'REVOKE ALL ON TABLE "{table}" FROM PUBLIC, "{site}"',
             f'GRANT SELECT, INSERT ON TABLE "{table}" TO "{site}"',

@@ -262,6 +262,9 @@ class AuditEvent(models.Model):
     PostgreSQL a trigger also refuses UPDATE and DELETE (migration 0002).
     """
 
+    # The site's database role may only INSERT and SELECT (pro_portal.db_roles).
+    APPEND_ONLY = True
+
     class ActorKind(models.TextChoices):
         STAFF = "staff", _("Staff")
         PATIENT = "patient", _("Patient")

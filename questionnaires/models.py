@@ -510,6 +510,10 @@ class ScoringResult(models.Model):
     ``manage.py rescore`` to compare a new engine before release.
     """
 
+    # Rows are added, never changed: a trigger refuses UPDATE and DELETE, and
+    # the site's database role may only INSERT and SELECT (pro_portal.db_roles).
+    APPEND_ONLY = True
+
     class Kind(models.TextChoices):
         ORIGINAL = "original", _("Original")
         RESCORE = "rescore", _("Rescoring")

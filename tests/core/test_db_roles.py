@@ -73,6 +73,34 @@ def test_the_site_role_cannot_change_or_remove_audit_rows(
     assert AuditEvent.objects.get(pk=event.pk).action == "patient.view"
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE scoring_scoringresult SET overall = 'green'",
+        "DELETE FROM scoring_scoringresult",
+        "TRUNCATE scoring_scoringresult",
+    ],
+    ids=["update", "delete", "truncate"],
+)
+def test_the_site_role_cannot_change_or_remove_a_stored_result(
+    roles: Roles, personas, statement: str
+) -> None:
+    """What the engine decided at submit stays as stored: the site may add
+    results (a submit, a rescoring) and read them, nothing else."""
+    from questionnaires.models import ScoringResult
+    from tests import factories
+
+    response = factories.submitted(
+        personas.patient, factories.published_version("phq9"), factories.PHQ9_RED
+    )
+    with pytest.raises(DatabaseError, match="permission denied for table"):
+        _as(roles.site, statement)
+    assert ScoringResult.objects.get(response=response).overall == "red"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{roles.site}"')
+        assert ScoringResult.objects.filter(response=response).exists()
+
+
 def test_the_site_role_adds_and_reads_audit_rows_and_uses_other_tables(roles: Roles) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f'SET LOCAL ROLE "{roles.site}"')

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections, transaction
 
-from pro_portal.db_roles import APPEND_ONLY_TABLES, db_roles_sql
+from pro_portal.db_roles import append_only_tables, db_roles_sql
 
 NOT_POSTGRESQL = "The roles are PostgreSQL's: DATABASE_URL must name a PostgreSQL database."
 NOT_MIGRATED = "The table {table} does not exist yet: run migrate first, then this command."
@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{statement};")
             return
         tables = connection.introspection.table_names()
-        for table in APPEND_ONLY_TABLES:
+        for table in append_only_tables():
             if table not in tables:
                 raise CommandError(NOT_MIGRATED.format(table=table))
         try:
