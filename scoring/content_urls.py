@@ -22,5 +22,10 @@ urlpatterns = [
     ),
     path("<int:pk>/preview/check/", content.preview_check, name="content-preview-check"),
     path("<int:pk>/preview/reset/", content.preview_reset, name="content-preview-reset"),
+    path(
+        "<int:pk>/preview/patient/",
+        content.preview_patient_choose,
+        name="content-preview-patient",
+    ),
     path("<int:pk>/send-for-review/", content.send_for_review, name="content-send-for-review"),
 ]

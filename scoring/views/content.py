@@ -17,6 +17,7 @@ is the summary's presentation, which the patient side may not import.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Collection
 from typing import Any
@@ -28,6 +29,7 @@ from django.core.validators import RegexValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -58,13 +60,15 @@ from questionnaires.preview import (
     preview_answer_save,
     preview_answers,
     preview_clear,
+    preview_patient,
+    preview_patient_set,
     preview_progress,
     preview_result,
     preview_safety_flags,
 )
 from questionnaires.services import PublishError, VersionCollisionError
 from questionnaires.views.common import question_page
-from scoring.engine import AnswerError, Item, pick_text
+from scoring.engine import AnswerError, Item, PatientContext, pick_text
 from scoring.summary import result_shown_build
 
 MANAGE = "questionnaires.manage_questionnaires"
@@ -369,6 +373,70 @@ def send_for_review(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Preview ----------------------------------------------------------------------------------
 
 
+class PreviewPatientForm(forms.Form):
+    """The trial patient for a version whose FHIRPath reads ``%patient``: the
+    two things a patient record gives it, sex and birth date."""
+
+    sex = forms.ChoiceField(
+        label=gettext_lazy("Sex"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Not given")),
+            ("female", gettext_lazy("Female")),
+            ("male", gettext_lazy("Male")),
+        ],
+    )
+    birth_date = forms.DateField(
+        label=gettext_lazy("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": gettext_lazy("Give the birth date as a date.")},
+    )
+
+    def clean_birth_date(self) -> dt.date | None:
+        born: dt.date | None = self.cleaned_data.get("birth_date")
+        if born is not None and not dt.date(1900, 1, 1) <= born <= timezone.localdate():
+            raise forms.ValidationError(_("Give a birth date between 1900 and today."))
+        return born
+
+
+def _patient_form(request: HttpRequest, version: QuestionnaireVersion) -> PreviewPatientForm | None:
+    """The trial patient's form, filled with the choice kept, for a version
+    that reads ``%patient``; None for any other."""
+    if not version.definition.reads_patient:
+        return None
+    chosen = preview_patient(request.session, version=version)
+    return PreviewPatientForm(
+        initial={
+            "sex": {"female": "female", "male": "male"}.get(chosen.gender or "", "")
+            if chosen
+            else "",
+            "birth_date": chosen.birth_date if chosen else None,
+        }
+    )
+
+
+@require_POST
+@content_or_review_staff
+def preview_patient_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    """Try the version as a patient of this sex and birth date (its trial
+    answers start again); a bad date is said on the preview page."""
+    version = _version(pk)
+    if not version.definition.reads_patient:
+        raise Http404
+    form = PreviewPatientForm(request.POST)
+    if not form.is_valid():
+        return _preview_page(request, version, patient_form=form, status=400)
+    preview_patient_set(
+        request.session,
+        version=version,
+        sex=form.cleaned_data["sex"],
+        birth_date=form.cleaned_data["birth_date"],
+    )
+    messages.success(request, _("The preview now answers as this patient, from the start."))
+    return redirect("content-preview", pk=version.pk)
+
+
 def _version(pk: int) -> QuestionnaireVersion:
     return get_object_or_404(QuestionnaireVersion, pk=pk)
 
@@ -383,14 +451,17 @@ def _panel(
     *,
     passed: str | None,
     reached: Collection[str] | None,
+    patient: PatientContext | None,
 ) -> dict[str, Any]:
     """The live result beside the page: the summary's first screen for the
     trial answers, and the help the patient is shown now. ``reached``: the
     questions the patient has come to (None: all, on the check page)."""
     language = page_language()
-    result = preview_result(version=version, answers=answers)
+    result = preview_result(version=version, answers=answers, patient=patient)
     help_now = []
-    for flag in preview_safety_flags(version=version, answers=answers, passed=passed):
+    for flag in preview_safety_flags(
+        version=version, answers=answers, passed=passed, patient=patient
+    ):
         said = patient_text(
             pick_text(flag.patient_text, language), organisation=None, language=language
         )
@@ -421,7 +492,13 @@ def _page(
         "title": version.title(page_language()),
         "can_send": staff_of(request).has_perm(MANAGE),
         "review": review_requests().get(version.pk),
-        **_panel(version, answers, passed=passed, reached=reached),
+        **_panel(
+            version,
+            answers,
+            passed=passed,
+            reached=reached,
+            patient=preview_patient(request.session, version=version),
+        ),
         **extra,
     }
     return render(request, template, context, status=status)
@@ -444,8 +521,22 @@ def _reached(asked: list[Item], answers: dict[str, Any], item: Item | None) -> s
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The start of the preview: the version, its questions so far, the live result."""
     version = _version(pk)
+    return _preview_page(request, version, patient_form=_patient_form(request, version))
+
+
+def _preview_page(
+    request: HttpRequest,
+    version: QuestionnaireVersion,
+    *,
+    patient_form: PreviewPatientForm | None,
+    status: int = 200,
+) -> HttpResponse:
     answers = preview_answers(request.session, version=version)
-    progress = preview_progress(version=version, answers=answers)
+    progress = preview_progress(
+        version=version,
+        answers=answers,
+        patient=preview_patient(request.session, version=version),
+    )
     following = progress.first_unanswered
     language = page_language()
     return _page(
@@ -461,6 +552,8 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
             else reverse("content-preview-check", kwargs={"pk": version.pk})
         ),
         started=bool(answers),
+        patient_form=patient_form,
+        status=status,
     )
 
 
@@ -470,7 +563,11 @@ def preview_question(request: HttpRequest, pk: int, item_id: str) -> HttpRespons
     """One question page, exactly as the patient sees it, with the live result."""
     version = _version(pk)
     answers = preview_answers(request.session, version=version)
-    progress = preview_progress(version=version, answers=answers)
+    progress = preview_progress(
+        version=version,
+        answers=answers,
+        patient=preview_patient(request.session, version=version),
+    )
     if item_id not in {item.id for item in progress.asked}:
         raise Http404  # no such question, or not asked given the answers so far
     item = version.definition.item(item_id)
@@ -485,7 +582,11 @@ def preview_question(request: HttpRequest, pk: int, item_id: str) -> HttpRespons
             except AnswerError:  # pragma: no cover - the form checks first
                 raise Http404 from None
             answers = preview_answers(request.session, version=version)
-            progress = preview_progress(version=version, answers=answers)
+            progress = preview_progress(
+                version=version,
+                answers=answers,
+                patient=preview_patient(request.session, version=version),
+            )
             following = progress.next(item.id)
             if following is None:
                 return redirect("content-preview-check", pk=version.pk)
@@ -523,7 +624,11 @@ def preview_check(request: HttpRequest, pk: int) -> HttpResponse:
     """The patient's check-your-answers page, with the result they would send."""
     version = _version(pk)
     answers = preview_answers(request.session, version=version)
-    progress = preview_progress(version=version, answers=answers)
+    progress = preview_progress(
+        version=version,
+        answers=answers,
+        patient=preview_patient(request.session, version=version),
+    )
     language = page_language()
     rows = [
         {

@@ -82,3 +82,38 @@ def test_content_staff_import_preview_phq9_to_a_red_flag_and_send_it_for_review(
         p for p in checks.problems if " axe " in p or " IBM " in p or "<h1>" in p or "sideways" in p
     ]
     assert problems == [], "\n".join(problems)
+
+
+def test_a_questionnaire_reading_the_patient_is_previewed_as_a_chosen_patient(
+    new_context: Callable[..., Any], site: str
+) -> None:
+    """CNICS' AUDIT words question 2 by ``%patient.gender``: the reviewer
+    chooses a male patient on the preview page (a form; axe and IBM's
+    checker pass it), and after question 1 the male wording is asked."""
+    from questionnaires.fhir.importer import questionnaire_from_fhir
+    from questionnaires.services import questionnaire_publish
+    from tests.questionnaires.fhir.test_launch_context import AUDIT
+
+    imported = questionnaire_from_fhir(json.loads(AUDIT.read_text()), source=AUDIT.name)
+    version = questionnaire_publish(content=imported.mapping, source=AUDIT.name).version
+    context = new_context(viewport=LAPTOP)
+    log_in(context, content_user("manage_questionnaires"), site)
+    page = context.new_page()
+    checks = PageChecks("content", minimum_target=24)
+    page.goto(f"/content/{version.pk}/preview/", timeout=60_000)
+    page.get_by_label("Køn").select_option("male")
+    page.get_by_label("Fødselsdato").fill("1970-01-01")
+    checks(page, "preview-patient")
+    page.get_by_role("button", name="Svar som denne patient").click()
+    page.wait_for_url(f"**/content/{version.pk}/preview/")
+    assert "svarer nu som denne patient" in page.locator("main").inner_text()
+    page.get_by_role("link", name="Svar som patient").click()
+    page.wait_for_url("**/preview/q/audit_0/**")
+    page.locator(".patient-frame").locator("input[type=radio]").nth(2).check()
+    page.get_by_role("button", name="Fortsæt").click()
+    page.wait_for_url("**/preview/q/audit_1/**")
+    page.locator(".patient-frame").locator("input[type=radio]").nth(1).check()
+    page.get_by_role("button", name="Fortsæt").click()
+    page.wait_for_url("**/preview/q/audit_2_male/**")
+    problems = [p for p in checks.problems if " axe " in p or " IBM " in p or "<h1>" in p]
+    assert problems == [], "\n".join(problems)

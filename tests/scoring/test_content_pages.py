@@ -703,3 +703,78 @@ def test_an_id_too_long_to_publish_is_a_clear_error_not_a_collision(
     assert "cannot be published as a draft" in page
     assert "80 characters long; at most 64 fit" in page
     assert not QuestionnaireVersion.objects.exists()
+
+
+def test_a_questionnaire_reading_the_patient_is_previewed_as_the_patient_chosen(
+    editor_client: Client,
+) -> None:
+    """CNICS' AUDIT asks question 2 in a male and a not-male wording, chosen
+    by ``%patient.gender``. With no patient the preview asks the not-male
+    one (as a filler launched without a patient); choosing a male patient
+    asks the male one, and the choice starts the trial answers again."""
+    from questionnaires.fhir.importer import questionnaire_from_fhir
+    from questionnaires.services import questionnaire_publish
+    from tests.questionnaires.fhir.test_launch_context import AUDIT
+
+    imported = questionnaire_from_fhir(
+        json.loads(AUDIT.read_text(encoding="utf-8")), source=AUDIT.name
+    )
+    version = questionnaire_publish(content=imported.mapping, source=AUDIT.name).version
+    preview = f"/content/{version.pk}/preview/"
+    male, not_male = (f"{preview}q/audit_2_male/", f"{preview}q/audit_2_not_male/")
+
+    def asked() -> tuple[int, int]:
+        """Question 2's male and not-male wordings: 200 asked, 404 not."""
+        editor_client.post(f"{preview}q/audit_0/", {"answer": "AUDIT-0-2"})
+        return editor_client.get(male).status_code, editor_client.get(not_male).status_code
+
+    page = editor_client.get(preview).content.decode()
+    assert f'action="{preview}patient/"' in page
+    assert asked() == (404, 200)
+    chosen = editor_client.post(f"{preview}patient/", {"sex": "male", "birth_date": "1970-01-01"})
+    assert chosen["Location"] == preview
+    page = editor_client.get(preview).content.decode()
+    assert 'value="1970-01-01"' in page
+    assert '<option value="male" selected>' in page
+    # The trial answers started again: question 1 is unanswered, so 2 is not asked.
+    assert editor_client.get(not_male).status_code == 404
+    assert asked() == (200, 404)
+    editor_client.post(f"{preview}patient/", {"sex": "female", "birth_date": ""})
+    assert asked() == (404, 200)
+
+
+@pytest.mark.parametrize("born", ["1850-01-01", "2999-01-01", "not a date", "1970-13-45"])
+def test_a_bad_birth_date_for_the_preview_patient_is_said_and_nothing_changes(
+    editor_client: Client, born: str
+) -> None:
+    from questionnaires.fhir.importer import questionnaire_from_fhir
+    from questionnaires.services import questionnaire_publish
+    from tests.questionnaires.fhir.test_launch_context import AUDIT
+
+    imported = questionnaire_from_fhir(
+        json.loads(AUDIT.read_text(encoding="utf-8")), source=AUDIT.name
+    )
+    version = questionnaire_publish(content=imported.mapping, source=AUDIT.name).version
+    reply = editor_client.post(
+        f"/content/{version.pk}/preview/patient/", {"sex": "male", "birth_date": born}
+    )
+    assert reply.status_code == 400
+    page = reply.content.decode()
+    assert 'aria-invalid="true"' in page
+    assert "fødselsdato" in page.lower()
+    after = editor_client.get(f"/content/{version.pk}/preview/").content.decode()
+    assert '<option value="male" selected>' not in after  # no patient chosen
+
+
+def test_a_questionnaire_not_reading_the_patient_offers_no_patient(
+    editor_client: Client,
+) -> None:
+    version = factories.published_version("phq9")
+    assert (
+        "/preview/patient/"
+        not in editor_client.get(f"/content/{version.pk}/preview/").content.decode()
+    )
+    assert (
+        editor_client.post(f"/content/{version.pk}/preview/patient/", {"sex": "male"}).status_code
+        == 404
+    )
