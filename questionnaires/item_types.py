@@ -11,6 +11,7 @@ and a clinician reading in the same language see the same words.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from functools import lru_cache
 
 from django.utils import formats, timezone, translation
@@ -31,9 +32,16 @@ def number_text(value: Number, language: str, decimals: int | None = None) -> st
     """A number as the reader writes it: Danish decimal comma, no trailing zeros."""
     with translation.override(language):
         if isinstance(value, float) and not value.is_integer():
-            places = decimals if decimals is not None else len(repr(value).split(".")[1])
+            places = decimals if decimals is not None else _places(value)
             return formats.number_format(value, decimal_pos=places, use_l10n=True)
         return formats.number_format(int(value), use_l10n=True)
+
+
+def _places(value: float) -> int:
+    """The decimals Python's shortest repr of ``value`` has, also when that
+    repr is in exponent form (1e-05 has 5, 1.5e-07 has 8)."""
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 @lru_cache(maxsize=4096)

@@ -1,6 +1,7 @@
-"""The worklist's and search's own date writing gives Django's text exactly:
-``short_format`` for every short format of both languages, and ``reader_day``
-for the trend tables' days, on dates hypothesis picks."""
+"""Dates and numbers as the pages write them: the worklist's and search's
+own date writing gives Django's text exactly (``short_format`` for every
+short format of both languages, ``reader_day`` for the trend tables' days,
+on dates hypothesis picks), and a number reads back as the number given."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import dateformat, formats, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from questionnaires.item_types import number_text
 from scoring.templatetags.scoring_tags import short_format
 
 FORMATS = [
@@ -50,3 +52,17 @@ def test_a_trend_tables_day_reads_as_the_date_filter_writes_it(day: dt.date, lan
     with translation.override(language):
         ours, django = template.render(Context({"d": day})).split("|")
     assert ours == django
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    value=st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+    language=LANGUAGES,
+)
+def test_a_number_reads_back_as_the_number_given(value: float, language: str) -> None:
+    """A decimal answer or an unrounded score is written with every digit it
+    has, in the reader's decimal sign — also a tiny one whose shortest form
+    is 1e-05 (that raised IndexError, a 500 on the page showing it, and
+    1.5e-07 read "0,00000")."""
+    written = number_text(value, language)
+    assert float(written.replace(",", ".") if language == "da" else written) == value
