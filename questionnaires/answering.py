@@ -103,6 +103,15 @@ def answers_after(
     return changed
 
 
+def _answers_set(response: Response, answers: dict[str, Any], *, given: str | None = None) -> None:
+    """Set the response's answers; an answer keeps its reused mark only while
+    it is there and is not the one the patient has just ``given``."""
+    response.answers = answers
+    response.reused = {
+        k: origin for k, origin in (response.reused or {}).items() if k in answers and k != given
+    }
+
+
 def answer_save(*, response: Response, item_id: str, value: Any, language: str) -> None:
     """Store (or, for ``None``, clear) one answer as soon as it is given.
 
@@ -128,13 +137,8 @@ def answer_save(*, response: Response, item_id: str, value: Any, language: str) 
         else:
             answers[item_id] = value
         _drop_not_asked(definition, answers, locked.patient_context())
-        locked.answers = answers
         # An answer the patient gives is their own, no longer a reused one.
-        locked.reused = {
-            k: origin
-            for k, origin in (locked.reused or {}).items()
-            if k in answers and k != item_id
-        }
+        _answers_set(locked, answers, given=item_id)
         locked.answers_saved_at = now
         locked.submission_token = ""  # the answers changed: check them again
         locked.language = language
@@ -391,8 +395,7 @@ def reuse_decline(*, response: Response, instrument: str) -> str | None:
         if locked.is_submitted:
             raise AnswersLockedError(ANSWERS_LOCKED)
         gone = {i for i in block.items if i in (locked.reused or {})}
-        locked.answers = {k: v for k, v in locked.answers.items() if k not in gone}
-        locked.reused = {k: o for k, o in (locked.reused or {}).items() if k not in gone}
+        _answers_set(locked, {k: v for k, v in locked.answers.items() if k not in gone})
         declined = list(locked.reuse_declined or [])
         if instrument not in declined:
             declined.append(instrument)

@@ -86,13 +86,22 @@ def preview_patient(
     one) for any other version or when none was chosen."""
     if not version.definition.reads_patient:
         return None
+    chosen = preview_patient_chosen(session, version=version)
+    if not chosen:
+        return None
+    return PatientContext.of(sex=chosen["sex"] or None, birth_date=chosen["birth_date"] or None)
+
+
+def preview_patient_chosen(
+    session: MutableMapping[str, Any], *, version: QuestionnaireVersion
+) -> dict[str, str]:
+    """The trial patient as chosen (``sex``, ``birth_date`` as ISO text, ""
+    for not given), or nothing when none was."""
     kept = session.get(SESSION_PREVIEW_PATIENT)
     chosen = kept.get(_key(version)) if isinstance(kept, dict) else None
     if not isinstance(chosen, dict):
-        return None
-    return PatientContext.of(
-        sex=chosen.get("sex") or None, birth_date=chosen.get("birth_date") or None
-    )
+        return {}
+    return {"sex": str(chosen.get("sex") or ""), "birth_date": str(chosen.get("birth_date") or "")}
 
 
 def preview_patient_set(

@@ -53,8 +53,10 @@ def unsent_safety_sweep(*, after: dt.timedelta, look_back: dt.timedelta) -> int:
             continue
         with transaction.atomic():
             locked = Response.objects.select_for_update().get(pk=response.pk)
+            # Sent meanwhile: the summary shows it. (A saved time is there: the
+            # query asked for one, and nothing clears it.)
             if locked.is_submitted or locked.answers_saved_at is None:
-                continue  # sent meanwhile: the summary shows it
+                continue
             notice, created = UnsentSafetyNotice.objects.get_or_create(
                 response=locked,
                 defaults={

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from pro_portal.access import permission_view, staff_of
 from pro_portal.i18n import page_language
+from questionnaires.answering import Progress
 from questionnaires.content import (
     KeptUpload,
     content_import,
@@ -61,6 +62,7 @@ from questionnaires.preview import (
     preview_answers,
     preview_clear,
     preview_patient,
+    preview_patient_chosen,
     preview_patient_set,
     preview_progress,
     preview_result,
@@ -405,15 +407,7 @@ def _patient_form(request: HttpRequest, version: QuestionnaireVersion) -> Previe
     that reads ``%patient``; None for any other."""
     if not version.definition.reads_patient:
         return None
-    chosen = preview_patient(request.session, version=version)
-    return PreviewPatientForm(
-        initial={
-            "sex": {"female": "female", "male": "male"}.get(chosen.gender or "", "")
-            if chosen
-            else "",
-            "birth_date": chosen.birth_date if chosen else None,
-        }
-    )
+    return PreviewPatientForm(initial=preview_patient_chosen(request.session, version=version))
 
 
 @require_POST
@@ -435,6 +429,14 @@ def preview_patient_choose(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, _("The preview now answers as this patient, from the start."))
     return redirect("content-preview", pk=version.pk)
+
+
+def _trial(request: HttpRequest, version: QuestionnaireVersion) -> tuple[dict[str, Any], Progress]:
+    """The trial answers kept in the session and the questions they ask (as
+    the trial patient, for a version that reads ``%patient``)."""
+    answers = preview_answers(request.session, version=version)
+    patient = preview_patient(request.session, version=version)
+    return answers, preview_progress(version=version, answers=answers, patient=patient)
 
 
 def _version(pk: int) -> QuestionnaireVersion:
@@ -531,12 +533,7 @@ def _preview_page(
     patient_form: PreviewPatientForm | None,
     status: int = 200,
 ) -> HttpResponse:
-    answers = preview_answers(request.session, version=version)
-    progress = preview_progress(
-        version=version,
-        answers=answers,
-        patient=preview_patient(request.session, version=version),
-    )
+    answers, progress = _trial(request, version)
     following = progress.first_unanswered
     language = page_language()
     return _page(
@@ -562,12 +559,7 @@ def _preview_page(
 def preview_question(request: HttpRequest, pk: int, item_id: str) -> HttpResponse:
     """One question page, exactly as the patient sees it, with the live result."""
     version = _version(pk)
-    answers = preview_answers(request.session, version=version)
-    progress = preview_progress(
-        version=version,
-        answers=answers,
-        patient=preview_patient(request.session, version=version),
-    )
+    answers, progress = _trial(request, version)
     if item_id not in {item.id for item in progress.asked}:
         raise Http404  # no such question, or not asked given the answers so far
     item = version.definition.item(item_id)
@@ -581,12 +573,7 @@ def preview_question(request: HttpRequest, pk: int, item_id: str) -> HttpRespons
                 )
             except AnswerError:  # pragma: no cover - the form checks first
                 raise Http404 from None
-            answers = preview_answers(request.session, version=version)
-            progress = preview_progress(
-                version=version,
-                answers=answers,
-                patient=preview_patient(request.session, version=version),
-            )
+            answers, progress = _trial(request, version)
             following = progress.next(item.id)
             if following is None:
                 return redirect("content-preview-check", pk=version.pk)
@@ -623,12 +610,7 @@ def preview_question(request: HttpRequest, pk: int, item_id: str) -> HttpRespons
 def preview_check(request: HttpRequest, pk: int) -> HttpResponse:
     """The patient's check-your-answers page, with the result they would send."""
     version = _version(pk)
-    answers = preview_answers(request.session, version=version)
-    progress = preview_progress(
-        version=version,
-        answers=answers,
-        patient=preview_patient(request.session, version=version),
-    )
+    answers, progress = _trial(request, version)
     language = page_language()
     rows = [
         {
