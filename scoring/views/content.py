@@ -382,6 +382,7 @@ class PreviewPatientForm(forms.Form):
     sex = forms.ChoiceField(
         label=gettext_lazy("Sex"),
         required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choose female, male or not given.")},
         choices=[
             ("", gettext_lazy("Not given")),
             ("female", gettext_lazy("Female")),

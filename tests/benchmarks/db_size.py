@@ -11,8 +11,10 @@ library and submits ``--responses`` responses through the site's own services
 answered with the library's PHQ-9 test vectors in turn, so flags, colours and
 change-since-last-time vary as in a clinic). It prints
 ``pg_total_relation_size`` (rows, indexes and TOAST) of the tables a response
-fills — responses, answers, scoring results and audit events — less their
-size before the first submit, per 1,000 responses; then drops the database.
+fills — responses (with their answers since issue 16; older code run with
+``--root`` has an answer table too), scoring results and audit events — less
+their size before the first submit, per 1,000 responses, then each table's
+rows and each index; then drops the database.
 
 ``--root`` runs another checkout's code (e.g. a ``git worktree`` of main)
 against the same procedure, to compare before and after a change.

@@ -15,6 +15,7 @@ The count of cases is printed at the end of the run (tests/fuzz/conftest.py).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -532,5 +533,31 @@ def test_content_choice_after_an_id_collision(db: None, cases) -> None:
     @given(data=form_data(fields, valid))
     def run(data: dict[str, list[str]]) -> None:
         sent(target, client.post("/content/import/choice/", data))
+
+    run()
+
+
+def test_content_preview_patient(db: None, cases) -> None:
+    """Content staff: the trial patient of a version that reads ``%patient``
+    (CNICS' AUDIT), with any sex and birth date, then its preview pages."""
+    from questionnaires.fhir.importer import questionnaire_from_fhir
+    from scoring.views.content import PreviewPatientForm
+    from tests.questionnaires.fhir.test_launch_context import AUDIT
+    from tests.scoring.test_content_pages import content_user
+
+    target = "content: the preview's trial patient"
+    cases(target)
+    imported = questionnaire_from_fhir(json.loads(AUDIT.read_text()), source=AUDIT.name)
+    version = questionnaire_publish(content=imported.mapping, source=AUDIT.name).version
+    client = Client()
+    client.force_login(content_user("manage_questionnaires"))
+    valid = {"sex": ["male"], "birth_date": ["1970-01-01"]}
+
+    @FUZZ
+    @given(data=form_data(django_form_fields(PreviewPatientForm()), valid))
+    def run(data: dict[str, list[str]]) -> None:
+        sent(target, client.post(f"/content/{version.pk}/preview/patient/", data))
+        sent(target, client.get(f"/content/{version.pk}/preview/"))
+        sent(target, client.get(f"/content/{version.pk}/preview/q/audit_0/"))
 
     run()
